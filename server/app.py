@@ -1,0 +1,40 @@
+"""The app factory: `create_app(settings)` builds the platform API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from server import __version__
+from server.db import make_engine, make_sessionmaker
+from server.problems import install_problem_handlers
+from server.routes import audit, auth, health, neighbourhoods
+from server.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for the given settings (from the environment when omitted)."""
+    settings = settings or Settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="buurt platform API",
+        version=__version__,
+        lifespan=lifespan,
+        description="Staff side of a neighbourhood social network. Errors are RFC 9457 "
+        "problem+json documents with a stable `type`.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_problem_handlers(app)
+    for module in (health, auth, neighbourhoods, audit):
+        app.include_router(module.router)
+    return app

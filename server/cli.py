@@ -1,0 +1,200 @@
+"""`buurt-server`: serve, migrate, seed, create-user, create-token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import __version__
+from server.db import make_engine, make_sessionmaker
+from server.models import SCOPES, StaffAccount
+from server.principal import Principal
+from server.problems import Problem
+from server.settings import Settings
+
+T = TypeVar("T")
+
+
+def _run_with_session(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    async def main() -> T:
+        engine = make_engine(settings)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    if args.migrate:
+        cmd_migrate(args, settings)
+    # The factory reads settings from the environment in every worker process.
+    os.environ["BUURT_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from server import migrate
+
+    migrate.upgrade(settings.database_url, getattr(args, "revision", "head") or "head")
+    print("Database is at the newest schema.", file=sys.stderr)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from server.services.seed import seed_demo
+
+    if not args.demo:
+        print("Nothing to seed: pass --demo to load the demo dataset.", file=sys.stderr)
+        return 2
+    report = _run_with_session(settings, seed_demo)
+    if report.changed:
+        made = ", ".join(f"{n} {k}" for k, n in sorted(report.created.items())) or "nothing new"
+        print(f"Demo dataset seeded: {made}.", file=sys.stderr)
+    else:
+        print("Demo dataset already in place: nothing changed.", file=sys.stderr)
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    from server.services.accounts import create_account
+
+    password = os.environ.get("BUURT_NEW_PASSWORD") or getpass.getpass("Password: ")
+    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+
+    async def work(session: AsyncSession) -> StaffAccount:
+        return await create_account(
+            session,
+            organisation_slug=args.organisation,
+            email=args.email,
+            name=args.name,
+            roles=roles,
+            password=password,
+            language=args.language,
+        )
+
+    account = _run_with_session(settings, work)
+    print(f"Created {account.email} with roles {', '.join(account.roles)}.", file=sys.stderr)
+    return 0
+
+
+def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.orm import selectinload
+
+    from server.models import Organisation
+    from server.services import tokens
+
+    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        print(f"Unknown scope {', '.join(unknown)}; known: {', '.join(SCOPES)}", file=sys.stderr)
+        return 2
+
+    async def work(session: AsyncSession) -> str:
+        account = await session.scalar(
+            select(StaffAccount)
+            .where(StaffAccount.email == args.email.lower())
+            .options(selectinload(StaffAccount.organisation).selectinload(Organisation.municipality))
+        )
+        if account is None:
+            raise Problem("not-found", f"No account {args.email}.")
+        principal = Principal(
+            account=account,
+            organisation=account.organisation,
+            roles=frozenset(account.roles),
+            scopes=None,
+            client_address="cli",
+        )
+        _token, secret = await tokens.create(
+            session, principal, name=args.name, scopes=scopes, expires_in_days=args.days
+        )
+        return secret
+
+    secret = _run_with_session(settings, work)
+    print("API token (shown once, keep it safe):", file=sys.stderr)
+    print(secret)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of the server."""
+    parser = argparse.ArgumentParser(prog="buurt-server", description="The buurt platform API.")
+    parser.add_argument("--version", action="version", version=f"buurt-server {__version__}")
+    parser.add_argument(
+        "--database-url", help="overrides BUURT_DATABASE_URL (default: SQLite in the data dir)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--migrate", action="store_true", help="migrate the database first")
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="bring the database schema to the newest version")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="load data")
+    seed.add_argument("--demo", action="store_true", help="the demo dataset from config/")
+    seed.set_defaults(func=cmd_seed)
+
+    user = sub.add_parser(
+        "create-user", help="create a staff account (password from prompt or BUURT_NEW_PASSWORD)"
+    )
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--organisation", required=True, help="organisation slug")
+    user.add_argument("--roles", required=True, help="comma separated: admin,communicator,...")
+    user.add_argument("--language", default="nl", choices=["nl", "fr", "en"])
+    user.set_defaults(func=cmd_create_user)
+
+    token = sub.add_parser("create-token", help="create an API token for a script")
+    token.add_argument("--email", required=True, help="the account the token acts for")
+    token.add_argument("--name", required=True)
+    token.add_argument("--scopes", required=True, help=f"comma separated: {','.join(SCOPES)}")
+    token.add_argument("--days", type=int, default=90, help="days until it expires")
+    token.set_defaults(func=cmd_create_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `buurt-server`."""
+    args = build_parser().parse_args(argv)
+    settings = Settings(database_url=args.database_url) if args.database_url else Settings()
+    try:
+        return int(args.func(args, settings))
+    except Problem as problem:
+        print(f"error: {problem.detail or problem.title}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

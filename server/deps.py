@@ -1,0 +1,106 @@
+"""FastAPI dependencies: the database session, the caller, and role or scope checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.principal import Principal
+from server.problems import Problem
+from server.services import auth as auth_service
+from server.settings import Settings
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One database session per request."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address (behind a proxy, uvicorn's --proxy-headers sets it)."""
+    return request.client.host if request.client else None
+
+
+DbSession = Annotated[AsyncSession, Depends(db_session)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+ClientAddress = Annotated[str | None, Depends(client_address)]
+
+
+def bearer_token(request: Request) -> str:
+    """The bearer token of the request, or a 401 problem."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(
+            "unauthenticated",
+            "Send a bearer token: sign in, or use an API token.",
+            headers={"WWW-Authenticate": 'Bearer realm="buurt"'},
+        )
+    return token.strip()
+
+
+async def current_principal(
+    request: Request, session: DbSession, address: ClientAddress
+) -> Principal:
+    """The authenticated caller of this request."""
+    token = bearer_token(request)
+    try:
+        return await auth_service.resolve_bearer(session, token, client_address=address)
+    except Problem as problem:
+        problem.headers.setdefault(
+            "WWW-Authenticate", 'Bearer realm="buurt", error="invalid_token"'
+        )
+        raise
+
+
+def require(
+    *roles: str, scope: str | None = None, tokens: bool = True
+) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets in callers holding one of `roles`.
+
+    API tokens additionally need `scope`; with `tokens=False` the route is for people only
+    (e.g. minting tokens). No roles given means any staff role.
+    """
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Principal:
+        if principal.is_api_token:
+            if not tokens:
+                raise Problem("forbidden", "This needs a signed-in person, not an API token.")
+            assert principal.scopes is not None
+            if scope is not None and scope not in principal.scopes:
+                raise Problem(
+                    "missing-scope",
+                    f"This API token lacks the scope {scope}.",
+                    missing_scope=scope,
+                )
+        if roles and not principal.roles.intersection(roles):
+            names = " or ".join(roles)
+            raise Problem(
+                "missing-role",
+                f"This needs the role {names}.",
+                missing_roles=list(roles),
+            )
+        return principal
+
+    return dependency
+
+
+AnyStaff = Annotated[Principal, Depends(require())]
+PersonOnly = Annotated[Principal, Depends(require(tokens=False))]
+Admin = Annotated[Principal, Depends(require("admin", tokens=False))]

@@ -1,0 +1,191 @@
+"""RFC 9457 problem details: every error the API gives is `application/problem+json`.
+
+Each problem has a stable `type` (`/problems/<slug>`) that clients switch on; the `title`
+is fixed per type, the `detail` says what happened this time. No stack trace or SQL is
+ever put in a response.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("buurt.server")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# slug -> (status, title). The slugs are part of the API: never rename one.
+PROBLEM_TYPES: dict[str, tuple[int, str]] = {
+    "bad-request": (400, "Bad request"),
+    "validation": (422, "The request is not valid"),
+    "unauthenticated": (401, "Authentication required"),
+    "invalid-credentials": (401, "Wrong email or password"),
+    "invalid-token": (401, "The token is invalid, expired or revoked"),
+    "refresh-token-reused": (401, "This refresh token was already used"),
+    "forbidden": (403, "Not allowed"),
+    "missing-role": (403, "A role is missing"),
+    "missing-scope": (403, "The token lacks a scope"),
+    "not-found": (404, "Not found"),
+    "method-not-allowed": (405, "Method not allowed"),
+    "conflict": (409, "Conflict"),
+    "precondition-failed": (412, "The object changed since you read it"),
+    "payload-too-large": (413, "The request body is too large"),
+    "unsupported-media-type": (415, "Unsupported media type"),
+    "rate-limited": (429, "Too many attempts"),
+    "internal": (500, "Internal server error"),
+    "service-unavailable": (503, "The service is temporarily unavailable"),
+}
+
+_STATUS_TO_SLUG = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation",
+    429: "rate-limited",
+    503: "service-unavailable",
+}
+
+
+def type_uri(slug: str) -> str:
+    """The stable `type` URI of a problem slug."""
+    return f"/problems/{slug}"
+
+
+class Problem(Exception):
+    """Raise anywhere in the server to answer with a problem+json response."""
+
+    def __init__(
+        self,
+        slug: str,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        if slug not in PROBLEM_TYPES:
+            raise ValueError(f"unknown problem type {slug!r}")
+        self.slug = slug
+        self.status, self.title = PROBLEM_TYPES[slug]
+        self.detail = detail
+        self.headers = headers or {}
+        self.extensions = extensions
+        super().__init__(detail or self.title)
+
+
+def problem_response(
+    slug: str,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    status: int | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """Build a problem+json response."""
+    default_status, title = PROBLEM_TYPES[slug]
+    body: dict[str, Any] = {
+        "type": type_uri(slug),
+        "title": title,
+        "status": status or default_status,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(
+        body,
+        status_code=status or default_status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        # Keep location and message; drop the echoed input (it may hold a password).
+        errors.append(
+            {
+                "loc": [str(part) for part in err.get("loc", ())],
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
+        )
+    return errors
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        exc.slug,
+        exc.detail,
+        instance=request.url.path,
+        headers=exc.headers,
+        **exc.extensions,
+    )
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = _STATUS_TO_SLUG.get(exc.status_code, "bad-request")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if detail == PROBLEM_TYPES[slug][1] or detail in ("Not Found", "Method Not Allowed"):
+        detail = None
+    return problem_response(
+        slug,
+        detail,
+        instance=request.url.path,
+        headers=dict(exc.headers or {}),
+        status=exc.status_code if exc.status_code >= 400 else None,
+    )
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc)
+    first = errors[0] if errors else None
+    detail = None
+    if first:
+        field = ".".join(p for p in first["loc"] if p not in ("body", "query", "path", "header"))
+        detail = f"{field}: {first['msg']}" if field else first["msg"]
+    return problem_response("validation", detail, instance=request.url.path, errors=errors)
+
+
+async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, type(exc))
+    return problem_response(
+        "service-unavailable",
+        "The database cannot be reached. Try again in a moment.",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return await _on_database_unavailable(request, exc)
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response("internal", instance=request.url.path)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of the app a problem+json response."""
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(OperationalError, _on_database_unavailable)
+    app.add_exception_handler(OSError, _on_database_unavailable)
+    app.add_exception_handler(Exception, _on_unexpected)

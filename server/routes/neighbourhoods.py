@@ -1,0 +1,38 @@
+"""`/v1/neighbourhoods`: those the caller may address."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from server.deps import AnyStaff, DbSession
+from server.pagination import Paging
+from server.schemas import NeighbourhoodOut, Page
+from server.services import neighbourhoods as service
+
+router = APIRouter(prefix="/v1/neighbourhoods", tags=["neighbourhoods"])
+
+
+@router.get("", response_model=Page[NeighbourhoodOut])
+async def list_neighbourhoods(
+    principal: AnyStaff,
+    session: DbSession,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
+) -> Page[NeighbourhoodOut]:
+    """The neighbourhoods you may address, by name, with their total households."""
+    after = paging.after(2)
+    rows = await service.list_page(session, principal, after=after, limit=paging.limit, q=q)
+    rows, next_cursor = paging.page(rows, lambda n: [n.name, n.id])
+    return Page[NeighbourhoodOut](
+        items=[NeighbourhoodOut.model_validate(n) for n in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/{neighbourhood_id}", response_model=NeighbourhoodOut)
+async def get_neighbourhood(
+    neighbourhood_id: int, principal: AnyStaff, session: DbSession
+) -> NeighbourhoodOut:
+    """One neighbourhood; one outside your organisation is a 404."""
+    return NeighbourhoodOut.model_validate(await service.get(session, principal, neighbourhood_id))

@@ -1,0 +1,144 @@
+"""Request and response bodies of the API (pydantic). Validation lives here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from server.models import ROLES, SCOPES
+
+T = TypeVar("T")
+
+Role = Literal["admin", "communicator", "moderator", "analyst"]
+Scope = Literal[
+    "messages:write",
+    "submissions:read",
+    "submissions:write",
+    "stats:read",
+    "events:write",
+    "open311:submit",
+]
+assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
+assert set(Scope.__args__) == set(SCOPES)  # type: ignore[attr-defined]
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields: a typo is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenRequest(Strict):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class RefreshRequest(Strict):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class LogoutRequest(Strict):
+    refresh_token: str | None = Field(default=None, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+class MunicipalityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    slug: str
+    name: str
+    languages: list[str]
+    timezone: str
+    total_households: int
+
+
+class OrganisationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    slug: str
+    name: str
+    kind: Literal["municipality", "agency"]
+    municipality: MunicipalityOut
+
+
+class MeOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    language: str
+    roles: list[Role]
+    organisation: OrganisationOut
+    # Scopes of the API token in use; null when signed in with a password.
+    token_scopes: list[Scope] | None = None
+
+
+class ApiTokenCreate(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[Scope] = Field(min_length=1)
+    expires_in_days: int | None = Field(default=90, ge=1, le=3650)
+
+    @field_validator("scopes")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class ApiTokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str
+    scopes: list[Scope]
+    account_id: int
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenOut):
+    # Shown once, at creation: only its hash is stored.
+    token: str
+
+
+class NeighbourhoodOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    slug: str
+    name: str
+    municipality_id: int
+    total_households: int
+
+
+class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    action: str
+    actor_account_id: int | None
+    actor_token_id: int | None
+    object_type: str | None
+    object_id: str | None
+    details: dict[str, Any]
+    client_address: str | None
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` back as `cursor` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None = None

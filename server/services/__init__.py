@@ -1,0 +1,1 @@
+"""Business rules, one module per area; routes call these, these hold the SQL."""

@@ -1,0 +1,38 @@
+"""Server settings, read from the environment (`BUURT_*`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data dir: the embedded default."""
+    data_dir = Path(user_data_dir("buurt", appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{data_dir / 'buurt.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything the server can be told; `BUURT_DATABASE_URL` and friends."""
+
+    model_config = SettingsConfigDict(env_prefix="BUURT_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # Failed logins: per account and per client address, in a sliding window.
+    login_window_seconds: int = 15 * 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    page_size_default: int = 50
+    page_size_max: int = 200
+    log_sql: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is an embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
