@@ -23,9 +23,7 @@ from server.settings import Settings
 T = TypeVar("T")
 
 
-def _run_with_session(
-    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]
-) -> T:
+def _run_with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def main() -> T:
         engine = make_engine(settings)
         try:
@@ -117,7 +115,9 @@ def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
         account = await session.scalar(
             select(StaffAccount)
             .where(StaffAccount.email == args.email.lower())
-            .options(selectinload(StaffAccount.organisation).selectinload(Organisation.municipality))
+            .options(
+                selectinload(StaffAccount.organisation).selectinload(Organisation.municipality)
+            )
         )
         if account is None:
             raise Problem("not-found", f"No account {args.email}.")

@@ -24,7 +24,9 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, json.JSONDecodeError):
-        raise Problem("bad-request", "The cursor is not valid; start again from the first page.")
+        raise Problem(
+            "bad-request", "The cursor is not valid; start again from the first page."
+        ) from None
     if not isinstance(key, list) or len(key) != length:
         raise Problem("bad-request", "The cursor is not valid; start again from the first page.")
     return key
@@ -41,7 +43,9 @@ class PageParams:
         """The decoded sort key to continue after, or None on the first page."""
         return decode_cursor(self.cursor, length) if self.cursor else None
 
-    def page(self, rows: list[Any], key: Callable[[Any], list[Any]]) -> tuple[list[Any], str | None]:
+    def page(
+        self, rows: list[Any], key: Callable[[Any], list[Any]]
+    ) -> tuple[list[Any], str | None]:
         """Cut the extra row fetched to know whether a next page exists."""
         if len(rows) > self.limit:
             rows = rows[: self.limit]

@@ -141,7 +141,7 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug = _STATUS_TO_SLUG.get(exc.status_code, "bad-request")
-    detail = exc.detail if isinstance(exc.detail, str) else None
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
     if detail == PROBLEM_TYPES[slug][1] or detail in ("Not Found", "Method Not Allowed"):
         detail = None
     return problem_response(

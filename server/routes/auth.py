@@ -93,9 +93,9 @@ async def me(principal: AnyStaff) -> MeOut:
         email=account.email,
         name=account.name,
         language=account.language,
-        roles=sorted(principal.roles),  # type: ignore[arg-type]
+        roles=sorted(principal.roles),
         organisation=OrganisationOut.model_validate(principal.organisation),
-        token_scopes=sorted(principal.scopes) if principal.scopes is not None else None,  # type: ignore[arg-type]
+        token_scopes=sorted(principal.scopes) if principal.scopes is not None else None,
     )
 
 
@@ -111,11 +111,15 @@ async def create_token(
         scopes=list(body.scopes),
         expires_in_days=body.expires_in_days,
     )
-    return ApiTokenCreated.model_validate({**ApiTokenOut.model_validate(token).model_dump(), "token": secret})
+    return ApiTokenCreated.model_validate(
+        {**ApiTokenOut.model_validate(token).model_dump(), "token": secret}
+    )
 
 
 @router.get("/tokens", response_model=Page[ApiTokenOut])
-async def list_tokens(principal: PersonOnly, session: DbSession, paging: Paging) -> Page[ApiTokenOut]:
+async def list_tokens(
+    principal: PersonOnly, session: DbSession, paging: Paging
+) -> Page[ApiTokenOut]:
     """Your API tokens (an admin sees the whole organisation's), never their secrets."""
     after = paging.after(1)
     rows = await token_service.list_tokens(

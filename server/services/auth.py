@@ -45,7 +45,7 @@ class TokenPair:
     account: StaffAccount
 
 
-def _account_options() -> list:  # type: ignore[type-arg]
+def _account_options() -> list:
     return [
         selectinload(StaffAccount.organisation).selectinload(Organisation.municipality),
     ]

@@ -12,7 +12,7 @@ from server.principal import Principal
 from server.problems import Problem
 
 
-def addressable(principal: Principal) -> Select[tuple[Neighbourhood]]:
+def addressable(principal: Principal) -> Select[Neighbourhood]:
     """The neighbourhoods the caller's organisation may see and address."""
     org = principal.organisation
     stmt = select(Neighbourhood).where(Neighbourhood.municipality_id == org.municipality_id)
