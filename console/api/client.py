@@ -1,0 +1,204 @@
+"""The async API client: typed methods over httpx, with refresh, retries and clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import random
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from console import __version__
+from console.api.errors import ApiError, AuthError, NotSignedIn, ProblemError, Unreachable, error_for
+from console.api.models import Me, Neighbourhood, Page, Tokens
+
+M = TypeVar("M", bound=BaseModel)
+
+USER_AGENT = f"buurt-console/{__version__} (Python {platform.python_version()})"
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+PAGE_MAX = 200
+
+
+class ApiClient:
+    """One client per server. Holds the tokens; refreshes an expired access token once.
+
+    `on_tokens` is called with new tokens after a sign-in or a refresh, so the caller can
+    keep the (rotated) refresh token safe.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+        api_token: str | None = None,
+        on_tokens: Callable[[Tokens], None] | None = None,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.3,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.access_token = api_token or access_token
+        self.refresh_token = None if api_token else refresh_token
+        self.uses_api_token = api_token is not None
+        self.on_tokens = on_tokens
+        self.retries = retries
+        self.backoff = backoff
+        self._refresh_lock = asyncio.Lock()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    async def _send(
+        self, method: str, path: str, *, auth: bool, **kwargs: Any
+    ) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if auth:
+            if not self.access_token:
+                raise NotSignedIn()
+            headers["Authorization"] = f"Bearer {self.access_token}"
+        # Only reads are retried: a write that timed out may have happened.
+        attempts = 1 + (self.retries if method == "GET" else 0)
+        for attempt in range(attempts):
+            try:
+                response = await self._http.request(method, path, headers=headers, **kwargs)
+            except httpx.TransportError as exc:
+                if attempt + 1 < attempts:
+                    await self._sleep(attempt)
+                    continue
+                raise Unreachable(self.base_url, type(exc).__name__) from exc
+            if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
+                await self._sleep(attempt)
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _sleep(self, attempt: int) -> None:
+        await asyncio.sleep(self.backoff * (2**attempt) * (0.5 + random.random()))  # noqa: S311
+
+    async def _request(
+        self, method: str, path: str, *, auth: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        token_used = self.access_token
+        response = await self._send(method, path, auth=auth, **kwargs)
+        if response.status_code == 401 and auth and self.refresh_token:
+            # Refresh once, then retry; the lock keeps concurrent workers from refreshing
+            # twice (a reused refresh token would end the sign-in).
+            async with self._refresh_lock:
+                if self.access_token == token_used:
+                    await self._refresh()
+            response = await self._send(method, path, auth=auth, **kwargs)
+        if response.is_error:
+            raise self._error(response)
+        return response
+
+    def _error(self, response: httpx.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = {"status": response.status_code}
+        return error_for(response.status_code, body)
+
+    async def _refresh(self) -> None:
+        response = await self._send(
+            "POST", "/v1/auth/refresh", auth=False, json={"refresh_token": self.refresh_token}
+        )
+        if response.is_error:
+            self.refresh_token = None
+            raise self._error(response)
+        self._accept(Tokens.model_validate(response.json()))
+
+    def _accept(self, tokens: Tokens) -> None:
+        self.access_token = tokens.access_token
+        self.refresh_token = tokens.refresh_token
+        if self.on_tokens:
+            self.on_tokens(tokens)
+
+    async def _get_model(self, path: str, model: type[M], **params: Any) -> M:
+        clean = {k: v for k, v in params.items() if v is not None}
+        response = await self._request("GET", path, params=clean)
+        return model.model_validate(response.json())
+
+    # -- auth ---------------------------------------------------------------------------
+
+    async def sign_in(self, email: str, password: str) -> Tokens:
+        """Sign in with email and password; keeps the tokens for the next calls."""
+        response = await self._request(
+            "POST", "/v1/auth/token", auth=False, json={"email": email, "password": password}
+        )
+        tokens = Tokens.model_validate(response.json())
+        self.uses_api_token = False
+        self._accept(tokens)
+        return tokens
+
+    async def sign_out(self) -> None:
+        """End the sign-in on the server (revokes its tokens). Safe to call twice."""
+        if self.uses_api_token:
+            return
+        body = {"refresh_token": self.refresh_token} if self.refresh_token else None
+        if body is None and not self.access_token:
+            return
+        headers = {"Authorization": f"Bearer {self.access_token}"} if self.access_token else {}
+        try:
+            await self._send("POST", "/v1/auth/logout", auth=False, json=body, headers=headers)
+        finally:
+            self.access_token = None
+            self.refresh_token = None
+
+    async def me(self) -> Me:
+        """Who the credential belongs to."""
+        return await self._get_model("/v1/me", Me)
+
+    async def healthy(self) -> bool:
+        """True when the server answers its health check."""
+        try:
+            response = await self._send("GET", "/healthz", auth=False)
+        except Unreachable:
+            return False
+        return response.status_code == 200
+
+    # -- neighbourhoods -----------------------------------------------------------------
+
+    async def neighbourhoods(
+        self, *, limit: int = 50, cursor: str | None = None, query: str | None = None
+    ) -> Page[Neighbourhood]:
+        """One page of the neighbourhoods the organisation may address."""
+        return await self._get_model(
+            "/v1/neighbourhoods", Page[Neighbourhood], limit=limit, cursor=cursor, q=query
+        )
+
+    async def all_neighbourhoods(self, query: str | None = None) -> list[Neighbourhood]:
+        """Every neighbourhood the organisation may address (a municipality has < 200)."""
+        items: list[Neighbourhood] = []
+        cursor: str | None = None
+        while True:
+            page = await self.neighbourhoods(limit=PAGE_MAX, cursor=cursor, query=query)
+            items.extend(page.items)
+            if not page.next_cursor:
+                return items
+            cursor = page.next_cursor
+
+
+__all__ = ["ApiClient", "ApiError", "AuthError", "ProblemError"]

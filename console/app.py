@@ -1,0 +1,205 @@
+"""The Textual app: sign-in, then the signed-in screens, a status header and the keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from console import __version__
+from console.api.client import ApiClient
+from console.api.errors import ApiError, AuthError, Unreachable
+from console.api.models import Me
+from console.bindings import translate_bindings
+from console.i18n import N_, _, set_language
+from console.screens.help import HelpScreen
+from console.screens.login import LoginScreen
+from console.screens.overview import OverviewScreen
+from console.session import Context
+from console.widgets.status import StatusHeader
+
+HEALTH_INTERVAL = 15.0
+
+
+class BuurtApp(App[None]):
+    """The staff console."""
+
+    TITLE = "buurt"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("o", "show_overview", N_("Neighbourhoods"), id="overview"),
+        Binding("question_mark,f1", "help", N_("Help"), id="help"),
+        Binding("ctrl+l", "sign_out", N_("Sign out"), id="sign_out"),
+        Binding("q", "quit", N_("Quit"), id="quit"),
+    ]
+
+    connection: reactive[str] = reactive("connecting")
+
+    def __init__(
+        self,
+        context: Context,
+        *,
+        language: str = "en",
+        client_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.language = set_language(language)
+        super().__init__()
+        translate_bindings(self)
+        self.context = context
+        self.client_options = client_options or {}
+        self.client: ApiClient = context.client(**self.client_options)
+        self.me: Me | None = None
+        self.context.on_warning = self._warn
+        if context.config.keys:
+            self.set_keymap(context.config.keys)
+
+    # -- start and sign-in ----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.context.config.theme in self.available_themes:
+            self.theme = self.context.config.theme
+        self.set_interval(HEALTH_INTERVAL, self.check_connection)
+        if self.client.access_token or self.client.refresh_token:
+            self.resume()
+        else:
+            self.show_login()
+
+    def show_login(self, message: str | None = None) -> None:
+        """Show the sign-in screen, pre-filled from the profile."""
+        profile = self.context.profile
+        screen = LoginScreen(
+            url=self.context.url, email=profile.email if profile else None, message=message
+        )
+        if isinstance(self.screen, LoginScreen):
+            self.screen.show_error(message or "")
+            return
+        self._replace_top(screen)
+
+    def _replace_top(self, screen: Screen[Any]) -> None:
+        # Our screens sit on top of Textual's default screen, which is never replaced.
+        while isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    @work(exclusive=True, group="session")
+    async def resume(self) -> None:
+        """With a stored sign-in: check it and go straight to the overview."""
+        try:
+            self.me = await self.client.me()
+        except AuthError as error:
+            self.show_login(error.message)
+            return
+        except ApiError as error:
+            self.report_connection(error)
+            self.show_login(error.message)
+            return
+        self.connection = "online"
+        self.show_main()
+
+    async def sign_in(self, url: str, email: str, password: str) -> None:
+        """Sign in (called from the login screen's worker); raises ApiError for it to show."""
+        url = url.rstrip("/")
+        if url != self.context.url or self.client.base_url != url:
+            await self.client.aclose()
+            self.context.url = url
+            self.client = ApiClient(url, on_tokens=self.context.keep, **self.client_options)
+        try:
+            await self.client.sign_in(email, password)
+            self.me = await self.client.me()
+        except Unreachable:
+            self.connection = "offline"
+            raise
+        self.connection = "online"
+        self.context.remember_profile(email)
+        self.show_main()
+
+    def show_main(self) -> None:
+        """The first signed-in screen."""
+        self._replace_top(OverviewScreen())
+
+    def _warn(self, message: str) -> None:
+        self.notify(message, severity="warning", timeout=10)
+
+    # -- connection -----------------------------------------------------------------------
+
+    def report_connection(self, error: ApiError | None) -> None:
+        """Screens tell the app how their last call went."""
+        self.connection = "offline" if isinstance(error, Unreachable) else "online"
+
+    @work(exclusive=True, group="health")
+    async def check_connection(self) -> None:
+        """Ask the server whether it is there, now and then."""
+        if self.me is None:
+            return
+        self.connection = "online" if await self.client.healthy() else "offline"
+
+    def watch_connection(self, value: str) -> None:
+        for header in self.screen.query(StatusHeader):
+            header.connection = value
+
+    def update_header(self, header: StatusHeader) -> None:
+        """Fill a screen's header with who and where."""
+        if self.me:
+            header.organisation = self.me.organisation.name
+            header.user = self.me.name
+        header.server = self.context.url
+        header.connection = self.connection
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_show_overview(self) -> None:
+        if self.me and not isinstance(self.screen, OverviewScreen):
+            self._replace_top(OverviewScreen())
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        # Our bindings all carry an id; Textual's own (cursor keys and the like) do not.
+        by_action: dict[str, tuple[list[str], str]] = {}
+        for _key, (_node, binding, _enabled, _tip) in self.screen.active_bindings.items():
+            if not binding.id or not binding.description:
+                continue
+            keys_of, _desc = by_action.setdefault(binding.action, ([], binding.description))
+            keys_of.append(self.get_key_display(binding))
+        keys = [(" / ".join(k), description) for k, description in by_action.values()]
+        keys.append(("ctrl+p", _("Command palette")))
+        self.push_screen(HelpScreen(keys))
+
+    @work(exclusive=True, group="session")
+    async def action_sign_out(self) -> None:
+        if self.me is None:
+            return
+        try:
+            await self.client.sign_out()
+        except ApiError:
+            pass  # Signed out locally all the same; the tokens expire on their own.
+        self.context.forget()
+        self.me = None
+        self.show_login(_("You are signed out."))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        if self.me:
+            yield SystemCommand(
+                _("Neighbourhoods"),
+                _("The neighbourhoods your organisation can address"),
+                self.action_show_overview,
+            )
+            yield SystemCommand(_("Sign out"), _("End this sign-in"), self.action_sign_out)
+        yield SystemCommand(_("Help"), _("Show the keys"), self.action_help)
+        yield SystemCommand(_("Change theme"), _("Pick a colour theme"), self.action_change_theme)
+        yield SystemCommand(_("Quit"), _("Leave the console"), self.action_quit)
+
+    async def action_quit(self) -> None:
+        await self.client.aclose()
+        self.exit()
+
+
+__all__ = ["BuurtApp", "__version__"]

@@ -1,0 +1,138 @@
+"""Where a profile's sign-in is kept: the system keyring, or a 0600 file when there is none.
+
+On a headless server keyring picks its fail backend (or raises NoKeyringError); then the
+credential goes to `<data dir>/credentials/<profile>.json`, readable by the user only, and the
+user is warned once, when that file is first made. Never in the config file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keyring
+import keyring.errors
+from keyring.backends import fail
+
+from console.i18n import _
+
+SERVICE = "buurt"
+
+
+@dataclass
+class Credential:
+    """A sign-in: the refresh token, and the current access token while it lasts."""
+
+    url: str
+    refresh_token: str
+    access_token: str | None = None
+    access_expires_at: float | None = None
+
+    def access_token_valid(self, margin: float = 30.0) -> bool:
+        """True when the cached access token has more than `margin` seconds left."""
+        return bool(
+            self.access_token
+            and self.access_expires_at
+            and self.access_expires_at - margin > time.time()
+        )
+
+
+@dataclass
+class Saved:
+    """Where a credential went, and the one-time warning to show, if any."""
+
+    location: str
+    warning: str | None = None
+
+
+def keyring_usable() -> bool:
+    """False on machines with no real keyring (the fail backend, or priority below zero)."""
+    try:
+        backend = keyring.get_keyring()
+    except keyring.errors.KeyringError:
+        return False
+    if isinstance(backend, fail.Keyring):
+        return False
+    try:
+        return float(backend.priority) > 0  # type: ignore[attr-defined]
+    except Exception:
+        return False
+
+
+class CredentialStore:
+    """Keeps one credential per profile."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.directory = data_dir / "credentials"
+
+    def _file(self, profile: str) -> Path:
+        return self.directory / f"{profile}.json"
+
+    def where(self, profile: str) -> str:
+        """A person-readable place the profile's credential is (or would be) kept."""
+        if self._file(profile).exists() or not keyring_usable():
+            return _("file {path} (readable only by you)").format(path=self._file(profile))
+        return _("system keyring (service '{service}')").format(service=SERVICE)
+
+    def save(self, profile: str, credential: Credential) -> Saved:
+        """Store the credential; falls back to the 0600 file when no keyring works."""
+        blob = json.dumps(asdict(credential))
+        if keyring_usable():
+            try:
+                keyring.set_password(SERVICE, profile, blob)
+            except keyring.errors.KeyringError:
+                pass
+            else:
+                self._file(profile).unlink(missing_ok=True)
+                return Saved(self.where(profile))
+        return self._save_file(profile, blob)
+
+    def _save_file(self, profile: str, blob: str) -> Saved:
+        path = self._file(profile)
+        first_time = not path.exists()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
+        tmp = path.with_suffix(".tmp")
+        # Created 0600 from the start: the token is never readable by others, not even briefly.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(blob)
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+        warning = None
+        if first_time:
+            warning = _(
+                "No system keyring is available, so your sign-in is kept in {path}, "
+                "readable only by you. Anyone with access to your account can use it."
+            ).format(path=path)
+        return Saved(self.where(profile), warning)
+
+    def load(self, profile: str) -> Credential | None:
+        """The stored credential of a profile, if any."""
+        blob: str | None = None
+        path = self._file(profile)
+        if path.exists():
+            blob = path.read_text(encoding="utf-8")
+        elif keyring_usable():
+            try:
+                blob = keyring.get_password(SERVICE, profile)
+            except keyring.errors.KeyringError:
+                blob = None
+        if not blob:
+            return None
+        try:
+            return Credential(**json.loads(blob))
+        except (ValueError, TypeError):
+            return None
+
+    def delete(self, profile: str) -> None:
+        """Forget the profile's credential everywhere it may be."""
+        self._file(profile).unlink(missing_ok=True)
+        if keyring_usable():
+            try:
+                keyring.delete_password(SERVICE, profile)
+            except keyring.errors.KeyringError:
+                pass

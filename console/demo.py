@@ -1,0 +1,144 @@
+"""`buurt demo`: a demo server on 127.0.0.1 with seeded data, and the console signed in on it."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+import config as config_data
+from console.api.client import ApiClient
+from console.i18n import _
+from console.session import Context
+from console.settings import data_dir
+
+DEMO_PROFILE = "demo"
+SERVER_MODULES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "aiosqlite", "argon2")
+
+
+def server_installed() -> bool:
+    """True when the `server` extra is installed."""
+    return all(importlib.util.find_spec(name) is not None for name in SERVER_MODULES)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def demo_database(reset: bool) -> Path:
+    """The demo's SQLite file in the user data dir; removed first with --reset."""
+    folder = data_dir() / "demo"
+    if reset and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "buurt.db"
+
+
+def prepare_database(url: str) -> None:
+    """Migrate and seed (both idempotent) in this process."""
+    from server import migrate
+    from server.db import make_engine, make_sessionmaker
+    from server.services.seed import seed_demo
+    from server.settings import Settings
+
+    migrate.upgrade(url)
+
+    async def seed() -> None:
+        engine = make_engine(Settings(database_url=url))
+        async with make_sessionmaker(engine)() as session:
+            await seed_demo(session)
+        await engine.dispose()
+
+    asyncio.run(seed())
+
+
+def start_server(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`buurt-server serve` in a child process, logging to a file."""
+    env = {**os.environ, "BUURT_DATABASE_URL": database_url}
+    handle = open(log, "ab")  # noqa: SIM115 - the child owns it until it exits
+    return subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> bool:
+    """Poll /readyz until the server answers, it dies, or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def sign_in_demo_officer(context: Context) -> None:
+    """Sign in as the demo officer; the credential is kept like any other."""
+    dataset = config_data.load_toml("demo/dataset.toml")
+
+    async def run() -> None:
+        async with ApiClient(context.url, on_tokens=context.keep) as client:
+            await client.sign_in(dataset["demo_officer"], dataset["demo_password"])
+
+    asyncio.run(run())
+    context.remember_profile(dataset["demo_officer"])
+
+
+def run_demo(context: Context, *, language: str, reset: bool = False) -> int:
+    """Set up, start, sign in, open the TUI; stop the server when the TUI closes."""
+    if not server_installed():
+        print(
+            _(
+                "The demo runs a server, which is not installed. "
+                "Install it with: pip install 'buurt[server]'"
+            ),
+            file=sys.stderr,
+        )
+        return 2
+    database = demo_database(reset)
+    database_url = f"sqlite+aiosqlite:///{database}"
+    print(_("Preparing the demo database in {path}…").format(path=database), file=sys.stderr)
+    prepare_database(database_url)
+    port = free_port()
+    context.profile_name = DEMO_PROFILE
+    context.url = f"http://127.0.0.1:{port}"
+    context.api_token = None
+    log = database.parent / "server.log"
+    print(_("Starting the demo server on {url}…").format(url=context.url), file=sys.stderr)
+    server = start_server(database_url, port, log)
+    try:
+        if not wait_ready(context.url, server):
+            print(
+                _("The demo server did not start; see {log}.").format(log=log), file=sys.stderr
+            )
+            return 6
+        sign_in_demo_officer(context)
+        from console.app import BuurtApp
+
+        BuurtApp(context, language=language).run()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return 0

@@ -1,0 +1,42 @@
+"""What every signed-in screen shares: the status header, the footer, translated keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from console.bindings import translate_bindings
+from console.widgets.status import StatusHeader
+
+if TYPE_CHECKING:
+    from console.app import BuurtApp
+
+
+class SignedInScreen(Screen[None]):
+    """A screen with the status header on top and the keys in the footer."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+    @property
+    def buurt(self) -> BuurtApp:
+        """The app, typed."""
+        from console.app import BuurtApp
+
+        return cast(BuurtApp, self.app)
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets, between header and footer."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.buurt.update_header(self.query_one(StatusHeader))

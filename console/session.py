@@ -1,0 +1,114 @@
+"""From flags, environment and config to a ready API client, for the CLI and the TUI alike.
+
+Order of precedence: `BUURT_TOKEN` (an API token, for scripts) and `BUURT_URL`, then the
+`--profile`/`--url` flags, then the default profile of config.toml.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from console.api.client import ApiClient
+from console.api.models import Tokens
+from console.credentials import Credential, CredentialStore
+from console.settings import ConsoleConfig, Profile, data_dir, load_config
+
+DEFAULT_PROFILE = "default"
+
+
+@dataclass
+class Context:
+    """Everything a command needs to reach the server as the right person."""
+
+    config: ConsoleConfig
+    profile_name: str
+    url: str
+    store: CredentialStore
+    api_token: str | None = None
+    # One-time warnings (e.g. "no keyring") for the caller to show.
+    warnings: list[str] = field(default_factory=list)
+    on_warning: Callable[[str], None] | None = None
+
+    @property
+    def profile(self) -> Profile | None:
+        return self.config.profiles.get(self.profile_name)
+
+    def credential(self) -> Credential | None:
+        """The stored sign-in of this profile, if it is for this server."""
+        if self.api_token:
+            return None
+        cred = self.store.load(self.profile_name)
+        return cred if cred and cred.url.rstrip("/") == self.url.rstrip("/") else None
+
+    def credential_location(self) -> str:
+        """Where this profile's credential is kept, for `whoami`."""
+        if self.api_token:
+            return "BUURT_TOKEN"
+        return self.store.where(self.profile_name)
+
+    def client(self, **kwargs: object) -> ApiClient:
+        """An API client with the stored credential; rotated tokens are saved back."""
+        if self.api_token:
+            return ApiClient(self.url, api_token=self.api_token, **kwargs)  # type: ignore[arg-type]
+        cred = self.credential()
+        return ApiClient(
+            self.url,
+            access_token=cred.access_token if cred and cred.access_token_valid() else None,
+            refresh_token=cred.refresh_token if cred else None,
+            on_tokens=self.keep,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def keep(self, tokens: Tokens) -> None:
+        """Store tokens after a sign-in or refresh."""
+        saved = self.store.save(
+            self.profile_name,
+            Credential(
+                url=self.url,
+                refresh_token=tokens.refresh_token,
+                access_token=tokens.access_token,
+                access_expires_at=time.time() + tokens.expires_in,
+            ),
+        )
+        if saved.warning:
+            self.warnings.append(saved.warning)
+            if self.on_warning:
+                self.on_warning(saved.warning)
+
+    def remember_profile(self, email: str) -> None:
+        """Record the server and email of a successful sign-in in config.toml."""
+        current = self.profile
+        self.config.upsert_profile(
+            Profile(
+                name=self.profile_name,
+                url=self.url,
+                email=email,
+                language=current.language if current else None,
+            )
+        )
+        self.config.save()
+
+    def forget(self) -> None:
+        """Drop the stored credential of this profile."""
+        self.store.delete(self.profile_name)
+
+
+def resolve(
+    profile: str | None = None, url: str | None = None, config: ConsoleConfig | None = None
+) -> Context:
+    """Build the context for a command."""
+    cfg = config or load_config()
+    chosen = cfg.profile(profile)
+    name = profile or (chosen.name if chosen else DEFAULT_PROFILE)
+    env_url = os.environ.get("BUURT_URL")
+    resolved_url = env_url or url or (chosen.url if chosen else None) or cfg.default_url
+    return Context(
+        config=cfg,
+        profile_name=name,
+        url=resolved_url.rstrip("/"),
+        store=CredentialStore(data_dir()),
+        api_token=os.environ.get("BUURT_TOKEN") or None,
+    )
