@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint format bench server clean
+.PHONY: demo test lint format bench server clean catalogs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,9 @@ bench: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
+
+# Translations: extract the strings, merge them into nl/fr, compile the .mo files we ship.
+catalogs: $(VENV)/.dev-installed
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output -o console/locale/buurt.pot .
+	$(BIN)/pybabel update -i console/locale/buurt.pot -d console/locale -D buurt --no-location --width 100
+	$(BIN)/pybabel compile -d console/locale -D buurt --statistics

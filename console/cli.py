@@ -17,11 +17,26 @@ from typing import Any, TypeVar
 
 from console import __version__
 from console.api.errors import ApiError
-from console.i18n import _, choose_language, set_language
+from console.i18n import N_, _, choose_language, ngettext, set_language
 from console.session import Context, resolve
 from console.settings import ConfigError, load_config
 
 T = TypeVar("T")
+
+# argparse's own messages, marked so that they are in our catalogs too.
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"),
+    N_("expected one argument"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("%(prog)s: error: %(message)s\n"),
+)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -178,7 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="buurt", description=_("The buurt staff console. With no command, opens the TUI.")
     )
-    parser.add_argument("--version", action="version", version=f"buurt {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"buurt {__version__}",
+        help=_("show the version and exit"),
+    )
     parser.add_argument("--profile", help=_("the profile to use (see `buurt profiles`)"))
     parser.add_argument("--url", help=_("the server address, overriding the profile's"))
     parser.add_argument("--lang", choices=["en", "nl", "fr"], help=_("language of the console"))
@@ -208,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _translate_argparse() -> None:
+    # argparse looks its messages up through module-level `_` and `ngettext` at call time.
+    setattr(argparse, "_", _)  # noqa: B010
+    setattr(argparse, "ngettext", ngettext)  # noqa: B010
+
+
 def _early_language(argv: Sequence[str]) -> str | None:
     # --help must already be translated, so look for --lang before parsing.
     for i, arg in enumerate(argv):
@@ -228,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(_("error: {message}").format(message=error))
         return EXIT_USAGE
     set_language(choose_language(_early_language(argv), config.language))
+    _translate_argparse()
     parser = build_parser()
     args = parser.parse_args(argv)
     context = resolve(args.profile, args.url, config)

@@ -13,6 +13,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.errors
 import pytest
 from fastapi import FastAPI
 
@@ -21,6 +25,7 @@ from server.app import create_app
 from server.db import make_engine, make_sessionmaker
 from server.services.seed import seed_demo
 from server.settings import Settings
+from tests.live import LiveServer
 from tests.pgserver import PostgresServer
 
 DEMO_PASSWORD = "buurt-demo"
@@ -123,3 +128,77 @@ def assert_problem(response: httpx.Response, status: int, slug: str) -> dict:
     assert isinstance(body["title"], str) and body["title"]
     assert "Traceback" not in response.text
     return body
+
+
+# -- console fixtures ---------------------------------------------------------------------
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A working keyring that lives in memory, standing in for the desktop's."""
+
+    priority = 10  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.entries.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server for the console tests; the address limit is raised so that tests
+    that type wrong passwords on purpose do not lock each other out."""
+    path = tmp_path_factory.mktemp("live") / "buurt.db"
+    shutil.copy(sqlite_template, path)
+    server = LiveServer(path, login_max_failures_per_address=10_000)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def console_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Empty config and data dirs for the console, and no inherited BUURT_* variables."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("BUURT_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("BUURT_DATA_DIR", str(home / "data"))
+    for var in ("BUURT_TOKEN", "BUURT_URL", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """A headless machine: keyring's fail backend."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Each test starts in English, whatever the previous one switched to."""
+    from console.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")

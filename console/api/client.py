@@ -189,6 +189,10 @@ class ApiClient:
             "/v1/neighbourhoods", Page[Neighbourhood], limit=limit, cursor=cursor, q=query
         )
 
+    async def neighbourhood(self, neighbourhood_id: int) -> Neighbourhood:
+        """One neighbourhood by id (NotFound when the organisation may not see it)."""
+        return await self._get_model(f"/v1/neighbourhoods/{int(neighbourhood_id)}", Neighbourhood)
+
     async def all_neighbourhoods(self, query: str | None = None) -> list[Neighbourhood]:
         """Every neighbourhood the organisation may address (a municipality has < 200)."""
         items: list[Neighbourhood] = []
