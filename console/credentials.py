@@ -7,6 +7,7 @@ user is warned once, when that file is first made. Never in the config file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -57,7 +58,7 @@ def keyring_usable() -> bool:
     if isinstance(backend, fail.Keyring):
         return False
     try:
-        return float(backend.priority) > 0  # type: ignore[attr-defined]
+        return float(backend.priority) > 0
     except Exception:
         return False
 
@@ -132,7 +133,5 @@ class CredentialStore:
         """Forget the profile's credential everywhere it may be."""
         self._file(profile).unlink(missing_ok=True)
         if keyring_usable():
-            try:
+            with contextlib.suppress(keyring.errors.KeyringError):
                 keyring.delete_password(SERVICE, profile)
-            except keyring.errors.KeyringError:
-                pass

@@ -67,7 +67,7 @@ def start_server(database_url: str, port: int, log: Path) -> subprocess.Popen[by
     """`buurt-server serve` in a child process, logging to a file."""
     env = {**os.environ, "BUURT_DATABASE_URL": database_url}
     handle = open(log, "ab")  # noqa: SIM115 - the child owns it until it exits
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user input
         [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=handle,
@@ -127,9 +127,7 @@ def run_demo(context: Context, *, language: str, reset: bool = False) -> int:
     server = start_server(database_url, port, log)
     try:
         if not wait_ready(context.url, server):
-            print(
-                _("The demo server did not start; see {log}.").format(log=log), file=sys.stderr
-            )
+            print(_("The demo server did not start; see {log}.").format(log=log), file=sys.stderr)
             return 6
         sign_in_demo_officer(context)
         from console.app import BuurtApp

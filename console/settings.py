@@ -80,9 +80,7 @@ class ConsoleConfig:
     def upsert_profile(self, profile: Profile, *, make_default: bool = False) -> None:
         """Add or replace a profile; the first one becomes the default."""
         if not PROFILE_NAME.match(profile.name):
-            raise ConfigError(
-                _("A profile name may hold letters, digits, '.', '_' and '-' only.")
-            )
+            raise ConfigError(_("A profile name may hold letters, digits, '.', '_' and '-' only."))
         self.profiles[profile.name] = profile
         if make_default or not self.default_profile:
             self.default_profile = profile.name

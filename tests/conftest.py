@@ -154,7 +154,9 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @pytest.fixture(scope="session")
-def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     """One real server for the console tests; the address limit is raised so that tests
     that type wrong passwords on purpose do not lock each other out."""
     path = tmp_path_factory.mktemp("live") / "buurt.db"

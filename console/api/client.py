@@ -12,7 +12,14 @@ import httpx
 from pydantic import BaseModel
 
 from console import __version__
-from console.api.errors import ApiError, AuthError, NotSignedIn, ProblemError, Unreachable, error_for
+from console.api.errors import (
+    ApiError,
+    AuthError,
+    NotSignedIn,
+    ProblemError,
+    Unreachable,
+    error_for,
+)
 from console.api.models import Me, Neighbourhood, Page, Tokens
 
 M = TypeVar("M", bound=BaseModel)
@@ -69,9 +76,7 @@ class ApiClient:
 
     # -- plumbing -----------------------------------------------------------------------
 
-    async def _send(
-        self, method: str, path: str, *, auth: bool, **kwargs: Any
-    ) -> httpx.Response:
+    async def _send(self, method: str, path: str, *, auth: bool, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", None) or {})
         if auth:
             if not self.access_token:

@@ -1,0 +1,204 @@
+"""`buurt login | logout | whoami | profiles` through the real CLI, on a real server."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.live import LiveServer
+from tests.pgserver import free_port
+
+
+def login(
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    email: str,
+    password: str = DEMO_PASSWORD,
+    *extra: str,
+) -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    return main(["--url", url, *extra, "login", "--email", email, "--password-stdin"])
+
+
+def test_login_whoami_logout_with_a_keyring(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert login(monkeypatch, live_server.url, "officer@mechelen.demo") == 0
+    assert "Signed in to" in capsys.readouterr().err
+    # The refresh token went to the keyring; the config file holds no secret.
+    stored = json.loads(memory_keyring.entries[("buurt", "default")])
+    assert stored["refresh_token"].startswith("brt_")
+    config_text = (console_home / "config" / "config.toml").read_text()
+    assert "officer@mechelen.demo" in config_text and live_server.url in config_text
+    assert "brt_" not in config_text and "bat_" not in config_text
+    assert not (console_home / "data" / "credentials").exists()
+
+    assert main(["whoami", "--json"]) == 0
+    who = json.loads(capsys.readouterr().out)
+    assert who["email"] == "officer@mechelen.demo"
+    assert who["organisation"] == "Stad Mechelen"
+    assert set(who["roles"]) == {"analyst", "communicator", "moderator"}
+    assert who["server"] == live_server.url and "keyring" in who["credential"]
+
+    assert main(["whoami"]) == 0
+    human = capsys.readouterr().out
+    assert "Lotte Peeters" in human and "keyring" in human
+
+    assert main(["logout"]) == 0
+    assert ("buurt", "default") not in memory_keyring.entries
+    capsys.readouterr()
+    assert main(["whoami"]) == 3
+    assert "not signed in" in capsys.readouterr().err
+
+
+def test_no_keyring_falls_back_to_a_private_file_with_one_warning(
+    live_server: LiveServer,
+    console_home: Path,
+    no_keyring: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert login(monkeypatch, live_server.url, "analyst@mechelen.demo") == 0
+    err = capsys.readouterr().err
+    assert "No system keyring is available" in err
+    path = console_home / "data" / "credentials" / "default.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert json.loads(path.read_text())["refresh_token"].startswith("brt_")
+    # Signing in again: the file is there already, so no second warning.
+    assert login(monkeypatch, live_server.url, "analyst@mechelen.demo") == 0
+    assert "No system keyring" not in capsys.readouterr().err
+    assert main(["whoami", "--json"]) == 0
+    assert str(path) in json.loads(capsys.readouterr().out)["credential"]
+    assert main(["logout"]) == 0
+    assert not path.exists()
+
+
+def test_wrong_password_exits_3_with_a_sentence(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = login(monkeypatch, live_server.url, "moderator@mechelen.demo", "wrong-password")
+    assert code == 3
+    err = capsys.readouterr().err
+    assert err.strip() == "error: The email address or the password is not right."
+    assert memory_keyring.entries == {}
+
+
+def test_unreachable_server_exits_6(
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    assert login(monkeypatch, url, "someone@city.example", "pw", "--lang", "nl") == 6
+    err = capsys.readouterr().err
+    assert "is niet bereikbaar" in err and "Traceback" not in err
+
+
+def test_profiles_and_api_token_override(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        login(monkeypatch, live_server.url, "officer@mons.demo", DEMO_PASSWORD, "--profile", "mons")
+        == 0
+    )
+    assert (
+        login(
+            monkeypatch, live_server.url, "officer@denhaag.demo", DEMO_PASSWORD, "--profile", "haag"
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["profiles", "--json"]) == 0
+    profiles = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert set(profiles) == {"mons", "haag"}
+    assert profiles["mons"]["default"] is True  # the first one made
+    assert main(["--profile", "haag", "whoami", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["organisation"] == "Gemeente Den Haag"
+    assert main(["whoami", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["organisation"] == "Ville de Mons"
+
+    # A script's API token (BUURT_TOKEN, BUURT_URL) wins over the stored sign-in.
+    import httpx
+
+    access = httpx.post(
+        f"{live_server.url}/v1/auth/token",
+        json={"email": "officer@mons.demo", "password": DEMO_PASSWORD},
+    ).json()["access_token"]
+    token = httpx.post(
+        f"{live_server.url}/v1/tokens",
+        json={"name": "cron", "scopes": ["stats:read"]},
+        headers={"Authorization": f"Bearer {access}"},
+    ).json()["token"]
+    monkeypatch.setenv("BUURT_TOKEN", token)
+    monkeypatch.setenv("BUURT_URL", live_server.url)
+    assert main(["--profile", "haag", "whoami", "--json"]) == 0
+    who = json.loads(capsys.readouterr().out)
+    assert who["token_scopes"] == ["stats:read"] and who["credential"] == "BUURT_TOKEN"
+    assert who["organisation"] == "Ville de Mons"
+
+
+def test_broken_config_names_file_and_line(
+    console_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = console_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text('theme = "textual-dark"\ncolour = "blue"\n')
+    assert main(["profiles"]) == 2
+    err = capsys.readouterr().err
+    assert "colour" in err and f"{path}, line 2" in err
+    path.write_text('[profiles.x]\nurl = "http://a"\ntoken = "secret"\n')
+    assert main(["profiles"]) == 2
+    assert f"{path}, line 3" in capsys.readouterr().err
+    path.write_text("[profiles\nurl=")
+    assert main(["profiles"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "line 1" in err and "Traceback" not in err
+
+
+def test_entry_point_in_dutch(console_home: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUURT_TOKEN")}
+    env.update(
+        BUURT_CONFIG_DIR=str(console_home / "config"),
+        BUURT_DATA_DIR=str(console_home / "data"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "buurt"), "--lang", "nl", "whoami"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3
+    assert result.stderr.strip() == "fout: U bent niet aangemeld. Voer eerst `buurt login` uit."
+    usage = subprocess.run(
+        [str(Path(sys.executable).parent / "buurt"), "--lang", "fr", "nonsense"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert usage.returncode == 2 and "choix invalide" in usage.stderr

@@ -1,0 +1,195 @@
+"""The Textual app through its pilot, against a real server; snapshots in English and Dutch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from console.app import BuurtApp
+from console.screens.help import HelpScreen
+from console.screens.login import LoginScreen
+from console.screens.overview import OverviewScreen
+from console.session import resolve
+from console.widgets.status import StatusHeader
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.live import LiveServer
+from tests.pgserver import free_port
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(selector, Input)
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+
+
+async def test_sign_in_wrong_then_right_then_navigate(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = BuurtApp(resolve(url=live_server.url), language="en")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.screen.query_one("#url", Input).value == live_server.url
+        await type_into(pilot, "#email", "officer@mechelen.demo")
+        await type_into(pilot, "#password", "not-it")
+        await pilot.press("enter")
+        await settle(pilot)
+        error = app.screen.query_one("#login-error", Static)
+        assert error.display and "not right" in str(error.render())
+        # What was typed is kept.
+        assert app.screen.query_one("#email", Input).value == "officer@mechelen.demo"
+
+        await type_into(pilot, "#password", DEMO_PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OverviewScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 20
+        header = app.screen.query_one(StatusHeader)
+        assert header.organisation == "Stad Mechelen" and header.user == "Lotte Peeters"
+        assert header.connection == "online"
+        assert "20 neighbourhoods" in str(
+            app.screen.query_one("#overview-summary", Static).render()
+        )
+
+        await pilot.press("slash")
+        await pilot.press(*"heide")
+        await pilot.pause()
+        assert table.row_count == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == 20
+
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = app.screen.query_one("#help-keys", DataTable)
+        descriptions = {keys.get_row_at(i)[1] for i in range(keys.row_count)}
+        assert {"Reload", "Neighbourhoods", "Sign out", "Quit", "Help"} <= descriptions
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, OverviewScreen)
+
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert memory_keyring.entries == {}
+
+
+async def test_stored_sign_in_opens_the_overview_in_dutch(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    context = resolve(url=live_server.url)
+    async with context.client() as client:
+        await client.sign_in("ocmw@mechelen.demo", DEMO_PASSWORD)
+    app = BuurtApp(resolve(url=live_server.url), language="nl")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OverviewScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 4  # the agency's own neighbourhoods only
+        summary = str(app.screen.query_one("#overview-summary", Static).render())
+        assert summary.startswith("4 buurten")
+
+
+async def test_dead_server_shows_a_sentence_not_a_crash(
+    console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    app = BuurtApp(resolve(url=url), language="en")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "#email", "someone@city.example")
+        await type_into(pilot, "#password", "whatever")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        error = str(app.screen.query_one("#login-error", Static).render())
+        assert "Cannot reach the server" in error
+        assert app.screen.query_one("#password", Input).value == "whatever"
+
+
+async def test_form_checks_before_calling(
+    console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = BuurtApp(resolve(url="ftp://nowhere"), language="fr")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        await pilot.click("#sign-in")
+        await pilot.pause()
+        error = str(app.screen.query_one("#login-error", Static).render())
+        assert error == "L'adresse du serveur doit commencer par http:// ou https://."
+
+
+# -- snapshots ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def inprocess_server(sqlite_template: Path, tmp_path: Path) -> httpx.ASGITransport:
+    """The real API app, in-process: a fixed address keeps the snapshots stable."""
+    database = tmp_path / "snap.db"
+    shutil.copy(sqlite_template, database)
+    return httpx.ASGITransport(
+        app=create_app(Settings(database_url=f"sqlite+aiosqlite:///{database}"))
+    )
+
+
+def _no_blink(pilot: Pilot[None]) -> None:
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_snapshot_sign_in(
+    snap_compare,
+    language: str,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,  # type: ignore[no-untyped-def]
+) -> None:
+    app = BuurtApp(resolve(url="http://buurt.test"), language=language)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        _no_blink(pilot)
+        await type_into(pilot, "#email", "officer@mechelen.demo")
+        _no_blink(pilot)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_snapshot_overview(
+    snap_compare,  # type: ignore[no-untyped-def]
+    language: str,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    inprocess_server: httpx.ASGITransport,
+) -> None:
+    app = BuurtApp(
+        resolve(url="http://buurt.test"),
+        language=language,
+        client_options={"transport": inprocess_server},
+    )
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await type_into(pilot, "#email", "officer@denhaag.demo")
+        await type_into(pilot, "#password", DEMO_PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, OverviewScreen)
+
+    assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
