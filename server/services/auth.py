@@ -126,10 +126,23 @@ async def login(
     return pair
 
 
-async def _revoke_session(session: AsyncSession, auth: AuthSession, reason: str) -> None:
+async def _revoke_session(
+    session: AsyncSession, auth: AuthSession, reason: str, client_address: str | None
+) -> None:
+    """End a sign-in (all its tokens at once), audit it and commit."""
     if auth.revoked_at is None:
         auth.revoked_at = utcnow()
         auth.revoked_reason = reason
+    audit.record(
+        session,
+        f"auth.{reason}",
+        organisation_id=auth.account.organisation_id,
+        account_id=auth.account_id,
+        object_type="auth_session",
+        object_id=auth.id,
+        client_address=client_address,
+    )
+    await session.commit()
 
 
 async def refresh(
@@ -151,17 +164,7 @@ async def refresh(
     auth = row.session
     now = utcnow()
     if row.used_at is not None:
-        await _revoke_session(session, auth, "refresh_reuse")
-        audit.record(
-            session,
-            "auth.refresh_reuse",
-            organisation_id=auth.account.organisation_id,
-            account_id=auth.account_id,
-            object_type="auth_session",
-            object_id=auth.id,
-            client_address=client_address,
-        )
-        await session.commit()
+        await _revoke_session(session, auth, "refresh_reuse", client_address)
         raise Problem(
             "refresh-token-reused",
             "This refresh token was already used, so every token of this sign-in was revoked. "
@@ -200,17 +203,7 @@ async def logout(session: AsyncSession, token: str, *, client_address: str | Non
     auth = await session.get(AuthSession, auth_id, options=[selectinload(AuthSession.account)])
     if auth is None or auth.revoked_at is not None:
         return
-    await _revoke_session(session, auth, "logout")
-    audit.record(
-        session,
-        "auth.logout",
-        organisation_id=auth.account.organisation_id,
-        account_id=auth.account_id,
-        object_type="auth_session",
-        object_id=auth.id,
-        client_address=client_address,
-    )
-    await session.commit()
+    await _revoke_session(session, auth, "logout", client_address)
 
 
 async def resolve_bearer(
