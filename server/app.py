@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +12,8 @@ from fastapi import FastAPI
 from server import __version__
 from server.db import make_engine, make_sessionmaker
 from server.problems import install_problem_handlers
-from server.routes import audit, auth, health, neighbourhoods
+from server.routes import audit, auth, health, messages, neighbourhoods
+from server.scheduler import run_scheduler
 from server.settings import Settings
 
 
@@ -21,7 +24,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.scheduler_enabled:
+            task = asyncio.create_task(run_scheduler(app), name="buurt-scheduler")
         yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await engine.dispose()
 
     app = FastAPI(
@@ -35,6 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     install_problem_handlers(app)
-    for module in (health, auth, neighbourhoods, audit):
+    for module in (health, auth, neighbourhoods, messages, audit):
         app.include_router(module.router)
     return app

@@ -24,6 +24,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # We emit BEGIN ourselves (below), so that writes can take the lock up front.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A write transaction that read first and then writes fails at once ("database is
+    # locked") when another writer committed meanwhile; BEGIN IMMEDIATE waits its turn.
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Start the write part of a request: ends the read transaction (authentication and the
+    like) and begins one that holds SQLite's write lock from its first statement."""
+    if session.in_transaction():
+        await session.commit()
+    await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
@@ -34,6 +51,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(settings.database_url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 

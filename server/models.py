@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -104,6 +105,8 @@ class Neighbourhood(Base):
     slug: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     total_households: Mapped[int] = mapped_column(Integer)
+    # Kept current by registration events, in the same transaction; the reach of a message.
+    registered_households: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     municipality: Mapped[Municipality] = relationship(back_populates="neighbourhoods")
@@ -283,7 +286,83 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+MESSAGE_KINDS = ("announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert")
+MESSAGE_STATES = ("draft", "scheduled", "published", "withdrawn")
+
+message_targets = Table(
+    "message_targets",
+    Base.metadata,
+    Column("message_id", ForeignKey("city_messages.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "neighbourhood_id",
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class CityMessage(Base):
+    """A message of the city to one, some or all of its neighbourhoods."""
+
+    __tablename__ = "city_messages"
+    __table_args__ = (
+        Index("ix_city_messages_org_id", "organisation_id", "id"),
+        Index("ix_city_messages_due", "state", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    author_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(12))
+    # {language: text}; markdown in the body.
+    title: Mapped[dict[str, Any]]
+    body: Mapped[dict[str, Any]]
+    # Kind-specific fields (event place and times, survey questions, budget, urgency).
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    target_all: Mapped[bool] = mapped_column(Boolean, default=False)
+    scheduled_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    published_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn_at: Mapped[datetime | None]
+    # Registered and total households in the targets, fixed when published.
+    reach_registered: Mapped[int | None] = mapped_column(Integer)
+    reach_total: Mapped[int | None] = mapped_column(Integer)
+    # Lower-cased text of titles and bodies, for the list's text filter.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    neighbourhoods: Mapped[list[Neighbourhood]] = relationship(secondary=message_targets)
+    author: Mapped[StaffAccount | None] = relationship()
+
+
+class IdempotencyKey(Base):
+    """A write already done for an `Idempotency-Key`: a retry gets the first answer back."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
+    "MESSAGE_KINDS",
+    "MESSAGE_STATES",
     "ROLES",
     "SCOPES",
     "AccessToken",
@@ -291,11 +370,14 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "CityMessage",
+    "IdempotencyKey",
     "LoginFailure",
     "Municipality",
     "Neighbourhood",
     "Organisation",
     "RefreshToken",
     "StaffAccount",
+    "message_targets",
     "organisation_neighbourhoods",
 ]

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     page_size_default: int = 50
     page_size_max: int = 200
     log_sql: bool = False
+    # The scheduler publishes due messages; every process may run it (a row lock decides).
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: float = 5.0
 
     @property
     def is_sqlite(self) -> bool:

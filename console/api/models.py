@@ -59,6 +59,7 @@ class Neighbourhood(ApiModel):
     name: str
     municipality_id: int
     total_households: int
+    registered_households: int = 0
 
 
 class Page(ApiModel, Generic[T]):

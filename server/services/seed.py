@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -44,6 +45,32 @@ def load_dataset() -> dict[str, Any]:
     return config.load_toml(DATASET)
 
 
+def spread_registered(hoods: list[dict[str, Any]], total: int) -> dict[str, int]:
+    """Share `total` registered households over neighbourhoods: in proportion to their size,
+    varied by +-25% steadily per name (so the demo is not flat), summing exactly to `total`."""
+    if not hoods or total <= 0:
+        return {h["name"]: 0 for h in hoods}
+    weights = {}
+    for h in hoods:
+        wobble = int(hashlib.sha256(h["name"].encode()).hexdigest()[:4], 16) / 0xFFFF  # 0..1
+        weights[h["name"]] = int(h["households"]) * (0.75 + 0.5 * wobble)
+    scale = total / sum(weights.values())
+    shares = {
+        name: min(int(w * scale), int(h["households"]))
+        for (name, w), h in zip(weights.items(), hoods, strict=True)
+    }
+    # Hand out what rounding left, largest neighbourhoods first, never above their size.
+    rest = total - sum(shares.values())
+    for h in sorted(hoods, key=lambda h: -int(h["households"])):
+        if rest <= 0:
+            break
+        room = int(h["households"]) - shares[h["name"]]
+        give = min(room, rest)
+        shares[h["name"]] += give
+        rest -= give
+    return shares
+
+
 def _sync(obj: Any, values: dict[str, Any], report: SeedReport, kind: str) -> None:
     changed = False
     for key, value in values.items():
@@ -77,6 +104,7 @@ async def seed_demo(session: AsyncSession, dataset: dict[str, Any] | None = None
         else:
             _sync(muni, values, report, "municipality")
 
+        registered = spread_registered(hoods, int(m.get("registered_households", 0)))
         by_name: dict[str, Neighbourhood] = {}
         for h in hoods:
             slug = slugify(h["name"])
@@ -87,6 +115,8 @@ async def seed_demo(session: AsyncSession, dataset: dict[str, Any] | None = None
             )
             values = {"name": h["name"], "total_households": int(h["households"])}
             if hood is None:
+                # Registered households are the starting point only: events move them later.
+                values["registered_households"] = registered[h["name"]]
                 hood = Neighbourhood(municipality_id=muni.id, slug=slug, **values)
                 session.add(hood)
                 report.add(report.created, "neighbourhood")

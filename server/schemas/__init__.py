@@ -121,6 +121,7 @@ class NeighbourhoodOut(BaseModel):
     name: str
     municipality_id: int
     total_households: int
+    registered_households: int
 
 
 class AuditEntryOut(BaseModel):

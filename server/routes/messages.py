@@ -1,0 +1,144 @@
+"""`/v1/messages`: compose, schedule, publish and withdraw city messages; their reach."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from server.db import begin_write
+from server.deps import AnyStaff, DbSession, require
+from server.pagination import Paging
+from server.principal import Principal
+from server.schemas import Page
+from server.schemas.messages import (
+    MessageCreate,
+    MessageKind,
+    MessageOut,
+    MessageState,
+    MessageUpdate,
+    ReachOut,
+    ReachRequest,
+)
+from server.services import idempotency
+from server.services import messages as service
+
+router = APIRouter(prefix="/v1/messages", tags=["messages"])
+
+Publisher = Annotated[Principal, Depends(require("communicator", "admin", scope="messages:write"))]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Required to publish or schedule: a retry with the same key does nothing new",
+    ),
+]
+
+
+def _answer(outcome: idempotency.Outcome) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    if "version" in outcome.body:
+        headers["ETag"] = f'"{outcome.body["version"]}"'
+    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
+
+@router.post("/reach", response_model=ReachOut)
+async def reach(body: ReachRequest, principal: AnyStaff, session: DbSession) -> ReachOut:
+    """Registered and total households in the chosen targets, before sending."""
+    _all, hoods = await service.resolve_targets(session, principal, body.targets)
+    return service.reach_of(hoods)
+
+
+@router.post("", status_code=201, response_model=MessageOut)
+async def create_message(
+    body: MessageCreate,
+    request: Request,
+    principal: Publisher,
+    session: DbSession,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Save a draft, publish now, or schedule. Publishing and scheduling need an
+    Idempotency-Key: the same key with the same request returns the first answer."""
+    key = idempotency.check_key(idempotency_key, required=body.action != "draft")
+    fingerprint = idempotency.request_hash("POST", request.url.path, body.model_dump(mode="json"))
+    outcome = await idempotency.run_once(
+        session, principal, key, fingerprint, lambda: service.create(session, principal, body)
+    )
+    return _answer(outcome)
+
+
+@router.get("", response_model=Page[MessageOut])
+async def list_messages(
+    principal: AnyStaff,
+    session: DbSession,
+    paging: Paging,
+    state: MessageState | None = None,
+    kind: MessageKind | None = None,
+    neighbourhood: int | None = None,
+    author: int | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in title or body")] = None,
+) -> Page[MessageOut]:
+    """The organisation's messages, most recently changed first."""
+    after = paging.after(2)
+    rows = await service.list_page(
+        session,
+        principal,
+        after=after,
+        limit=paging.limit,
+        state=state,
+        kind=kind,
+        neighbourhood=neighbourhood,
+        author=author,
+        text=q,
+    )
+    rows, next_cursor = paging.page(rows, lambda m: [m.updated_at.isoformat(), m.id])
+    return Page[MessageOut](items=[service.to_out(m) for m in rows], next_cursor=next_cursor)
+
+
+@router.get("/{message_id}", response_model=MessageOut)
+async def get_message(message_id: int, principal: AnyStaff, session: DbSession) -> JSONResponse:
+    """One message; its version is also in the ETag header, for If-Match."""
+    out = service.to_out(await service.get(session, principal, message_id))
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+
+
+@router.put("/{message_id}", response_model=MessageOut)
+async def edit_message(
+    message_id: int,
+    body: MessageUpdate,
+    principal: Publisher,
+    session: DbSession,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> JSONResponse:
+    """Replace a draft's or scheduled message's content. If-Match must carry the version
+    you edited; a newer one is a 412 problem with the current message."""
+    await begin_write(session)
+    message = await service.edit(session, principal, message_id, body, if_match)
+    out = service.to_out(message)
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+
+
+@router.post("/{message_id}/publish", response_model=MessageOut)
+async def publish_message(
+    message_id: int,
+    request: Request,
+    principal: Publisher,
+    session: DbSession,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Publish a draft or a scheduled message now (Idempotency-Key required)."""
+    key = idempotency.check_key(idempotency_key, required=True)
+    fingerprint = idempotency.request_hash("POST", request.url.path, None)
+    outcome = await idempotency.run_once(
+        session, principal, key, fingerprint,
+        lambda: service.publish_now(session, principal, message_id),
+    )  # fmt: skip
+    return _answer(outcome)
+
+
+@router.post("/{message_id}/withdraw", response_model=MessageOut)
+async def withdraw_message(message_id: int, principal: Publisher, session: DbSession) -> MessageOut:
+    """Take a published or scheduled message back. Withdrawing twice is harmless."""
+    await begin_write(session)
+    return service.to_out(await service.withdraw(session, principal, message_id))

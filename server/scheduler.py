@@ -1,0 +1,39 @@
+"""The background loop of every server process: publishes due messages, forgets old keys.
+
+It runs at start-up first, so a message due while the server was down goes out at once
+(marked late). Several processes may run it at the same time: each message is claimed with
+a conditional update, so it is published once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import FastAPI
+
+from server.services import idempotency, messages
+
+log = logging.getLogger("buurt.scheduler")
+PURGE_EVERY = 720  # rounds: an hour at the default 5 s
+
+
+async def run_scheduler(app: FastAPI) -> None:
+    """Loop until cancelled; a failing round is logged and the loop goes on."""
+    maker = app.state.sessionmaker
+    interval = app.state.settings.scheduler_interval_seconds
+    rounds = 0
+    while True:
+        try:
+            published = await messages.publish_due(maker)
+            if published:
+                log.info("published %d scheduled message(s)", published)
+            if rounds % PURGE_EVERY == 0:
+                async with maker() as session:
+                    await idempotency.purge(session)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("scheduler round failed; trying again in %s s", interval)
+        rounds += 1
+        await asyncio.sleep(interval)

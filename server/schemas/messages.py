@@ -1,0 +1,181 @@
+"""Bodies of the city message routes, with the kind-specific validation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from server.schemas import Strict
+
+MessageKind = Literal[
+    "announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert"
+]
+MessageState = Literal["draft", "scheduled", "published", "withdrawn"]
+Language = Literal["nl", "fr", "en"]
+
+TITLE_MAX = 140
+BODY_MAX = 10_000
+
+
+class EventDetails(Strict):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    place: str = Field(min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> EventDetails:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("the event must end after it starts")
+        return self
+
+
+class SurveyQuestion(Strict):
+    question: dict[Language, str] = Field(min_length=1)
+    choices: list[dict[Language, str]] = Field(min_length=2, max_length=12)
+
+
+class SurveyDetails(Strict):
+    questions: list[SurveyQuestion] = Field(min_length=1, max_length=30)
+    closes_at: AwareDatetime
+
+
+class BudgetDetails(Strict):
+    budget_eur: int = Field(ge=0, le=1_000_000_000)
+    deadline: AwareDatetime
+
+
+class AlertDetails(Strict):
+    urgency: Literal["low", "medium", "high"]
+
+
+class MessageContent(Strict):
+    """What a message says and to whom; shared by create and edit."""
+
+    kind: MessageKind
+    title: dict[Language, str] = Field(min_length=1)
+    body: dict[Language, str] = Field(min_length=1)
+    targets: Literal["all"] | list[int] = Field(
+        description='"all" or a list of neighbourhood ids (an agency\'s "all" is its own)'
+    )
+    event: EventDetails | None = None
+    survey: SurveyDetails | None = None
+    budget: BudgetDetails | None = None
+    alert: AlertDetails | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _titles(cls, value: dict[str, str]) -> dict[str, str]:
+        for lang, text in value.items():
+            if not text.strip():
+                raise ValueError(f"the {lang} title is empty")
+            if len(text) > TITLE_MAX:
+                raise ValueError(f"the {lang} title is longer than {TITLE_MAX} characters")
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("body")
+    @classmethod
+    def _bodies(cls, value: dict[str, str]) -> dict[str, str]:
+        for lang, text in value.items():
+            if not text.strip():
+                raise ValueError(f"the {lang} body is empty")
+            if len(text) > BODY_MAX:
+                raise ValueError(f"the {lang} body is longer than {BODY_MAX} characters")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: str | list[int]) -> str | list[int]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError('choose at least one neighbourhood, or "all"')
+            if len(value) > 2000:
+                raise ValueError("too many neighbourhoods")
+            return sorted(set(value))
+        return value
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> MessageContent:
+        if set(self.title) != set(self.body):
+            raise ValueError("give a title and a body in the same languages")
+        wanted = {
+            "event": "event",
+            "survey": "survey",
+            "call_for_ideas": "budget",
+            "citizen_budget": "budget",
+            "alert": "alert",
+        }.get(self.kind)
+        for name in ("event", "survey", "budget", "alert"):
+            present = getattr(self, name) is not None
+            if name == wanted and not present:
+                raise ValueError(f"a {self.kind} message needs its '{name}' fields")
+            if name != wanted and present:
+                raise ValueError(f"'{name}' fields do not belong to a {self.kind} message")
+        if self.kind == "citizen_budget" and self.budget and self.budget.budget_eur <= 0:
+            raise ValueError("a citizen budget needs an amount above zero")
+        return self
+
+
+class MessageCreate(MessageContent):
+    action: Literal["draft", "publish", "schedule"] = "draft"
+    scheduled_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _schedule(self) -> MessageCreate:
+        if self.action == "schedule" and self.scheduled_at is None:
+            raise ValueError("scheduling needs scheduled_at")
+        if self.action != "schedule" and self.scheduled_at is not None:
+            raise ValueError('scheduled_at goes with action "schedule"')
+        return self
+
+
+class MessageUpdate(MessageContent):
+    """A full replacement of a draft's or scheduled message's content (with If-Match)."""
+
+    state: Literal["draft", "scheduled"] | None = None
+    scheduled_at: AwareDatetime | None = None
+
+
+class ReachRequest(Strict):
+    targets: Literal["all"] | list[int]
+
+
+class NeighbourhoodReach(BaseModel):
+    id: int
+    name: str
+    registered_households: int
+    total_households: int
+
+
+class ReachOut(BaseModel):
+    neighbourhoods: list[NeighbourhoodReach]
+    registered_households: int
+    total_households: int
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: MessageKind
+    state: MessageState
+    title: dict[str, str]
+    body: dict[str, str]
+    targets: Literal["all"] | list[int]
+    target_names: list[str]
+    event: EventDetails | None = None
+    survey: SurveyDetails | None = None
+    budget: BudgetDetails | None = None
+    alert: AlertDetails | None = None
+    author_account_id: int | None
+    author_name: str | None
+    scheduled_at: datetime | None
+    published_at: datetime | None
+    published_late: bool
+    withdrawn_at: datetime | None
+    reach_registered: int | None
+    reach_total: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

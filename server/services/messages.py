@@ -1,0 +1,413 @@
+"""City messages: targets and reach, the draft -> scheduled -> published -> withdrawn life,
+and the scheduler that publishes due messages exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from server.db import begin_write
+from server.models import CityMessage, Neighbourhood, message_targets, utcnow
+from server.principal import Principal
+from server.problems import Problem
+from server.schemas.messages import (
+    MessageContent,
+    MessageCreate,
+    MessageOut,
+    MessageUpdate,
+    NeighbourhoodReach,
+    ReachOut,
+)
+from server.services import audit
+from server.services.neighbourhoods import addressable
+
+# A scheduled message published this long after its time was late (the server was down).
+LATE_AFTER = timedelta(minutes=1)
+KIND_FIELD = {
+    "event": "event",
+    "survey": "survey",
+    "call_for_ideas": "budget",
+    "citizen_budget": "budget",
+    "alert": "alert",
+}
+
+
+async def resolve_targets(
+    session: AsyncSession, principal: Principal, targets: str | list[int]
+) -> tuple[bool, list[Neighbourhood]]:
+    """The neighbourhoods a message goes to. An agency's "all" is all of its own; naming a
+    neighbourhood outside its reach is a 403 that names it."""
+    allowed = list(
+        (await session.scalars(addressable(principal).order_by(Neighbourhood.name))).all()
+    )
+    if targets == "all":
+        return True, allowed
+    wanted = {int(t) for t in targets}
+    by_id = {n.id: n for n in allowed}
+    outside = wanted - set(by_id)
+    if outside:
+        known = (
+            await session.scalars(
+                select(Neighbourhood).where(
+                    Neighbourhood.id.in_(outside),
+                    Neighbourhood.municipality_id == principal.organisation.municipality_id,
+                )
+            )
+        ).all()
+        if known:
+            names = ", ".join(sorted(n.name for n in known))
+            raise Problem(
+                "neighbourhood-not-allowed",
+                f"Your organisation may not address {names}.",
+                neighbourhoods=sorted(n.id for n in known),
+            )
+        raise Problem(
+            "validation",
+            f"Unknown neighbourhood id {', '.join(str(i) for i in sorted(outside))}.",
+        )
+    return False, [by_id[i] for i in sorted(wanted, key=lambda i: by_id[i].name)]
+
+
+def reach_of(neighbourhoods: list[Neighbourhood]) -> ReachOut:
+    """Registered and total households in the targets, per neighbourhood and in all."""
+    rows = [
+        NeighbourhoodReach(
+            id=n.id,
+            name=n.name,
+            registered_households=n.registered_households,
+            total_households=n.total_households,
+        )
+        for n in neighbourhoods
+    ]
+    return ReachOut(
+        neighbourhoods=rows,
+        registered_households=sum(r.registered_households for r in rows),
+        total_households=sum(r.total_households for r in rows),
+    )
+
+
+def _check_languages(principal: Principal, content: MessageContent) -> None:
+    spoken = set(principal.organisation.municipality.languages)
+    extra = sorted(set(content.title) - spoken)
+    if extra:
+        raise Problem(
+            "validation",
+            f"{principal.organisation.municipality.name} publishes in "
+            f"{', '.join(sorted(spoken))}, not in {', '.join(extra)}.",
+        )
+
+
+def _future(when: datetime, what: str) -> None:
+    if when <= utcnow():
+        raise Problem("validation", f"The {what} must be in the future.")
+
+
+def _details(content: MessageContent) -> dict[str, Any]:
+    name = KIND_FIELD.get(content.kind)
+    if name is None:
+        return {}
+    value = getattr(content, name)
+    return {name: value.model_dump(mode="json")} if value is not None else {}
+
+
+def _search_text(title: Mapping[Any, str], body: Mapping[Any, str]) -> str:
+    return "\n".join([*title.values(), *body.values()]).lower()
+
+
+def to_out(message: CityMessage) -> MessageOut:
+    """The API shape of a message."""
+    return MessageOut(
+        id=message.id,
+        kind=message.kind,
+        state=message.state,
+        title=message.title,
+        body=message.body,
+        targets="all" if message.target_all else [n.id for n in message.neighbourhoods],
+        target_names=sorted(n.name for n in message.neighbourhoods),
+        author_account_id=message.author_account_id,
+        author_name=message.author.name if message.author else None,
+        scheduled_at=message.scheduled_at,
+        published_at=message.published_at,
+        published_late=message.published_late,
+        withdrawn_at=message.withdrawn_at,
+        reach_registered=message.reach_registered,
+        reach_total=message.reach_total,
+        version=message.version,
+        created_at=message.created_at,
+        updated_at=message.updated_at,
+        **message.details,
+    )
+
+
+def _visible(principal: Principal) -> Select[CityMessage]:
+    return (
+        select(CityMessage)
+        .where(CityMessage.organisation_id == principal.organisation.id)
+        .options(selectinload(CityMessage.neighbourhoods), selectinload(CityMessage.author))
+    )
+
+
+async def get(session: AsyncSession, principal: Principal, message_id: int) -> CityMessage:
+    """One of the organisation's messages; another organisation's is a 404."""
+    message = await session.scalar(_visible(principal).where(CityMessage.id == message_id))
+    if message is None:
+        raise Problem("not-found", "No such message.")
+    return message
+
+
+def _publish(message: CityMessage, now: datetime, *, late: bool = False) -> None:
+    reach = reach_of(message.neighbourhoods)
+    message.state = "published"
+    message.published_at = now
+    message.published_late = late
+    message.reach_registered = reach.registered_households
+    message.reach_total = reach.total_households
+    message.updated_at = now
+    message.version += 1
+
+
+async def create(
+    session: AsyncSession, principal: Principal, body: MessageCreate
+) -> tuple[int, dict[str, Any]]:
+    """Make a draft, publish now or schedule. Does not commit (the caller does, with its
+    idempotency key)."""
+    _check_languages(principal, body)
+    if body.action == "schedule":
+        assert body.scheduled_at is not None
+        _future(body.scheduled_at, "scheduled time")
+    target_all, hoods = await resolve_targets(session, principal, body.targets)
+    now = utcnow()
+    message = CityMessage(
+        organisation_id=principal.organisation.id,
+        author_account_id=principal.account.id,
+        author=principal.account,
+        kind=body.kind,
+        state="scheduled" if body.action == "schedule" else "draft",
+        title={str(k): v for k, v in body.title.items()},
+        body={str(k): v for k, v in body.body.items()},
+        details=_details(body),
+        target_all=target_all,
+        neighbourhoods=hoods,
+        scheduled_at=body.scheduled_at,
+        search_text=_search_text(body.title, body.body),
+        created_at=now,
+        updated_at=now,
+    )
+    if body.action == "publish":
+        _publish(message, now)
+    session.add(message)
+    await session.flush()
+    audit.record(
+        session,
+        "message.create",
+        principal=principal,
+        object_type="message",
+        object_id=message.id,
+        details={"state": message.state, "kind": message.kind, "targets": len(hoods)},
+    )
+    if message.state == "published":
+        audit.record(
+            session, "message.publish", principal=principal, object_type="message",
+            object_id=message.id, details={"reach": message.reach_registered},
+        )  # fmt: skip
+    return 201, to_out(message).model_dump(mode="json")
+
+
+def _check_version(message: CityMessage, if_match: str | None) -> None:
+    if if_match is None:
+        raise Problem(
+            "precondition-required",
+            "Send If-Match with the version you edited, so no one's change is overwritten.",
+            current_version=message.version,
+        )
+    wanted = if_match.strip().strip('"').removeprefix("W/").strip('"')
+    if wanted != str(message.version):
+        raise Problem(
+            "precondition-failed",
+            f"The message is at version {message.version}; you edited version {wanted}.",
+            current_version=message.version,
+            current=to_out(message).model_dump(mode="json"),
+        )
+
+
+async def edit(
+    session: AsyncSession,
+    principal: Principal,
+    message_id: int,
+    body: MessageUpdate,
+    if_match: str | None,
+) -> CityMessage:
+    """Replace a draft's or scheduled message's content; a stale version is a 412."""
+    message = await get(session, principal, message_id)
+    _check_version(message, if_match)
+    if message.state not in ("draft", "scheduled"):
+        raise Problem("invalid-state", f"A {message.state} message cannot be edited.")
+    _check_languages(principal, body)
+    state = body.state or message.state
+    scheduled_at = body.scheduled_at if body.scheduled_at is not None else message.scheduled_at
+    if state == "scheduled":
+        if scheduled_at is None:
+            raise Problem("validation", "A scheduled message needs scheduled_at.")
+        _future(scheduled_at, "scheduled time")
+    target_all, hoods = await resolve_targets(session, principal, body.targets)
+    before = {"state": message.state, "version": message.version}
+    message.kind = body.kind
+    message.title = {str(k): v for k, v in body.title.items()}
+    message.body = {str(k): v for k, v in body.body.items()}
+    message.details = _details(body)
+    message.target_all = target_all
+    message.neighbourhoods = hoods
+    message.state = state
+    message.scheduled_at = scheduled_at if state == "scheduled" else None
+    message.search_text = _search_text(body.title, body.body)
+    message.updated_at = utcnow()
+    message.version += 1
+    audit.record(
+        session, "message.edit", principal=principal, object_type="message", object_id=message.id,
+        details={"before": before, "after": {"state": state, "version": message.version}},
+    )  # fmt: skip
+    await session.commit()
+    return message
+
+
+async def publish_now(
+    session: AsyncSession, principal: Principal, message_id: int
+) -> tuple[int, dict[str, Any]]:
+    """Publish a draft or scheduled message at once. Does not commit."""
+    message = await get(session, principal, message_id)
+    if message.state == "published":
+        raise Problem("invalid-state", "The message is already published.")
+    if message.state == "withdrawn":
+        raise Problem("invalid-state", "A withdrawn message cannot be published again.")
+    _publish(message, utcnow())
+    audit.record(
+        session, "message.publish", principal=principal, object_type="message",
+        object_id=message.id, details={"reach": message.reach_registered},
+    )  # fmt: skip
+    return 200, to_out(message).model_dump(mode="json")
+
+
+async def withdraw(session: AsyncSession, principal: Principal, message_id: int) -> CityMessage:
+    """Take a message back: residents no longer see it; a scheduled one never goes out."""
+    message = await get(session, principal, message_id)
+    if message.state == "withdrawn":
+        return message
+    if message.state == "draft":
+        raise Problem("invalid-state", "A draft was never sent; delete or keep it instead.")
+    before = message.state
+    message.state = "withdrawn"
+    message.withdrawn_at = utcnow()
+    message.updated_at = message.withdrawn_at
+    message.version += 1
+    audit.record(
+        session, "message.withdraw", principal=principal, object_type="message",
+        object_id=message.id, details={"before": before},
+    )  # fmt: skip
+    await session.commit()
+    return message
+
+
+async def list_page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    after: list[Any] | None,
+    limit: int,
+    state: str | None = None,
+    kind: str | None = None,
+    neighbourhood: int | None = None,
+    author: int | None = None,
+    text: str | None = None,
+) -> list[CityMessage]:
+    """Newest first (by last change), with filters."""
+    stmt = _visible(principal)
+    if state:
+        stmt = stmt.where(CityMessage.state == state)
+    if kind:
+        stmt = stmt.where(CityMessage.kind == kind)
+    if author:
+        stmt = stmt.where(CityMessage.author_account_id == author)
+    if neighbourhood:
+        stmt = stmt.where(
+            CityMessage.id.in_(
+                select(message_targets.c.message_id).where(
+                    message_targets.c.neighbourhood_id == neighbourhood
+                )
+            )
+        )
+    if text:
+        for word in text.lower().split():
+            stmt = stmt.where(CityMessage.search_text.contains(word, autoescape=True))
+    if after is not None:
+        stmt = stmt.where(tuple_(CityMessage.updated_at, CityMessage.id) < tuple_(
+            datetime.fromisoformat(after[0]), after[1]
+        ))  # fmt: skip
+    stmt = stmt.order_by(CityMessage.updated_at.desc(), CityMessage.id.desc()).limit(limit + 1)
+    return list((await session.scalars(stmt)).all())
+
+
+async def publish_due(maker: async_sessionmaker[AsyncSession], now: datetime | None = None) -> int:
+    """Publish every scheduled message whose time has come, once, across processes.
+
+    Each message is claimed with a conditional UPDATE (state still 'scheduled'): on
+    PostgreSQL the row lock makes a second instance's UPDATE match nothing; on SQLite the
+    write lock does. Messages overdue by more than a minute are marked late.
+    """
+    now = now or utcnow()
+    published = 0
+    async with maker() as session:
+        due = (
+            await session.scalars(
+                select(CityMessage.id)
+                .where(CityMessage.state == "scheduled", CityMessage.scheduled_at <= now)
+                .order_by(CityMessage.scheduled_at)
+                .limit(500)
+            )
+        ).all()
+    for message_id in due:
+        async with maker() as session:
+            await begin_write(session)
+            claimed = await session.execute(
+                update(CityMessage)
+                .where(CityMessage.id == message_id, CityMessage.state == "scheduled")
+                .values(state="publishing")
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                await session.rollback()
+                continue
+            message = await session.scalar(
+                select(CityMessage)
+                .where(CityMessage.id == message_id)
+                .options(selectinload(CityMessage.neighbourhoods))
+                .execution_options(populate_existing=True)
+            )
+            assert message is not None and message.scheduled_at is not None
+            _publish(message, now, late=now - message.scheduled_at > LATE_AFTER)
+            audit.record(
+                session,
+                "message.publish",
+                organisation_id=message.organisation_id,
+                object_type="message",
+                object_id=message.id,
+                details={"scheduled": True, "late": message.published_late},
+                client_address="scheduler",
+            )
+            await session.commit()
+            published += 1
+    return published
+
+
+async def count_by_state(session: AsyncSession, principal: Principal) -> dict[str, int]:
+    """How many messages the organisation has in each state."""
+    rows = await session.execute(
+        select(CityMessage.state, func.count())
+        .where(CityMessage.organisation_id == principal.organisation.id)
+        .group_by(CityMessage.state)
+    )
+    return {state: int(n) for state, n in rows.all()}
