@@ -3,8 +3,8 @@ and the scheduler that publishes due messages exactly once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_, update
@@ -195,11 +195,14 @@ async def create(
         neighbourhoods=hoods,
         scheduled_at=body.scheduled_at,
         search_text=_search_text(body.title, body.body),
+        published_late=False,
+        version=1,
         created_at=now,
         updated_at=now,
     )
     if body.action == "publish":
         _publish(message, now)
+        message.version = 1  # a message published at creation starts at version 1
     session.add(message)
     await session.flush()
     audit.record(
