@@ -22,6 +22,12 @@ from tests.conftest import TEST_CLIENT, assert_problem, auth_headers
 OFFICER = "officer@mechelen.demo"
 
 
+TREES_QUESTION = {
+    "question": {"nl": "Meer bomen?", "en": "More trees?"},
+    "choices": [{"nl": "Ja", "en": "Yes"}, {"nl": "Nee", "en": "No"}],
+}
+
+
 def soon(minutes: int = 60) -> str:
     return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
 
@@ -182,7 +188,7 @@ async def test_valid_kinds_are_stored(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, OFFICER)
     kinds = {
         "event": {"event": {"starts_at": soon(60), "ends_at": soon(180), "place": "Vrijbroekpark"}},
-        "survey": {"survey": {"questions": [{"question": {"nl": "Meer bomen?", "en": "More trees?"}, "choices": [{"nl": "Ja", "en": "Yes"}, {"nl": "Nee", "en": "No"}]}], "closes_at": soon(600)}},
+        "survey": {"survey": {"questions": [TREES_QUESTION], "closes_at": soon(600)}},
         "call_for_ideas": {"budget": {"budget_eur": 0, "deadline": soon(900)}},
         "citizen_budget": {"budget": {"budget_eur": 50_000, "deadline": soon(900)}},
         "alert": {"alert": {"urgency": "high"}},
