@@ -6,6 +6,7 @@ import asyncio
 import platform
 import random
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -20,7 +21,7 @@ from console.api.errors import (
     Unreachable,
     error_for,
 )
-from console.api.models import Me, Neighbourhood, Page, Tokens
+from console.api.models import Me, Message, Neighbourhood, Page, Reach, Tokens
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -208,6 +209,101 @@ class ApiClient:
             if not page.next_cursor:
                 return items
             cursor = page.next_cursor
+
+    # -- city messages ------------------------------------------------------------------
+
+    @staticmethod
+    def _message(response: httpx.Response) -> Message:
+        replayed = response.headers.get("idempotent-replayed") == "true"
+        return Message.model_validate({**response.json(), "replayed": replayed})
+
+    async def reach(self, targets: str | list[int]) -> Reach:
+        """Registered and total households in the targets, per neighbourhood."""
+        response = await self._request("POST", "/v1/messages/reach", json={"targets": targets})
+        return Reach.model_validate(response.json())
+
+    async def create_message(
+        self,
+        content: dict[str, Any],
+        *,
+        action: str = "draft",
+        scheduled_at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Message:
+        """Save a draft, publish now (`action="publish"`) or schedule a message.
+
+        The idempotency key makes a retry harmless: the server answers the first result.
+        """
+        body = {**content, "action": action}
+        if scheduled_at is not None:
+            body["scheduled_at"] = scheduled_at.isoformat()
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        response = await self._request("POST", "/v1/messages", json=body, headers=headers)
+        return self._message(response)
+
+    async def messages(
+        self,
+        *,
+        state: str | None = None,
+        kind: str | None = None,
+        neighbourhood: int | None = None,
+        query: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Message]:
+        """One page of the organisation's messages, most recently changed first."""
+        return await self._get_model(
+            "/v1/messages",
+            Page[Message],
+            state=state,
+            kind=kind,
+            neighbourhood=neighbourhood,
+            q=query,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    async def message(self, message_id: int) -> Message:
+        """One message."""
+        return await self._get_model(f"/v1/messages/{int(message_id)}", Message)
+
+    async def edit_message(
+        self,
+        message_id: int,
+        content: dict[str, Any],
+        *,
+        version: int,
+        state: str | None = None,
+        scheduled_at: datetime | None = None,
+    ) -> Message:
+        """Replace a draft's or scheduled message's content. Raises EditConflict (with the
+        current message) when someone else changed it since `version`."""
+        body: dict[str, Any] = dict(content)
+        if state:
+            body["state"] = state
+        if scheduled_at is not None:
+            body["scheduled_at"] = scheduled_at.isoformat()
+        response = await self._request(
+            "PUT",
+            f"/v1/messages/{int(message_id)}",
+            json=body,
+            headers={"If-Match": f'"{version}"'},
+        )
+        return Message.model_validate(response.json())
+
+    async def publish_message(self, message_id: int, *, idempotency_key: str) -> Message:
+        """Publish a draft or scheduled message now."""
+        response = await self._request(
+            "POST",
+            f"/v1/messages/{int(message_id)}/publish",
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._message(response)
+
+    async def withdraw_message(self, message_id: int) -> Message:
+        """Take a published or scheduled message back."""
+        response = await self._request("POST", f"/v1/messages/{int(message_id)}/withdraw")
+        return Message.model_validate(response.json())
 
 
 __all__ = ["ApiClient", "ApiError", "AuthError", "ProblemError"]

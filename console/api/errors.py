@@ -79,6 +79,20 @@ class Conflict(ProblemError):
     exit_code = 5
 
 
+class EditConflict(Conflict):
+    """Someone changed the object since it was read (412); `current` is what is there now."""
+
+    @property
+    def current(self) -> dict[str, Any] | None:
+        value = self.body.get("current")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def current_version(self) -> int | None:
+        value = self.body.get("current_version")
+        return int(value) if isinstance(value, int) else None
+
+
 class RateLimited(ProblemError):
     exit_code = 7
 
@@ -101,10 +115,14 @@ def error_for(status: int, body: dict[str, Any]) -> ProblemError:
         cls = PermissionDenied
     elif status == 404:
         cls = NotFound
-    elif status in (409, 412):
+    elif status == 412:
+        cls = EditConflict
+    elif status == 409:
         cls = Conflict
     elif status == 429:
         cls = RateLimited
+    elif status == 428:
+        cls = InvalidRequest
     elif status >= 500:
         cls = ServerError
     else:
@@ -158,6 +176,20 @@ def describe(status: int, slug: str, body: dict[str, Any]) -> str:
         return _("Someone else changed this in the meantime.")
     if slug == "conflict":
         return _("This conflicts with what is already there.")
+    if slug == "invalid-state":
+        return _("This is not possible in the message's current state.")
+    if slug == "neighbourhood-not-allowed":
+        return _("Your organisation may not address {names}.").format(
+            names=_(" and ").join(str(n) for n in body.get("neighbourhood_names") or [])
+            or body.get("detail", "")
+        )
+    if slug == "idempotency-key-reused":
+        return _(
+            "This idempotency key was already used for a different message. "
+            "Use a new key, or send exactly the same message."
+        )
+    if slug == "idempotency-key-required":
+        return _("Publishing needs an idempotency key, so that a retry never sends twice.")
     if slug == "service-unavailable":
         return _("The server is temporarily unavailable. Try again in a moment.")
     if status >= 500:

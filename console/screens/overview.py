@@ -11,12 +11,8 @@ from textual.widgets import DataTable, Input, LoadingIndicator, Static
 from console.api.errors import ApiError
 from console.api.models import Neighbourhood
 from console.i18n import N_, _, ngettext
+from console.numbers import format_number
 from console.screens.base import SignedInScreen
-
-
-def format_number(value: int) -> str:
-    """Thousands with a thin space, readable in every language: 40 700."""
-    return f"{value:,}".replace(",", "\u202f")
 
 
 class OverviewScreen(SignedInScreen):

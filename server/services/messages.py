@@ -65,6 +65,7 @@ async def resolve_targets(
                 "neighbourhood-not-allowed",
                 f"Your organisation may not address {names}.",
                 neighbourhoods=sorted(n.id for n in known),
+                neighbourhood_names=sorted(n.name for n in known),
             )
         raise Problem(
             "validation",

@@ -1,0 +1,237 @@
+"""`buurt broadcast`: publish (or schedule, or draft) a city message from a script, once."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+from console.api.client import ApiClient
+from console.api.models import Message, Neighbourhood, Reach
+from console.commands.common import EXIT_OK, UsageError, err, run_api
+from console.composing import (
+    KIND_FIELD,
+    KINDS,
+    ComposeError,
+    Draft,
+    idempotency_key,
+    parse_local_time,
+    read_message_file,
+)
+from console.i18n import _, ngettext
+from console.numbers import format_number
+from console.session import Context
+
+
+def _language_pairs(values: list[str] | None, default: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values or []:
+        lang, sep, text = value.partition("=")
+        if sep and lang in ("nl", "fr", "en"):
+            pairs[lang] = text
+        else:
+            pairs[default] = value
+    return pairs
+
+
+def _targets(spec: str | list[str], hoods: list[Neighbourhood]) -> str | list[int]:
+    names = spec if isinstance(spec, list) else [p.strip() for p in spec.split(",")]
+    names = [n for n in names if n]
+    if names in (["all"], ["ALL"]) or not names:
+        return "all"
+    by_name = {h.name.casefold(): h for h in hoods}
+    chosen: list[int] = []
+    for name in names:
+        hood = by_name.get(name.casefold())
+        if hood is None:
+            close = difflib.get_close_matches(name, [h.name for h in hoods], n=3)
+            hint = _(" Did you mean {names}?").format(names=", ".join(close)) if close else ""
+            raise UsageError(
+                _("No neighbourhood called '{name}' that you may address.").format(name=name) + hint
+            )
+        chosen.append(hood.id)
+    return chosen
+
+
+def _kind_fields(
+    args: argparse.Namespace, settings: dict[str, Any], kind: str, tz: str
+) -> dict[str, Any]:
+    def when(value: str | None) -> str | None:
+        return parse_local_time(value, tz).isoformat() if value else None
+
+    field_name = KIND_FIELD.get(kind)
+    block: dict[str, Any] = dict(settings.get(field_name, {})) if field_name else {}
+    if kind == "event":
+        block.update({k: v for k, v in {
+            "place": args.place, "starts_at": when(args.starts), "ends_at": when(args.ends),
+        }.items() if v})  # fmt: skip
+        for key in ("starts_at", "ends_at"):
+            if isinstance(block.get(key), str) and "T" not in block[key]:
+                block[key] = when(block[key])
+    elif kind in ("call_for_ideas", "citizen_budget"):
+        if args.budget is not None:
+            block["budget_eur"] = args.budget
+        if args.deadline:
+            block["deadline"] = when(args.deadline)
+        block.setdefault("budget_eur", 0)
+    elif kind == "alert":
+        if args.urgency:
+            block["urgency"] = args.urgency
+    elif kind == "survey" and args.closes:
+        block["closes_at"] = when(args.closes)
+    return {field_name: block} if field_name else {}
+
+
+def build_draft(
+    args: argparse.Namespace, me_languages: list[str], tz: str, hoods: list[Neighbourhood]
+) -> tuple[Draft, str | None]:
+    """The draft from the message file and the flags (flags win), and the schedule text."""
+    default_language = me_languages[0] if me_languages else "nl"
+    settings: dict[str, Any] = {}
+    bodies: dict[str, str] = {}
+    if args.file:
+        parsed = read_message_file(Path(args.file), default_language)
+        settings, bodies = parsed.settings, parsed.bodies
+    kind = args.kind or settings.get("kind", "announcement")
+    if kind not in KINDS:
+        raise UsageError(_("Unknown kind '{kind}'.").format(kind=kind))
+    titles = {**dict(settings.get("title", {})), **_language_pairs(args.title, default_language)}
+    bodies.update(_language_pairs(args.body, default_language))
+    for value in args.body_file or []:
+        lang, sep, path = value.partition("=")
+        if not (sep and lang in ("nl", "fr", "en")):
+            lang, path = default_language, value
+        try:
+            bodies[lang] = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                _("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
+            ) from None
+    to = args.to if args.to is not None else settings.get("to", "all")
+    draft = Draft(
+        kind=kind,
+        title=titles,
+        body=bodies,
+        targets=_targets(to, hoods),
+        details=_kind_fields(args, settings, kind, tz),
+    )
+    schedule = args.schedule or settings.get("schedule")
+    return draft, str(schedule) if schedule else None
+
+
+def _print_reach(reach: Reach) -> None:
+    for row in reach.neighbourhoods:
+        print(
+            f"  {row.name:<28} {format_number(row.registered_households):>9} / "
+            f"{format_number(row.total_households):>9}"
+        )
+    print(
+        ngettext(
+            "Reach: {registered} registered households of {total} in {count} neighbourhood.",
+            "Reach: {registered} registered households of {total} in {count} neighbourhoods.",
+            len(reach.neighbourhoods),
+        ).format(
+            registered=format_number(reach.registered_households),
+            total=format_number(reach.total_households),
+            count=len(reach.neighbourhoods),
+        )
+    )
+
+
+def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
+    async def work(client: ApiClient) -> tuple[Draft, Reach, Message | None, str | None]:
+        me = await client.me()
+        municipality = me.organisation.municipality
+        hoods = await client.all_neighbourhoods()
+        try:
+            draft, schedule_text = build_draft(
+                args, municipality.languages, municipality.timezone, hoods
+            )
+            content = draft.content()
+            when = parse_local_time(schedule_text, municipality.timezone) if schedule_text else None
+        except ComposeError as error:
+            raise UsageError(str(error)) from None
+        reach = await client.reach(content["targets"])
+        if args.dry_run:
+            return draft, reach, None, None
+        action = "draft" if args.draft else ("schedule" if when else "publish")
+        key = args.idempotency_key or idempotency_key(
+            f"{context.url}|{me.organisation.id}", content, action, when
+        )
+        message = await client.create_message(
+            content, action=action, scheduled_at=when, idempotency_key=key
+        )
+        return draft, reach, message, key
+
+    _draft, reach, message, key = run_api(context, work)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "dry_run": message is None,
+                    "reach": reach.model_dump(mode="json"),
+                    "message": message.model_dump(mode="json") if message else None,
+                    "idempotency_key": key,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    _print_reach(reach)
+    if message is None:
+        err(_("Dry run: nothing was sent."))
+        return EXIT_OK
+    if message.replayed:
+        err(_("Already done earlier with the same idempotency key: nothing new was sent."))
+    title = next(iter(message.title.values()))
+    if message.state == "published":
+        err(_("Published message #{id} “{title}”.").format(id=message.id, title=title))
+    elif message.state == "scheduled":
+        err(
+            _("Scheduled message #{id} “{title}” for {when}.").format(
+                id=message.id, title=title, when=message.scheduled_at
+            )
+        )
+    else:
+        err(_("Saved draft #{id} “{title}”.").format(id=message.id, title=title))
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add `buurt broadcast` to the parser."""
+    p = sub.add_parser(
+        "broadcast",
+        help=_("publish a city message to one, some or all neighbourhoods"),
+        description=_(
+            "Publish, schedule or save a city message. Re-running the same command sends "
+            "nothing new: the idempotency key is derived from the content."
+        ),
+    )
+    p.add_argument("--file", help=_("a message file: markdown with a TOML front matter"))
+    p.add_argument("--kind", choices=KINDS, help=_("kind of message (default: announcement)"))
+    p.add_argument("--title", action="append", metavar="[LANG=]TEXT", help=_("title, per language"))
+    p.add_argument(
+        "--body", action="append", metavar="[LANG=]TEXT", help=_("text (markdown), per language")
+    )
+    p.add_argument(
+        "--body-file", action="append", metavar="[LANG=]PATH", help=_("text from a file")
+    )
+    p.add_argument("--to", metavar="all|NAME,NAME", help=_("target neighbourhoods (default: all)"))
+    p.add_argument(
+        "--schedule", metavar="'YYYY-MM-DD HH:MM'", help=_("publish later (municipality's time)")
+    )
+    p.add_argument("--draft", action="store_true", help=_("save as a draft, do not publish"))
+    p.add_argument("--dry-run", action="store_true", help=_("print the reach, send nothing"))
+    p.add_argument("--idempotency-key", help=_("default: derived from the content"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    p.add_argument("--place", help=_("event: where"))
+    p.add_argument("--starts", help=_("event: start time"))
+    p.add_argument("--ends", help=_("event: end time"))
+    p.add_argument("--urgency", choices=["low", "medium", "high"], help=_("alert: urgency"))
+    p.add_argument("--budget", type=int, metavar="EUR", help=_("call for ideas or budget: euros"))
+    p.add_argument("--deadline", help=_("call for ideas or budget: deadline"))
+    p.add_argument("--closes", help=_("survey: closing time"))
+    p.set_defaults(func=cmd_broadcast)

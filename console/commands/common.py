@@ -1,0 +1,45 @@
+"""What every command shares: printing for people, running API calls, exit codes.
+
+Exit codes: 0 ok, 1 other error, 2 usage or config, 3 not signed in or sign-in refused,
+4 permission or validation, 5 conflict, 6 server unreachable or failing, 7 rate limited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from console.api.client import ApiClient
+from console.session import Context
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_INVALID = 4
+EXIT_CONFLICT = 5
+EXIT_UNREACHABLE = 6
+EXIT_RATE_LIMITED = 7
+
+
+class UsageError(Exception):
+    """Wrong or missing options; the message says what to change (exit code 2)."""
+
+
+def err(message: str) -> None:
+    """A line for people on stderr."""
+    print(message, file=sys.stderr)
+
+
+def run_api(context: Context, work: Callable[[ApiClient], Awaitable[T]]) -> T:
+    """Run one sequence of API calls with the context's client, closing it afterwards."""
+
+    async def main() -> T:
+        async with context.client() as client:
+            return await work(client)
+
+    return asyncio.run(main())

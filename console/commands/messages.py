@@ -1,0 +1,142 @@
+"""`buurt messages list | show | withdraw`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from console.api.client import ApiClient
+from console.api.models import Message
+from console.commands.common import EXIT_OK, UsageError, err, run_api
+from console.composing import KIND_LABELS, KINDS, STATE_LABELS, zone
+from console.i18n import _
+from console.numbers import format_number
+from console.session import Context
+
+
+def local_time(value: Any, timezone: str) -> str:
+    """A timestamp as a person reads it: the municipality's time, to the minute."""
+    return value.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M") if value else "–"
+
+
+def targets_text(message: Message) -> str:
+    """`all` or the first names of the targets."""
+    if message.targets_all:
+        return _("all")
+    names = message.target_names
+    return ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+
+
+def cmd_list(args: argparse.Namespace, context: Context) -> int:
+    async def work(client: ApiClient) -> tuple[list[Message], str]:
+        me = await client.me()
+        neighbourhood = None
+        if args.to:
+            hoods = await client.all_neighbourhoods()
+            match = [h for h in hoods if h.name.casefold() == args.to.casefold()]
+            if not match:
+                raise UsageError(
+                    _("No neighbourhood called '{name}' that you may address.").format(name=args.to)
+                )
+            neighbourhood = match[0].id
+        page = await client.messages(
+            state=args.state,
+            kind=args.kind,
+            neighbourhood=neighbourhood,
+            query=args.q,
+            limit=args.limit,
+        )
+        return page.items, me.organisation.municipality.timezone
+
+    items, timezone = run_api(context, work)
+    if args.json:
+        print(json.dumps([m.model_dump(mode="json") for m in items], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not items:
+        err(_("No messages."))
+        return EXIT_OK
+    table = Table(box=None, pad_edge=False)
+    for header in ("#", _("State"), _("Kind"), _("Title"), _("Targets"), _("Reach"), _("Date")):
+        table.add_column(header)
+    for m in items:
+        when = m.published_at or m.scheduled_at or m.updated_at
+        table.add_row(
+            str(m.id),
+            _(STATE_LABELS.get(m.state, m.state)),
+            _(KIND_LABELS.get(m.kind, m.kind)),
+            next(iter(m.title.values())),
+            targets_text(m),
+            format_number(m.reach_registered),
+            local_time(when, timezone),
+        )
+    Console().print(table)
+    return EXIT_OK
+
+
+def _show(message: Message) -> None:
+    console = Console()
+    console.print(
+        f"[bold]#{message.id}[/bold]  {_(STATE_LABELS.get(message.state, message.state))}"
+        f" · {_(KIND_LABELS.get(message.kind, message.kind))}"
+    )
+    console.print(_("Targets: {targets}").format(targets=", ".join(message.target_names)))
+    if message.reach_registered is not None:
+        console.print(
+            _("Reach: {registered} of {total} households").format(
+                registered=format_number(message.reach_registered),
+                total=format_number(message.reach_total),
+            )
+        )
+    for lang, title in message.title.items():
+        console.rule(f"{lang}: {title}")
+        console.print(Markdown(message.body.get(lang, "")))
+
+
+def cmd_show(args: argparse.Namespace, context: Context) -> int:
+    async def work(client: ApiClient) -> Message:
+        return await client.message(args.id)
+
+    message = run_api(context, work)
+    if args.json:
+        print(json.dumps(message.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        _show(message)
+    return EXIT_OK
+
+
+def cmd_withdraw(args: argparse.Namespace, context: Context) -> int:
+    async def work(client: ApiClient) -> Message:
+        return await client.withdraw_message(args.id)
+
+    message = run_api(context, work)
+    if args.json:
+        print(json.dumps(message.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    err(_("Message #{id} is withdrawn.").format(id=message.id))
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add `buurt messages ...` to the parser."""
+    messages = sub.add_parser("messages", help=_("list, show or withdraw city messages"))
+    actions = messages.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help=_("the organisation's messages, newest first"))
+    listing.add_argument("--state", choices=list(STATE_LABELS))
+    listing.add_argument("--kind", choices=KINDS)
+    listing.add_argument("--to", metavar="NAME", help=_("only those to this neighbourhood"))
+    listing.add_argument("--q", metavar="WORDS", help=_("words in the title or text"))
+    listing.add_argument("--limit", type=int, default=20, help=_("how many (at most 200)"))
+    listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    listing.set_defaults(func=cmd_list)
+    show = actions.add_parser("show", help=_("one message in full"))
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    show.set_defaults(func=cmd_show)
+    withdraw = actions.add_parser("withdraw", help=_("take a message back"))
+    withdraw.add_argument("id", type=int)
+    withdraw.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    withdraw.set_defaults(func=cmd_withdraw)

@@ -1,0 +1,199 @@
+"""A city message being composed, shared by the compose screen and `buurt broadcast`:
+its content, message files, local times, and the idempotency key derived from it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from console.i18n import N_, _
+
+KINDS = ("announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert")
+KIND_LABELS = {
+    "announcement": N_("Announcement"),
+    "event": N_("Event"),
+    "survey": N_("Survey"),
+    "call_for_ideas": N_("Call for ideas"),
+    "citizen_budget": N_("Citizen budget"),
+    "alert": N_("Alert"),
+}
+STATE_LABELS = {
+    "draft": N_("Draft"),
+    "scheduled": N_("Scheduled"),
+    "published": N_("Published"),
+    "withdrawn": N_("Withdrawn"),
+}
+# Which block of kind-specific fields a kind needs.
+KIND_FIELD = {
+    "event": "event",
+    "survey": "survey",
+    "call_for_ideas": "budget",
+    "citizen_budget": "budget",
+    "alert": "alert",
+}
+REQUIRED_FIELDS = {
+    "event": ("place", "starts_at", "ends_at"),
+    "survey": ("questions", "closes_at"),
+    "call_for_ideas": ("deadline",),
+    "citizen_budget": ("budget_eur", "deadline"),
+    "alert": ("urgency",),
+}
+MISSING_FIELDS = {
+    "event": N_("An event needs a place, a start and an end time."),
+    "survey": N_("A survey needs at least one question and a closing time."),
+    "call_for_ideas": N_("A call for ideas needs a deadline."),
+    "citizen_budget": N_("A citizen budget needs an amount and a deadline."),
+    "alert": N_("An alert needs an urgency."),
+}
+LANG_MARKER = re.compile(r"^<!--\s*(nl|fr|en)\s*-->\s*$", re.MULTILINE)
+
+
+class ComposeError(ValueError):
+    """Input that cannot make a message; the text is a sentence for people."""
+
+
+@dataclass
+class Draft:
+    """Everything typed so far; saved locally as it is typed."""
+
+    kind: str = "announcement"
+    title: dict[str, str] = field(default_factory=dict)
+    body: dict[str, str] = field(default_factory=dict)
+    targets: str | list[int] = "all"
+    details: dict[str, Any] = field(default_factory=dict)
+    schedule: str = ""  # local date-time as typed, "YYYY-MM-DD HH:MM"
+    message_id: int | None = None  # set when editing a server message
+    version: int | None = None
+    saved_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Draft:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def is_empty(self) -> bool:
+        return not any(v.strip() for v in [*self.title.values(), *self.body.values()])
+
+    def languages(self) -> list[str]:
+        """Languages with a title or a body."""
+        return sorted(
+            lang
+            for lang in set(self.title) | set(self.body)
+            if self.title.get(lang, "").strip() or self.body.get(lang, "").strip()
+        )
+
+    def content(self) -> dict[str, Any]:
+        """The message as the API takes it; raises ComposeError naming what is missing."""
+        languages = self.languages()
+        if not languages:
+            raise ComposeError(_("Write a title and a text in at least one language."))
+        for lang in languages:
+            if not self.title.get(lang, "").strip():
+                raise ComposeError(_("The title in {lang} is empty.").format(lang=lang))
+            if not self.body.get(lang, "").strip():
+                raise ComposeError(_("The text in {lang} is empty.").format(lang=lang))
+        if isinstance(self.targets, list) and not self.targets:
+            raise ComposeError(_("Choose at least one neighbourhood."))
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "title": {lang: self.title[lang].strip() for lang in languages},
+            "body": {lang: self.body[lang] for lang in languages},
+            "targets": self.targets,
+        }
+        needed = KIND_FIELD.get(self.kind)
+        if needed:
+            block = self.details.get(needed)
+            if not block:
+                raise ComposeError(_("A message of this kind needs its own fields filled in."))
+            data[needed] = block
+        return data
+
+
+def zone(name: str) -> ZoneInfo:
+    """The municipality's time zone (Europe/Brussels when unknown)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Brussels")
+
+
+def parse_local_time(text: str, timezone: str) -> datetime:
+    """`2026-12-01 06:00` in the municipality's zone (or an ISO time with offset)."""
+    value = text.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        raise ComposeError(
+            _("Write the time as YYYY-MM-DD HH:MM, for example 2026-12-01 06:00.")
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone(timezone))
+    return parsed
+
+
+def idempotency_key(scope: str, content: dict[str, Any], action: str, when: datetime | None) -> str:
+    """A key derived from what is sent: re-running the same script sends nothing new."""
+    canonical = json.dumps(
+        {
+            "scope": scope,
+            "content": content,
+            "action": action,
+            "at": when.isoformat() if when else None,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return "buurt-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+@dataclass
+class MessageFile:
+    """A message written as markdown with a TOML front matter (see config/templates/)."""
+
+    settings: dict[str, Any]
+    bodies: dict[str, str]
+
+
+def read_message_file(path: Path, default_language: str) -> MessageFile:
+    """Parse `+++` TOML front matter, then the body; `<!-- nl -->` lines split languages."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ComposeError(
+            _("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
+    settings: dict[str, Any] = {}
+    if text.startswith("+++"):
+        end = text.find("\n+++", 3)
+        if end == -1:
+            raise ComposeError(_("{path}: the front matter has no closing +++.").format(path=path))
+        try:
+            settings = tomllib.loads(text[3:end])
+        except tomllib.TOMLDecodeError as exc:
+            raise ComposeError(
+                _("{path}: the front matter is not valid TOML: {error}").format(
+                    path=path, error=exc
+                )
+            ) from None
+        text = text[end + 4 :]
+    bodies: dict[str, str] = {}
+    parts = LANG_MARKER.split(text)
+    if len(parts) == 1:
+        if text.strip():
+            bodies[str(settings.get("language", default_language))] = text.strip() + "\n"
+    else:
+        if parts[0].strip():
+            bodies[str(settings.get("language", default_language))] = parts[0].strip() + "\n"
+        for lang, body in zip(parts[1::2], parts[2::2], strict=True):
+            bodies[lang] = body.strip() + "\n"
+    return MessageFile(settings=settings, bodies=bodies)
