@@ -112,9 +112,10 @@ class Draft:
         }
         needed = KIND_FIELD.get(self.kind)
         if needed:
-            block = self.details.get(needed)
-            if not block:
-                raise ComposeError(_("A message of this kind needs its own fields filled in."))
+            block = self.details.get(needed) or {}
+            missing = [k for k in REQUIRED_FIELDS[self.kind] if block.get(k) in (None, "", [])]
+            if missing:
+                raise ComposeError(_(MISSING_FIELDS[self.kind]))
             data[needed] = block
         return data
 

@@ -4,7 +4,7 @@ and the scheduler that publishes due messages exactly once."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_, update
@@ -194,7 +194,7 @@ async def create(
         details=_details(body),
         target_all=target_all,
         neighbourhoods=hoods,
-        scheduled_at=body.scheduled_at,
+        scheduled_at=body.scheduled_at.astimezone(UTC) if body.scheduled_at else None,
         search_text=_search_text(body.title, body.body),
         published_late=False,
         version=1,
@@ -253,7 +253,9 @@ async def edit(
         raise Problem("invalid-state", f"A {message.state} message cannot be edited.")
     _check_languages(principal, body)
     state = body.state or message.state
-    scheduled_at = body.scheduled_at if body.scheduled_at is not None else message.scheduled_at
+    scheduled_at = (
+        body.scheduled_at.astimezone(UTC) if body.scheduled_at is not None else message.scheduled_at
+    )
     if state == "scheduled":
         if scheduled_at is None:
             raise Problem("validation", "A scheduled message needs scheduled_at.")

@@ -1,0 +1,154 @@
+"""`buurt broadcast` and `buurt messages` through the real CLI, against a real server."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.live import LiveServer
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "config" / "templates"
+
+
+@pytest.fixture
+def signed_in(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> str:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
+    assert (
+        main(
+            ["--url", live_server.url, "login", "--email", "ocmw@mechelen.demo", "--password-stdin"]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    return live_server.url
+
+
+def broadcast_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["broadcast", *args, "--json"]) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def test_dry_run_sends_nothing(signed_in: str, capsys: pytest.CaptureFixture[str]) -> None:
+    title = f"Zitdag {uuid.uuid4().hex[:6]}"
+    out = broadcast_json(
+        capsys, "--title", title, "--body", "Elke dinsdag.", "--to", "Battel,heihoek", "--dry-run"
+    )
+    assert out["dry_run"] is True and out["message"] is None
+    reach = out["reach"]
+    assert [n["name"] for n in reach["neighbourhoods"]] == ["Battel", "Heihoek"]
+    assert reach["total_households"] == 1300 + 1650
+    assert 0 < reach["registered_households"] < reach["total_households"]
+    assert main(["messages", "list", "--q", title, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    # Human output states the reach too.
+    assert main(["broadcast", "--title", title, "--body", "x", "--to", "Battel", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert "Reach:" in captured.out and "in 1 neighbourhood." in captured.out
+    assert "nothing was sent" in captured.err
+
+
+def test_publish_then_rerun_sends_once(signed_in: str, capsys: pytest.CaptureFixture[str]) -> None:
+    title = f"Voedselbedeling {uuid.uuid4().hex[:6]}"
+    args = ("--title", title, "--body", "Zaterdag van **10 tot 12 uur**.", "--to", "Arsenaal")
+    first = broadcast_json(capsys, *args)
+    again = broadcast_json(capsys, *args)
+    assert first["message"]["state"] == "published"
+    assert first["message"]["target_names"] == ["Arsenaal"]
+    assert first["message"]["reach_registered"] == first["reach"]["registered_households"]
+    assert again["message"]["id"] == first["message"]["id"]
+    assert again["message"]["replayed"] is True and first["message"]["replayed"] is False
+    assert again["idempotency_key"] == first["idempotency_key"]
+    assert main(["messages", "list", "--q", title, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+    # Other content is another message.
+    other = broadcast_json(
+        capsys, "--title", title + " (2)", "--body", "Anders.", "--to", "Arsenaal"
+    )
+    assert other["message"]["id"] != first["message"]["id"]
+
+
+def test_explicit_key_with_other_content_is_refused(
+    signed_in: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = f"cron-{uuid.uuid4()}"
+    broadcast_json(capsys, "--title", "Eén", "--body", "a", "--idempotency-key", key)
+    code = main(["broadcast", "--title", "Twee", "--body", "b", "--idempotency-key", key])
+    assert code == 4
+    assert "already used for a different message" in capsys.readouterr().err
+
+
+def test_message_file_schedule_show_and_withdraw(
+    signed_in: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = (TEMPLATES / "alert.md").read_text().replace('to = "all"', 'to = ["Nekkerspoel"]')
+    path = tmp_path / "alert.md"
+    path.write_text(text.replace("Hou ramen", f"Hou ramen {uuid.uuid4().hex[:4]}"))
+    out = broadcast_json(capsys, "--file", str(path), "--schedule", "2031-05-01 07:30")
+    message = out["message"]
+    assert message["state"] == "scheduled" and message["kind"] == "alert"
+    assert message["alert"] == {"urgency": "high"}
+    assert set(message["title"]) == {"nl", "en"} and "ventilatie" in message["body"]["nl"]
+    # 07:30 in Brussels in May is 05:30 UTC.
+    assert message["scheduled_at"].startswith("2031-05-01T05:30")
+    assert main(["messages", "show", str(message["id"]), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == message["id"]
+    assert main(["messages", "withdraw", str(message["id"])]) == 0
+    assert "withdrawn" in capsys.readouterr().err
+    assert main(["messages", "list", "--state", "withdrawn", "--json"]) == 0
+    assert message["id"] in [m["id"] for m in json.loads(capsys.readouterr().out)]
+
+
+def test_templates_are_valid(signed_in: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for template in sorted(TEMPLATES.glob("*.md")):
+        code = main(["broadcast", "--file", str(template), "--to", "Battel", "--dry-run"])
+        assert code == 0, (template.name, capsys.readouterr().err)
+        capsys.readouterr()
+
+
+def test_exit_codes(signed_in: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Usage: a neighbourhood outside the agency, with a suggestion for a typo.
+    assert main(["broadcast", "--title", "t", "--body", "b", "--to", "Ragheno"]) == 2
+    assert "No neighbourhood called 'Ragheno'" in capsys.readouterr().err
+    assert main(["broadcast", "--title", "t", "--body", "b", "--to", "Batel"]) == 2
+    assert "Did you mean Battel?" in capsys.readouterr().err
+    assert main(["broadcast", "--kind", "event", "--title", "t", "--body", "b"]) == 2
+    assert "An event needs a place" in capsys.readouterr().err
+    assert main(["broadcast", "--title", "t"]) == 2
+    assert main(["broadcast", "--title", "t", "--body", "b", "--schedule", "tomorrow"]) == 2
+    assert "YYYY-MM-DD HH:MM" in capsys.readouterr().err
+    # Validation by the server: a time in the past.
+    assert main(["broadcast", "--title", "t", "--body", "b", "--schedule", "2020-01-01 10:00"]) == 4
+    assert "future" in capsys.readouterr().err
+    # Not found.
+    assert main(["messages", "withdraw", "999999"]) == 4
+    assert main(["--lang", "nl", "messages", "show", "999999"]) == 4
+    assert "niet zichtbaar" in capsys.readouterr().err
+
+
+def test_analyst_cannot_broadcast(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
+    main(
+        ["--url", live_server.url, "login", "--email", "analyst@mechelen.demo", "--password-stdin"]
+    )
+    capsys.readouterr()
+    assert main(["broadcast", "--title", "t", "--body", "b"]) == 4
+    assert "communicator or admin" in capsys.readouterr().err
