@@ -15,7 +15,7 @@ from textual.screen import Screen
 from console import __version__
 from console.api.client import ApiClient
 from console.api.errors import ApiError, AuthError, Unreachable
-from console.api.models import Me
+from console.api.models import Me, Message
 from console.bindings import translate_bindings
 from console.i18n import N_, _, set_language
 from console.screens.help import HelpScreen
@@ -34,6 +34,8 @@ class BuurtApp(App[None]):
     CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("o", "show_overview", N_("Neighbourhoods"), id="overview"),
+        Binding("m", "show_messages", N_("Messages"), id="messages"),
+        Binding("c", "show_compose", N_("Compose"), id="compose"),
         Binding("question_mark,f1", "help", N_("Help"), id="help"),
         Binding("ctrl+l", "sign_out", N_("Sign out"), id="sign_out"),
         Binding("q", "quit", N_("Quit"), id="quit"),
@@ -160,6 +162,32 @@ class BuurtApp(App[None]):
         if self.me and not isinstance(self.screen, OverviewScreen):
             self._replace_top(OverviewScreen())
 
+    def show_messages(self) -> None:
+        """The list of city messages."""
+        from console.screens.messages import MessagesScreen
+
+        if self.me:
+            self._replace_top(MessagesScreen())
+
+    def show_compose(self, message: Message | None = None, *, duplicate: bool = False) -> None:
+        """Write a new message, or edit or duplicate `message`."""
+        from console.screens.compose import ComposeScreen
+
+        if self.me:
+            self._replace_top(ComposeScreen(message, duplicate=duplicate))
+
+    def action_show_messages(self) -> None:
+        from console.screens.messages import MessagesScreen
+
+        if not isinstance(self.screen, MessagesScreen):
+            self.show_messages()
+
+    def action_show_compose(self) -> None:
+        from console.screens.compose import ComposeScreen
+
+        if not isinstance(self.screen, ComposeScreen):
+            self.show_compose()
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -192,6 +220,14 @@ class BuurtApp(App[None]):
                 _("The neighbourhoods your organisation can address"),
                 self.action_show_overview,
             )
+            yield SystemCommand(
+                _("Compose"), _("Write a message to one, some or all neighbourhoods"),
+                self.action_show_compose,
+            )  # fmt: skip
+            yield SystemCommand(
+                _("Messages"), _("Published, scheduled and draft messages"),
+                self.action_show_messages,
+            )  # fmt: skip
             yield SystemCommand(_("Sign out"), _("End this sign-in"), self.action_sign_out)
         yield SystemCommand(_("Help"), _("Show the keys"), self.action_help)
         yield SystemCommand(_("Change theme"), _("Pick a colour theme"), self.action_change_theme)

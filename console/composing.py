@@ -68,6 +68,8 @@ class Draft:
     body: dict[str, str] = field(default_factory=dict)
     targets: str | list[int] = "all"
     details: dict[str, Any] = field(default_factory=dict)
+    # The kind-specific fields as typed in the compose screen (restored as typed).
+    fields: dict[str, str] = field(default_factory=dict)
     schedule: str = ""  # local date-time as typed, "YYYY-MM-DD HH:MM"
     message_id: int | None = None  # set when editing a server message
     version: int | None = None

@@ -1,0 +1,41 @@
+"""Local autosave of the message being composed: nothing typed is lost to a quit, a crash or
+a lost connection. One file per profile in the data dir, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+from console.composing import Draft
+
+
+class DraftStore:
+    """Keeps the one unsent draft of a profile."""
+
+    def __init__(self, data_dir: Path, profile: str) -> None:
+        self.path = data_dir / "drafts" / f"{profile}.json"
+
+    def save(self, draft: Draft) -> None:
+        """Write the draft (0600: it may hold an unpublished announcement)."""
+        draft.saved_at = datetime.now().astimezone().isoformat(timespec="seconds")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(draft.to_json(), handle, ensure_ascii=False)
+        tmp.replace(self.path)
+
+    def load(self) -> Draft | None:
+        """The saved draft, if there is one worth offering back."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        draft = Draft.from_json(data) if isinstance(data, dict) else None
+        return draft if draft and not draft.is_empty() else None
+
+    def clear(self) -> None:
+        """Forget the draft (it was sent or saved to the server, or discarded)."""
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,44 @@
+"""A yes/no question in a modal, for anything that cannot be undone."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from console.bindings import translate_bindings
+from console.i18n import N_, _
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Dismisses with True for yes, False for no or Escape."""
+
+    CSS_PATH = "confirm.tcss"
+    BINDINGS = [Binding("escape", "no", N_("Cancel"), id="cancel_confirm")]
+
+    def __init__(self, question: str, *, yes: str | None = None, details: str = "") -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.question = question
+        self.details = details
+        self.yes_label = yes or _("Yes")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self.question, id="confirm-question")
+            if self.details:
+                yield Static(self.details, id="confirm-details")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(self.yes_label, variant="primary", id="confirm-yes")
+                yield Button(_("Cancel"), id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_no(self) -> None:
+        self.dismiss(False)

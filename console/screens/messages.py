@@ -1,0 +1,222 @@
+"""Messages: published, scheduled, drafts and withdrawn, with their targets, reach and date.
+Open one, edit a draft or scheduled one, withdraw, or duplicate it as a new draft."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, LoadingIndicator, Static
+
+from console.api.errors import ApiError
+from console.api.models import Message
+from console.composing import KIND_LABELS, STATE_LABELS, zone
+from console.i18n import N_, _
+from console.numbers import format_number
+from console.screens.base import SignedInScreen
+from console.screens.confirm import ConfirmScreen
+from console.screens.message_view import MessageView
+
+PAGE = 50
+STATE_FILTERS = (None, "draft", "scheduled", "published", "withdrawn")
+
+
+class MessagesScreen(SignedInScreen):
+    """The organisation's city messages, newest change first, paged from the server."""
+
+    CSS_PATH = "messages.tcss"
+    BINDINGS = [
+        Binding("n", "new", N_("New"), id="new_message"),
+        Binding("enter", "open", N_("Open"), id="open_message", show=False),
+        Binding("e", "edit", N_("Edit"), id="edit_message"),
+        Binding("d", "duplicate", N_("Duplicate"), id="duplicate_message"),
+        Binding("w", "withdraw", N_("Withdraw"), id="withdraw_message"),
+        Binding("s", "cycle_state", N_("State filter"), id="state_filter"),
+        Binding("slash", "search", N_("Search"), id="search_messages"),
+        Binding("r", "reload", N_("Reload"), id="reload_messages"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[Message] = []
+        self.cursor: str | None = None
+        self.state_index = 0
+        self.query_text = ""
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="messages"):
+            with Horizontal(id="messages-head"):
+                yield Static("", id="messages-title")
+                yield Static("", id="messages-filter")
+            yield Input(placeholder=_("Words in the title or text"), id="messages-search")
+            yield LoadingIndicator(id="messages-loading")
+            yield Static("", id="messages-error")
+            yield DataTable(id="messages-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="messages-hint")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one(DataTable)
+        for key, label in (
+            ("state", _("State")),
+            ("kind", _("Kind")),
+            ("title", _("Title")),
+            ("targets", _("Targets")),
+            ("reach", _("Reach")),
+            ("date", _("Date")),
+        ):
+            table.add_column(label, key=key)
+        self.query_one("#messages-title", Static).update(_("City messages"))
+        self.query_one("#messages-error").display = False
+        table.focus()
+        self.reload()
+
+    @property
+    def state(self) -> str | None:
+        return STATE_FILTERS[self.state_index]
+
+    def selected(self) -> Message | None:
+        table = self.query_one(DataTable)
+        if not self.items or table.cursor_row < 0 or table.cursor_row >= len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.items = []
+        self.cursor = None
+        self.query_one(DataTable).clear()
+        label = _(STATE_LABELS[self.state]) if self.state else _("All states")
+        if self.query_text:
+            label += f" · “{self.query_text}”"
+        self.query_one("#messages-filter", Static).update(label)
+        self.load_page()
+
+    @work(exclusive=True, group="messages")
+    async def load_page(self) -> None:
+        """Fetch the next page; the table grows as the person scrolls down."""
+        loading = self.query_one("#messages-loading")
+        error = self.query_one("#messages-error", Static)
+        loading.display = True
+        error.display = False
+        try:
+            page = await self.buurt.client.messages(
+                state=self.state, query=self.query_text or None, limit=PAGE, cursor=self.cursor
+            )
+        except ApiError as problem:
+            error.update(problem.message + "  " + _("Press r to try again."))
+            error.display = True
+            self.buurt.report_connection(problem)
+            return
+        finally:
+            loading.display = False
+        self.buurt.report_connection(None)
+        self.cursor = page.next_cursor
+        self.add_rows(page.items)
+
+    def add_rows(self, messages: list[Message]) -> None:
+        table = self.query_one(DataTable)
+        tz = zone(self.buurt.me.organisation.municipality.timezone if self.buurt.me else "")
+        for m in messages:
+            when = m.published_at or m.scheduled_at or m.updated_at
+            targets = (
+                _("all")
+                if m.targets_all
+                else ", ".join(m.target_names[:2])
+                + (f" +{len(m.target_names) - 2}" if len(m.target_names) > 2 else "")
+            )
+            table.add_row(
+                _(STATE_LABELS.get(m.state, m.state)),
+                _(KIND_LABELS.get(m.kind, m.kind)),
+                next(iter(m.title.values()))[:60],
+                targets,
+                format_number(m.reach_registered),
+                when.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                key=str(m.id),
+            )
+            self.items.append(m)
+        hint = _("No messages yet. Press n to write one.") if not self.items else ""
+        self.query_one("#messages-hint", Static).update(hint)
+
+    @on(DataTable.RowHighlighted)
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if self.cursor and event.cursor_row >= len(self.items) - 5:
+            self.load_page()
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_cycle_state(self) -> None:
+        self.state_index = (self.state_index + 1) % len(STATE_FILTERS)
+        self.reload()
+
+    def action_search(self) -> None:
+        box = self.query_one("#messages-search", Input)
+        box.add_class("open")
+        box.focus()
+
+    @on(Input.Submitted, "#messages-search")
+    def _search(self, event: Input.Submitted) -> None:
+        self.query_text = event.value.strip()
+        if not self.query_text:
+            event.input.remove_class("open")
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def action_new(self) -> None:
+        self.buurt.show_compose()
+
+    def action_open(self) -> None:
+        message = self.selected()
+        if message:
+            self.app.push_screen(MessageView(message))
+
+    def action_edit(self) -> None:
+        message = self.selected()
+        if message is None:
+            return
+        if message.state not in ("draft", "scheduled"):
+            self.app.notify(
+                _("Only drafts and scheduled messages can be edited."), severity="warning"
+            )
+            return
+        self.buurt.show_compose(message)
+
+    def action_duplicate(self) -> None:
+        message = self.selected()
+        if message:
+            self.buurt.show_compose(message, duplicate=True)
+
+    @work(exclusive=True, group="messages-withdraw")
+    async def action_withdraw(self) -> None:
+        message = self.selected()
+        if message is None or message.state not in ("published", "scheduled"):
+            self.app.notify(
+                _("Only published or scheduled messages can be withdrawn."), severity="warning"
+            )
+            return
+        title = next(iter(message.title.values()))
+        sure = await self.app.push_screen_wait(
+            ConfirmScreen(
+                _("Withdraw “{title}”?").format(title=title),
+                yes=_("Withdraw"),
+                details=_("Residents will no longer see it. This cannot be undone."),
+            )
+        )
+        if not sure:
+            return
+        try:
+            await self.buurt.client.withdraw_message(message.id)
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        self.app.notify(_("Withdrawn “{title}”.").format(title=title))
+        self.reload()

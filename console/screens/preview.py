@@ -1,0 +1,41 @@
+"""A message as a resident would read it: title and markdown text, in one language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown, Static
+
+from console.bindings import translate_bindings
+from console.composing import KIND_LABELS, Draft
+from console.i18n import N_, _
+
+
+class PreviewScreen(ModalScreen[None]):
+    """Shows the draft rendered; any of the close keys goes back to writing."""
+
+    CSS_PATH = "preview.tcss"
+    BINDINGS = [Binding("escape,f2,q", "close", N_("Close"), id="close_preview")]
+
+    def __init__(self, draft: Draft, language: str) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.draft = draft
+        self.language = language
+
+    def compose(self) -> ComposeResult:
+        title = self.draft.title.get(self.language, "").strip() or _("(no title)")
+        body = self.draft.body.get(self.language, "").strip() or _("(no text)")
+        with VerticalScroll(id="preview-box"):
+            yield Static(
+                _("Preview in {lang} · {kind}").format(
+                    lang=self.language.upper(), kind=_(KIND_LABELS.get(self.draft.kind, ""))
+                ),
+                id="preview-label",
+            )
+            yield Markdown(f"# {title}\n\n{body}", id="preview-body")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
