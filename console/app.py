@@ -162,6 +162,11 @@ class BuurtApp(App[None]):
         if self.me and not isinstance(self.screen, OverviewScreen):
             self._replace_top(OverviewScreen())
 
+    def preferred_languages(self) -> list[str]:
+        """The person's language first, then the municipality's, for texts in several."""
+        spoken = list(self.me.organisation.municipality.languages) if self.me else []
+        return [self.language, *(lang for lang in spoken if lang != self.language)]
+
     def show_messages(self) -> None:
         """The list of city messages."""
         from console.screens.messages import MessagesScreen

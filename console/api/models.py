@@ -110,6 +110,13 @@ class Message(ApiModel):
     def targets_all(self) -> bool:
         return self.targets == "all"
 
+    def title_for(self, languages: list[str]) -> str:
+        """The title in the first of `languages` it has, else in any language."""
+        for lang in languages:
+            if self.title.get(lang):
+                return self.title[lang]
+        return next(iter(self.title.values()), "")
+
     def content(self) -> dict[str, Any]:
         """The editable part, as the API takes it back (for edits and duplicates)."""
         data: dict[str, Any] = {

@@ -81,6 +81,7 @@ class ComposeScreen(SignedInScreen):
         self.chosen: set[int] = set()
         self._autosave_timer: Timer | None = None
         self._ready = False
+        self._sent = False
         self._store: DraftStore | None = None
 
     @property
@@ -423,6 +424,8 @@ class ComposeScreen(SignedInScreen):
         self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self.save_locally)
 
     def save_locally(self) -> None:
+        if self._sent:
+            return  # sent or saved on the server: a late autosave must not bring it back
         self.store.save(self.read_form())
 
     def show_error(self, message: str) -> None:
@@ -549,6 +552,9 @@ class ComposeScreen(SignedInScreen):
             self.save_locally()
 
     def finish(self, message: Message) -> None:
+        self._sent = True
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
         self.store.clear()
         title = next(iter(message.title.values()))
         notes = {

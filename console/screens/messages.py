@@ -130,7 +130,7 @@ class MessagesScreen(SignedInScreen):
             table.add_row(
                 _(STATE_LABELS.get(m.state, m.state)),
                 _(KIND_LABELS.get(m.kind, m.kind)),
-                next(iter(m.title.values()))[:60],
+                m.title_for(self.buurt.preferred_languages())[:60],
                 targets,
                 format_number(m.reach_registered),
                 when.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
@@ -203,7 +203,7 @@ class MessagesScreen(SignedInScreen):
                 _("Only published or scheduled messages can be withdrawn."), severity="warning"
             )
             return
-        title = next(iter(message.title.values()))
+        title = message.title_for(self.buurt.preferred_languages())
         sure = await self.app.push_screen_wait(
             ConfirmScreen(
                 _("Withdraw “{title}”?").format(title=title),

@@ -1,0 +1,227 @@
+"""Compose and messages through the pilot, against a real server: two languages, a picked
+set of neighbourhoods with the live reach, a confirmed publish, and a draft that survives."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent, TextArea
+
+from console.app import BuurtApp
+from console.screens.compose import ComposeScreen
+from console.screens.confirm import ConfirmScreen
+from console.screens.messages import MessagesScreen
+from console.session import resolve
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.live import LiveServer
+
+SIZE = (140, 50)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def signed_in_app(url: str, email: str, language: str = "en") -> BuurtApp:
+    context = resolve(url=url)
+    async with context.client() as client:
+        await client.sign_in(email, DEMO_PASSWORD)
+    return BuurtApp(resolve(url=url), language=language)
+
+
+async def pick_only(pilot: Pilot[None], screen: ComposeScreen, names: list[str]) -> None:
+    await pilot.click("#hood-none")
+    await pilot.pause()
+    for name in names:
+        box = screen.query_one("#hood-filter", Input)
+        box.value = name
+        await pilot.pause()
+        picker = screen.query_one("#hoods", SelectionList)
+        picker.focus()
+        picker.highlighted = 0
+        await pilot.press("space")
+        await pilot.pause()
+    screen.query_one("#hood-filter", Input).value = ""
+    await pilot.pause()
+
+
+async def test_compose_in_two_languages_and_publish(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    title = f"Wegenwerken {uuid.uuid4().hex[:6]}"
+    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ComposeScreen)
+        # One tab per language of Mechelen.
+        assert [p.id for p in screen.query_one(TabbedContent).query("TabPane")] == [
+            "tab-nl",
+            "tab-en",
+        ]
+        screen.query_one("#title-nl", Input).focus()
+        await pilot.press(*title)
+        screen.query_one("#body-nl", TextArea).text = "De **Battelsesteenweg** is dicht."
+        screen.query_one(TabbedContent).active = "tab-en"
+        await pilot.pause()
+        screen.query_one("#title-en", Input).value = "Roadworks " + title
+        screen.query_one("#body-en", TextArea).text = "The **Battelsesteenweg** is closed."
+
+        await pick_only(pilot, screen, ["Battel", "Heihoek"])
+        assert screen.chosen and len(screen.chosen) == 2
+        reach_text = str(screen.query_one("#reach", Static).render())
+        assert "(of 2\u202f950) in 2 neighbourhoods" in reach_text
+
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert "2 neighbourhoods" in confirm.details and "2\u202f950" in confirm.details
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        assert isinstance(app.screen, MessagesScreen)
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        titles = [table.get_row_at(i)[2] for i in range(table.row_count)]
+        assert "Roadworks " + title in titles  # the English title for an English console
+
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        token = (
+            await http.post(
+                "/v1/auth/token", json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD}
+            )
+        ).json()["access_token"]
+        found = (
+            await http.get(
+                "/v1/messages", params={"q": title}, headers={"Authorization": f"Bearer {token}"}
+            )
+        ).json()["items"]
+    assert len(found) == 1
+    message = found[0]
+    assert message["state"] == "published"
+    assert sorted(message["target_names"]) == ["Battel", "Heihoek"]
+    assert message["title"]["en"] == "Roadworks " + title
+    assert message["body"]["nl"] == "De **Battelsesteenweg** is dicht."
+    assert message["reach_total"] == 2950
+
+
+async def test_quit_mid_draft_and_get_it_back(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ComposeScreen)
+        screen.query_one("#title-nl", Input).focus()
+        await pilot.press(*"Half af")
+        screen.query_one("#body-nl", TextArea).text = "Nog niet klaar"
+        await pilot.pause(0.6)  # the autosave runs a moment after the last change
+    saved = list((console_home / "data" / "drafts").glob("*.json"))
+    assert len(saved) == 1 and "Half af" in saved[0].read_text()
+
+    again = BuurtApp(resolve(url=live_server.url), language="nl")
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause(0.3)
+        await pilot.pause()
+        offer = again.screen
+        assert isinstance(offer, ConfirmScreen)
+        assert "Half af" in offer.details
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        screen = again.screen
+        assert isinstance(screen, ComposeScreen)
+        assert screen.query_one("#title-nl", Input).value == "Half af"
+        assert screen.query_one("#body-nl", TextArea).text == "Nog niet klaar"
+        # Saving it as a draft on the server clears the local copy.
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(again.screen, MessagesScreen)
+    assert not list((console_home / "data" / "drafts").glob("*.json"))
+
+
+async def test_inline_validation_keeps_the_text(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await signed_in_app(live_server.url, "officer@mechelen.demo", language="fr")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ComposeScreen)
+        screen.query_one("#title-nl", Input).value = "Alleen een titel"
+        await pilot.pause()
+        await pilot.press("f5")
+        await settle(pilot)
+        error = screen.query_one("#compose-error", Static)
+        assert error.display and str(error.render()) == "Le texte en nl est vide."
+        assert screen.query_one("#title-nl", Input).value == "Alleen een titel"
+        screen.query_one("#body-nl", TextArea).text = "Tekst"
+        screen.query_one("#schedule", Input).value = "morgen"
+        await pilot.pause()
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "AAAA" in str(error.render()) or "YYYY" in str(error.render())
+
+
+async def test_edit_duplicate_and_withdraw_from_the_list(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    context = resolve(url=live_server.url)
+    title = f"Kermis {uuid.uuid4().hex[:6]}"
+    async with context.client() as client:
+        await client.sign_in("ocmw@mechelen.demo", DEMO_PASSWORD)
+        sent = await client.create_message(
+            {
+                "kind": "announcement",
+                "title": {"nl": title},
+                "body": {"nl": "Zondag."},
+                "targets": "all",
+            },
+            action="publish",
+            idempotency_key=uuid.uuid4().hex,
+        )
+    app = BuurtApp(resolve(url=live_server.url), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MessagesScreen)
+        table = screen.query_one(DataTable)
+        row = next(i for i in range(table.row_count) if table.get_row_at(i)[2] == title)
+        table.move_cursor(row=row)
+        await pilot.press("e")  # published: not editable
+        await pilot.pause()
+        assert isinstance(app.screen, MessagesScreen)
+        await pilot.press("d")  # duplicate as a new draft
+        await settle(pilot)
+        compose = app.screen
+        assert isinstance(compose, ComposeScreen) and compose.editing is None
+        assert compose.query_one("#title-nl", Input).value == title
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MessagesScreen)
+        table = screen.query_one(DataTable)
+        row = next(i for i in range(table.row_count) if table.get_row_at(i)[2] == title)
+        table.move_cursor(row=row)
+        await pilot.press("w")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+    async with context.client() as client:
+        assert (await client.message(sent.id)).state == "withdrawn"
