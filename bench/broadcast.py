@@ -67,7 +67,8 @@ def main() -> None:
         assert len(stored) == runs, "each publish stored exactly once"
         registered = reach.json()["registered_households"]
     print(
-        f"Broadcast bench: 115 neighbourhoods, {registered:,} registered households, SQLite, {runs} runs"
+        f"Broadcast bench: 115 neighbourhoods, {registered:,} registered households, "
+        f"SQLite, {runs} runs"
     )
     print(f"reach of all 115 (POST /v1/messages/reach)   {summary(reach_times)}")
     print(f"publish to all 115, request -> stored        {summary(publish_times)}")
