@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from server import __version__
 from server.db import make_engine, make_sessionmaker
 from server.problems import install_problem_handlers
-from server.routes import audit, auth, health, messages, neighbourhoods
+from server.routes import audit, auth, health, messages, neighbourhoods, open311, submissions
 from server.scheduler import run_scheduler
 from server.settings import Settings
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     install_problem_handlers(app)
-    for module in (health, auth, neighbourhoods, messages, audit):
+    open311.install(app)
+    for module in (health, auth, neighbourhoods, messages, submissions, open311, audit):
         app.include_router(module.router)
     return app

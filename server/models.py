@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -107,6 +108,9 @@ class Neighbourhood(Base):
     total_households: Mapped[int] = mapped_column(Integer)
     # Kept current by registration events, in the same transaction; the reach of a message.
     registered_households: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A representative point: reports with coordinates go to the nearest neighbourhood.
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     municipality: Mapped[Municipality] = relationship(back_populates="neighbourhoods")
@@ -360,6 +364,103 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+SUBMISSION_KINDS = ("report", "idea")
+SUBMISSION_STATUSES = ("new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate")
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+class Category(Base):
+    """What a report or idea is about, per municipality; also an Open311 service."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("municipality_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))  # the Open311 service_code
+    kind: Mapped[str] = mapped_column(String(10))  # "report" | "idea"
+    name: Mapped[dict[str, Any]]  # {language: name}
+    description: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    group: Mapped[str] = mapped_column(String(64), default="")
+    department: Mapped[str] = mapped_column(String(100))
+    # Days the city gives itself for a first response; later than that is overdue.
+    target_days: Mapped[int] = mapped_column(Integer, default=5)
+
+
+class Submission(Base):
+    """A report or idea a resident sent to the city (never a neighbourhood conversation)."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_muni_created", "municipality_id", "created_at", "id"),
+        Index("ix_submissions_muni_status", "municipality_id", "status", "created_at"),
+        Index("ix_submissions_hood_created", "neighbourhood_id", "created_at"),
+        Index("ix_submissions_due", "municipality_id", "first_response_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE")
+    )
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="SET NULL")
+    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(300))
+    media_url: Mapped[str | None] = mapped_column(String(1000))
+    # Personal data: only moderators and admins of the organisation ever see these.
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_contact: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL")
+    )
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    department: Mapped[str] = mapped_column(String(100))
+    assignee_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(20), default="app")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+
+    category: Mapped[Category] = relationship()
+    neighbourhood: Mapped[Neighbourhood | None] = relationship()
+    assignee: Mapped[StaffAccount | None] = relationship()
+
+
+class SubmissionEntry(Base):
+    """The history of a submission: its creation, each change, public replies, internal notes."""
+
+    __tablename__ = "submission_entries"
+    __table_args__ = (Index("ix_submission_entries_sub", "submission_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    # "created" | "change" | "reply" (the resident sees it) | "note" (staff only)
+    kind: Mapped[str] = mapped_column(String(10))
+    field: Mapped[str | None] = mapped_column(String(30))
+    before: Mapped[str | None] = mapped_column(String(200))
+    after: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str | None] = mapped_column(Text)
+    actor_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[StaffAccount | None] = relationship()
+
+
 __all__ = [
     "MESSAGE_KINDS",
     "MESSAGE_STATES",
@@ -370,6 +471,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "Category",
     "CityMessage",
     "IdempotencyKey",
     "LoginFailure",
@@ -378,6 +480,8 @@ __all__ = [
     "Organisation",
     "RefreshToken",
     "StaffAccount",
+    "Submission",
+    "SubmissionEntry",
     "message_targets",
     "organisation_neighbourhoods",
 ]

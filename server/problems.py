@@ -38,6 +38,7 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "idempotency-key-required": (428, "An Idempotency-Key header is required"),
     "neighbourhood-not-allowed": (403, "A neighbourhood is outside your organisation's reach"),
     "invalid-state": (409, "Not possible in the message's current state"),
+    "invalid-transition": (422, "This status change is not allowed"),
     "precondition-failed": (412, "The object changed since you read it"),
     "precondition-required": (428, "An If-Match header is required"),
     "payload-too-large": (413, "The request body is too large"),

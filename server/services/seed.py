@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 import config
 from server.models import Municipality, Neighbourhood, Organisation, StaffAccount
 from server.security import hash_password
+from server.services import demo_submissions
 
 DATASET = "demo/dataset.toml"
 
@@ -105,6 +106,7 @@ async def seed_demo(session: AsyncSession, dataset: dict[str, Any] | None = None
             _sync(muni, values, report, "municipality")
 
         registered = spread_registered(hoods, int(m.get("registered_households", 0)))
+        city_org_id = 0
         by_name: dict[str, Neighbourhood] = {}
         for h in hoods:
             slug = slugify(h["name"])
@@ -143,6 +145,8 @@ async def seed_demo(session: AsyncSession, dataset: dict[str, Any] | None = None
                 org.neighbourhoods = [by_name[n] for n in o.get("neighbourhoods", [])]
                 report.add(report.updated, "organisation_neighbourhoods")
             await session.flush()
+            if o["kind"] == "municipality":
+                city_org_id = org.id
 
             for a in o.get("accounts", []):
                 email = a["email"].lower()
@@ -164,5 +168,16 @@ async def seed_demo(session: AsyncSession, dataset: dict[str, Any] | None = None
                     report.add(report.created, "staff_account")
                 else:
                     _sync(account, values, report, "staff_account")
+        await session.flush()
+        made = await demo_submissions.seed_categories(session, muni, data.get("categories", []))
+        if made:
+            report.created["category"] = report.created.get("category", 0) + made
+        if m.get("centre"):
+            await demo_submissions.seed_points(session, muni, m["centre"])
+        subs = await demo_submissions.seed_submissions(
+            session, muni, int(m.get("demo_submissions", 0)), city_org_id
+        )
+        if subs:
+            report.created["submission"] = report.created.get("submission", 0) + subs
     await session.commit()
     return report

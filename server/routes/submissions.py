@@ -1,0 +1,249 @@
+"""`/v1/submissions`: the inbox of reports and ideas; `/v1/categories`, `/v1/staff`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from server.db import begin_write
+from server.deps import DbSession, require
+from server.pagination import Paging
+from server.principal import Principal
+from server.problems import Problem
+from server.schemas import Page
+from server.schemas.submissions import (
+    BulkIn,
+    BulkOut,
+    BulkResult,
+    CategoryOut,
+    DuplicateIn,
+    StaffOut,
+    SubmissionChange,
+    SubmissionDetail,
+    SubmissionKind,
+    SubmissionOut,
+    SubmissionStatus,
+    SuggestionOut,
+    TextIn,
+)
+from server.services import submissions as service
+
+router = APIRouter(prefix="/v1", tags=["inbox"])
+
+Reader = Annotated[
+    Principal, Depends(require("moderator", "admin", "analyst", scope="submissions:read"))
+]
+Triager = Annotated[Principal, Depends(require("moderator", "admin", scope="submissions:write"))]
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+def filters(
+    kind: SubmissionKind | None = None,
+    status: Annotated[list[SubmissionStatus] | None, Query()] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    neighbourhood: int | None = None,
+    assignee: Annotated[str | None, Query(max_length=20, description="id, me or none")] = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> service.Filters:
+    """The inbox filters from the query string."""
+    return service.Filters(
+        kind=kind,
+        statuses=list(status) if status else None,
+        category=category,
+        neighbourhood=neighbourhood,
+        assignee=assignee,
+        overdue=overdue,
+        text=q,
+        since=since,
+        until=until,
+    )
+
+
+Filtered = Annotated[service.Filters, Depends(filters)]
+
+
+def _with_etag(out: SubmissionOut) -> JSONResponse:
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+
+
+@router.get("/categories", response_model=list[CategoryOut])
+async def list_categories(principal: Reader, session: DbSession) -> list[CategoryOut]:
+    """The municipality's categories of reports and ideas."""
+    rows = await service.categories(session, principal.organisation.municipality_id)
+    return [service.category_out(c) for c in rows]
+
+
+@router.get("/staff", response_model=list[StaffOut])
+async def list_staff(principal: Triager, session: DbSession) -> list[StaffOut]:
+    """Colleagues of the organisation a submission can be assigned to."""
+    return [
+        StaffOut(id=a.id, name=a.name, roles=sorted(a.roles))
+        for a in await service.staff(session, principal)
+    ]
+
+
+@router.get("/submissions", response_model=Page[SubmissionOut])
+async def list_submissions(
+    principal: Reader,
+    session: DbSession,
+    paging: Paging,
+    f: Filtered,
+    sort: Literal["-created", "created", "-updated", "updated", "due"] = "-created",
+) -> Page[SubmissionOut]:
+    """The inbox, filtered and sorted, one page at a time."""
+    rows = await service.list_page(
+        session, principal, f, sort=sort, after=paging.after(2), limit=paging.limit
+    )
+    rows, next_cursor = paging.page(rows, lambda s: service.sort_key(s, sort))
+    return Page[SubmissionOut](
+        items=[service.to_out(s, principal) for s in rows], next_cursor=next_cursor
+    )
+
+
+CSV_COLUMNS = (
+    "id", "kind", "category", "status", "priority", "neighbourhood", "department", "assignee",
+    "created_at", "due_at", "first_response_at", "overdue", "address", "lat", "lon",
+    "description", "reporter_name", "reporter_contact",
+)  # fmt: skip
+
+
+@router.get("/submissions/export.csv", response_class=StreamingResponse)
+async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> StreamingResponse:
+    """The filtered inbox as CSV, streamed. Personal data only for moderators and admins."""
+    personal = service.may_see_personal_data(principal)
+    columns = [c for c in CSV_COLUMNS if personal or not c.startswith("reporter_")]
+
+    async def rows() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        async for sub in service.stream_all(session, principal, f):
+            out = service.to_out(sub, principal)
+            record = {
+                **out.model_dump(mode="json"),
+                "category": sub.category.code,
+                "neighbourhood": out.neighbourhood_name or "",
+                "assignee": out.assignee_name or "",
+            }
+            writer.writerow(["" if record.get(c) is None else record[c] for c in columns])
+            if buffer.tell() > 32_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="submissions.csv"'},
+    )
+
+
+@router.post("/submissions/bulk", response_model=BulkOut)
+async def bulk_update(body: BulkIn, principal: Triager, session: DbSession) -> BulkOut:
+    """The same change for many submissions; one result per id, failures reported."""
+    await begin_write(session)
+    results: list[BulkResult] = []
+    for submission_id in dict.fromkeys(body.ids):
+        try:
+            async with session.begin_nested():
+                sub = await service.get(session, principal, submission_id)
+                await service.apply_change(session, principal, sub, body.changes)
+            results.append(BulkResult(id=submission_id, ok=True, version=sub.version, status=200))
+        except Problem as problem:
+            results.append(
+                BulkResult(
+                    id=submission_id,
+                    ok=False,
+                    status=problem.status,
+                    problem={
+                        "type": f"/problems/{problem.slug}",
+                        "title": problem.title,
+                        "detail": problem.detail,
+                        **problem.extensions,
+                    },
+                )
+            )
+    await session.commit()
+    ok = sum(r.ok for r in results)
+    return BulkOut(results=results, succeeded=ok, failed=len(results) - ok)
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionDetail)
+async def get_submission(submission_id: int, principal: Reader, session: DbSession) -> JSONResponse:
+    """One submission with its history, public replies and internal notes."""
+    out = await service.detail(session, principal, submission_id)
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+
+
+@router.patch("/submissions/{submission_id}", response_model=SubmissionOut)
+async def update_submission(
+    submission_id: int,
+    body: SubmissionChange,
+    principal: Triager,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Change status, priority, department or assignee. If-Match must carry the version you
+    saw; a newer one is a 412 problem with the current submission."""
+    await begin_write(session)
+    sub = await service.update(session, principal, submission_id, body, if_match)
+    return _with_etag(service.to_out(sub, principal))
+
+
+@router.post("/submissions/{submission_id}/replies", response_model=SubmissionOut)
+async def reply(
+    submission_id: int, body: TextIn, principal: Triager, session: DbSession
+) -> JSONResponse:
+    """A public reply: the resident sees it (and Open311 shows it as status_notes)."""
+    await begin_write(session)
+    sub = await service.add_text(session, principal, submission_id, "reply", body.text)
+    return _with_etag(service.to_out(sub, principal))
+
+
+@router.post("/submissions/{submission_id}/notes", response_model=SubmissionOut)
+async def note(
+    submission_id: int, body: TextIn, principal: Triager, session: DbSession
+) -> JSONResponse:
+    """An internal note, never shown outside staff."""
+    await begin_write(session)
+    sub = await service.add_text(session, principal, submission_id, "note", body.text)
+    return _with_etag(service.to_out(sub, principal))
+
+
+@router.post("/submissions/{submission_id}/duplicate", response_model=SubmissionOut)
+async def duplicate(
+    submission_id: int,
+    body: DuplicateIn,
+    principal: Triager,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Close as a duplicate of another submission (If-Match required)."""
+    await begin_write(session)
+    sub = await service.mark_duplicate(session, principal, submission_id, body.of, if_match)
+    return _with_etag(service.to_out(sub, principal))
+
+
+@router.get("/submissions/{submission_id}/suggestions", response_model=list[SuggestionOut])
+async def suggested_duplicates(
+    submission_id: int, principal: Reader, session: DbSession
+) -> list[SuggestionOut]:
+    """Possible originals: same category, within 500 m, last 60 days, still open."""
+    pairs = await service.suggestions(session, principal, submission_id)
+    return [
+        SuggestionOut(
+            submission=service.to_out(s, principal),
+            distance_m=round(d) if d is not None else None,
+        )
+        for s, d in pairs
+    ]

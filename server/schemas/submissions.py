@@ -1,0 +1,119 @@
+"""Bodies of the inbox routes: submissions, their history, changes, bulk changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from server.schemas import Strict
+
+SubmissionKind = Literal["report", "idea"]
+SubmissionStatus = Literal[
+    "new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate"
+]
+Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class CategoryOut(BaseModel):
+    id: int
+    code: str
+    kind: SubmissionKind
+    name: dict[str, str]
+    group: str
+    department: str
+    target_days: int
+
+
+class EntryOut(BaseModel):
+    id: int
+    kind: Literal["created", "change", "reply", "note"]
+    field: str | None
+    before: str | None
+    after: str | None
+    text: str | None
+    actor_account_id: int | None
+    actor_name: str | None
+    at: datetime
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    kind: SubmissionKind
+    category: CategoryOut
+    description: str
+    neighbourhood_id: int | None
+    neighbourhood_name: str | None
+    lat: float | None
+    lon: float | None
+    address: str | None
+    media_url: str | None
+    # Personal data: null unless you are a moderator or admin of this organisation.
+    reporter_name: str | None
+    reporter_contact: str | None
+    status: SubmissionStatus
+    duplicate_of_id: int | None
+    priority: Priority
+    department: str
+    assignee_account_id: int | None
+    assignee_name: str | None
+    source: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    first_response_at: datetime | None
+    overdue: bool
+
+
+class SubmissionDetail(SubmissionOut):
+    history: list[EntryOut]
+
+
+class SubmissionChange(Strict):
+    """Fields to change; only those given are touched. `assignee_account_id: null` unassigns."""
+
+    status: SubmissionStatus | None = None
+    priority: Priority | None = None
+    department: str | None = Field(default=None, min_length=1, max_length=100)
+    assignee_account_id: int | None = None
+    unassign: bool = False
+
+
+class TextIn(Strict):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class DuplicateIn(Strict):
+    of: int
+
+
+class BulkIn(Strict):
+    ids: list[int] = Field(min_length=1, max_length=500)
+    changes: SubmissionChange
+
+
+class BulkResult(BaseModel):
+    id: int
+    ok: bool
+    version: int | None = None
+    status: int
+    problem: dict[str, object] | None = None
+
+
+class BulkOut(BaseModel):
+    results: list[BulkResult]
+    succeeded: int
+    failed: int
+
+
+class StaffOut(BaseModel):
+    id: int
+    name: str
+    roles: list[str]
+
+
+class SuggestionOut(BaseModel):
+    submission: SubmissionOut
+    distance_m: int | None

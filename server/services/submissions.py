@@ -1,0 +1,611 @@
+"""The inbox: residents' reports and ideas, their triage, history, replies and notes.
+
+Submissions belong to a municipality; the municipality's organisation sees them all, an
+agency those in its neighbourhoods. Reporter name and contact are personal data: only
+moderators and admins get them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from server.models import (
+    Category,
+    Municipality,
+    Neighbourhood,
+    StaffAccount,
+    Submission,
+    SubmissionEntry,
+    organisation_neighbourhoods,
+    utcnow,
+)
+from server.principal import Principal
+from server.problems import Problem
+from server.schemas.submissions import (
+    CategoryOut,
+    EntryOut,
+    SubmissionChange,
+    SubmissionDetail,
+    SubmissionOut,
+)
+from server.services import audit
+
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "new": ("acknowledged", "in_progress", "rejected", "duplicate"),
+    "acknowledged": ("in_progress", "resolved", "rejected", "duplicate"),
+    "in_progress": ("acknowledged", "resolved", "rejected"),
+    "resolved": ("in_progress",),
+    "rejected": ("acknowledged",),
+    "duplicate": ("acknowledged",),
+}
+CLOSED = ("resolved", "rejected", "duplicate")
+PERSONAL_DATA_ROLES = frozenset({"moderator", "admin"})
+SUGGEST_RADIUS_M = 500
+SUGGEST_DAYS = 60
+
+SORTS = {
+    "-created": ("created_at", True),
+    "created": ("created_at", False),
+    "-updated": ("updated_at", True),
+    "updated": ("updated_at", False),
+    "due": ("due_at", False),
+}
+
+
+def may_see_personal_data(principal: Principal) -> bool:
+    """Moderators and admins of the organisation, never analysts or other tenants."""
+    return bool(principal.roles & PERSONAL_DATA_ROLES)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    r = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def is_overdue(sub: Submission, now: datetime | None = None) -> bool:
+    """No first response yet, and the category's target has passed."""
+    return sub.first_response_at is None and sub.status == "new" and sub.due_at < (now or utcnow())
+
+
+def category_out(category: Category) -> CategoryOut:
+    return CategoryOut(
+        id=category.id,
+        code=category.code,
+        kind=category.kind,
+        name=category.name,
+        group=category.group,
+        department=category.department,
+        target_days=category.target_days,
+    )
+
+
+def to_out(sub: Submission, principal: Principal, now: datetime | None = None) -> SubmissionOut:
+    """The API shape; personal data masked for those who may not see it."""
+    personal = may_see_personal_data(principal)
+    return SubmissionOut(
+        id=sub.id,
+        kind=sub.kind,
+        category=category_out(sub.category),
+        description=sub.description,
+        neighbourhood_id=sub.neighbourhood_id,
+        neighbourhood_name=sub.neighbourhood.name if sub.neighbourhood else None,
+        lat=sub.lat,
+        lon=sub.lon,
+        address=sub.address,
+        media_url=sub.media_url,
+        reporter_name=sub.reporter_name if personal else None,
+        reporter_contact=sub.reporter_contact if personal else None,
+        status=sub.status,
+        duplicate_of_id=sub.duplicate_of_id,
+        priority=sub.priority,
+        department=sub.department,
+        assignee_account_id=sub.assignee_account_id,
+        assignee_name=sub.assignee.name if sub.assignee else None,
+        source=sub.source,
+        version=sub.version,
+        created_at=sub.created_at,
+        updated_at=sub.updated_at,
+        due_at=sub.due_at,
+        first_response_at=sub.first_response_at,
+        overdue=is_overdue(sub, now),
+    )
+
+
+def _options() -> list[Any]:
+    return [
+        selectinload(Submission.category),
+        selectinload(Submission.neighbourhood),
+        selectinload(Submission.assignee),
+    ]
+
+
+def visible(principal: Principal) -> Select[Submission]:
+    """The submissions the caller's organisation may see."""
+    org = principal.organisation
+    stmt = (
+        select(Submission)
+        .where(Submission.municipality_id == org.municipality_id)
+        .options(*_options())
+    )
+    if org.is_agency:
+        stmt = stmt.where(
+            Submission.neighbourhood_id.in_(
+                select(organisation_neighbourhoods.c.neighbourhood_id).where(
+                    organisation_neighbourhoods.c.organisation_id == org.id
+                )
+            )
+        )
+    return stmt
+
+
+async def get(session: AsyncSession, principal: Principal, submission_id: int) -> Submission:
+    """One submission; one the organisation may not see is a 404."""
+    sub = await session.scalar(visible(principal).where(Submission.id == submission_id))
+    if sub is None:
+        raise Problem("not-found", "No such submission.")
+    return sub
+
+
+async def history(session: AsyncSession, submission_id: int) -> list[EntryOut]:
+    entries = (
+        await session.scalars(
+            select(SubmissionEntry)
+            .where(SubmissionEntry.submission_id == submission_id)
+            .options(selectinload(SubmissionEntry.actor))
+            .order_by(SubmissionEntry.id)
+        )
+    ).all()
+    return [
+        EntryOut(
+            id=e.id,
+            kind=e.kind,
+            field=e.field,
+            before=e.before,
+            after=e.after,
+            text=e.text,
+            actor_account_id=e.actor_account_id,
+            actor_name=e.actor.name if e.actor else None,
+            at=e.at,
+        )
+        for e in entries
+    ]
+
+
+async def detail(
+    session: AsyncSession, principal: Principal, submission_id: int
+) -> SubmissionDetail:
+    """A submission with its whole history, replies and notes."""
+    sub = await get(session, principal, submission_id)
+    out = to_out(sub, principal)
+    return SubmissionDetail(**out.model_dump(), history=await history(session, sub.id))
+
+
+async def nearest_neighbourhood(
+    session: AsyncSession, municipality_id: int, lat: float, lon: float
+) -> Neighbourhood | None:
+    """The neighbourhood whose representative point is closest."""
+    hoods = (
+        await session.scalars(
+            select(Neighbourhood).where(
+                Neighbourhood.municipality_id == municipality_id, Neighbourhood.lat.is_not(None)
+            )
+        )
+    ).all()
+    if not hoods:
+        return None
+    return min(hoods, key=lambda n: distance_m(lat, lon, n.lat or 0.0, n.lon or 0.0))
+
+
+async def create(
+    session: AsyncSession,
+    municipality: Municipality,
+    category: Category,
+    *,
+    description: str,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str | None = None,
+    media_url: str | None = None,
+    reporter_name: str | None = None,
+    reporter_contact: str | None = None,
+    source: str = "app",
+    neighbourhood_id: int | None = None,
+    created_at: datetime | None = None,
+) -> Submission:
+    """A new submission from a resident (does not commit)."""
+    if neighbourhood_id is None and lat is not None and lon is not None:
+        hood = await nearest_neighbourhood(session, municipality.id, lat, lon)
+        neighbourhood_id = hood.id if hood else None
+    at = created_at or utcnow()
+    sub = Submission(
+        municipality_id=municipality.id,
+        neighbourhood_id=neighbourhood_id,
+        category_id=category.id,
+        kind=category.kind,
+        description=description.strip(),
+        lat=lat,
+        lon=lon,
+        address=address,
+        media_url=media_url,
+        reporter_name=reporter_name,
+        reporter_contact=reporter_contact,
+        status="new",
+        priority="normal",
+        department=category.department,
+        source=source,
+        search_text=" ".join(filter(None, [description, address])).lower(),
+        version=1,
+        created_at=at,
+        updated_at=at,
+        due_at=at + timedelta(days=category.target_days),
+    )
+    session.add(sub)
+    await session.flush()
+    session.add(SubmissionEntry(submission_id=sub.id, kind="created", at=at))
+    return sub
+
+
+@dataclass
+class Filters:
+    """What the inbox list can be narrowed to."""
+
+    kind: str | None = None
+    statuses: list[str] | None = None
+    category: str | None = None
+    neighbourhood: int | None = None
+    assignee: str | None = None  # an account id, "me" or "none"
+    overdue: bool | None = None
+    text: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) -> Select[Submission]:
+    """Narrow a query of visible submissions."""
+    if f.kind:
+        stmt = stmt.where(Submission.kind == f.kind)
+    if f.statuses:
+        stmt = stmt.where(Submission.status.in_(f.statuses))
+    if f.category:
+        stmt = stmt.where(
+            Submission.category_id.in_(select(Category.id).where(Category.code == f.category))
+        )
+    if f.neighbourhood:
+        stmt = stmt.where(Submission.neighbourhood_id == f.neighbourhood)
+    if f.assignee == "me":
+        stmt = stmt.where(Submission.assignee_account_id == principal.account.id)
+    elif f.assignee == "none":
+        stmt = stmt.where(Submission.assignee_account_id.is_(None))
+    elif f.assignee:
+        try:
+            stmt = stmt.where(Submission.assignee_account_id == int(f.assignee))
+        except ValueError:
+            raise Problem("validation", "assignee: an account id, 'me' or 'none'.") from None
+    now = utcnow()
+    overdue = and_(
+        Submission.status == "new", Submission.first_response_at.is_(None), Submission.due_at < now
+    )
+    if f.overdue is True:
+        stmt = stmt.where(overdue)
+    elif f.overdue is False:
+        stmt = stmt.where(~overdue)
+    if f.text:
+        for word in f.text.lower().split():
+            stmt = stmt.where(Submission.search_text.contains(word, autoescape=True))
+    if f.since:
+        stmt = stmt.where(Submission.created_at >= f.since)
+    if f.until:
+        stmt = stmt.where(Submission.created_at < f.until)
+    return stmt
+
+
+def sort_key(sub: Submission, sort: str) -> list[Any]:
+    """The cursor of a row for a sort."""
+    column, _desc = SORTS[sort]
+    return [getattr(sub, column).isoformat(), sub.id]
+
+
+async def list_page(
+    session: AsyncSession,
+    principal: Principal,
+    f: Filters,
+    *,
+    sort: str,
+    after: list[Any] | None,
+    limit: int,
+) -> list[Submission]:
+    """One page in the chosen order (keyset on the sort column and id)."""
+    column_name, descending = SORTS[sort]
+    column = getattr(Submission, column_name)
+    stmt = apply_filters(visible(principal), principal, f)
+    if after is not None:
+        key = (datetime.fromisoformat(after[0]), int(after[1]))
+        if descending:
+            stmt = stmt.where(tuple_(column, Submission.id) < tuple_(*key))
+        else:
+            stmt = stmt.where(tuple_(column, Submission.id) > tuple_(*key))
+    if descending:
+        stmt = stmt.order_by(column.desc(), Submission.id.desc())
+    else:
+        stmt = stmt.order_by(column, Submission.id)
+    return list((await session.scalars(stmt.limit(limit + 1))).all())
+
+
+async def stream_all(
+    session: AsyncSession, principal: Principal, f: Filters, batch: int = 500
+) -> AsyncIterator[Submission]:
+    """Every matching submission, newest first, fetched in batches (for the CSV export)."""
+    after: list[Any] | None = None
+    while True:
+        rows = await list_page(session, principal, f, sort="-created", after=after, limit=batch)
+        for sub in rows[:batch]:
+            yield sub
+        if len(rows) <= batch:
+            return
+        after = sort_key(rows[batch - 1], "-created")
+
+
+def _check_version(sub: Submission, principal: Principal, if_match: str | None) -> None:
+    if if_match is None:
+        raise Problem(
+            "precondition-required",
+            "Send If-Match with the version you saw, so no colleague's change is overwritten.",
+            current_version=sub.version,
+        )
+    wanted = if_match.strip().removeprefix("W/").strip('"')
+    if wanted != str(sub.version):
+        raise Problem(
+            "precondition-failed",
+            f"The submission is at version {sub.version}; you saw version {wanted}.",
+            current_version=sub.version,
+            current=to_out(sub, principal).model_dump(mode="json"),
+        )
+
+
+def _record(
+    session: AsyncSession,
+    sub: Submission,
+    principal: Principal,
+    field: str,
+    before: Any,
+    after: Any,
+) -> None:
+    session.add(
+        SubmissionEntry(
+            submission_id=sub.id,
+            kind="change",
+            field=field,
+            before=None if before is None else str(before),
+            after=None if after is None else str(after),
+            actor_account_id=principal.account.id,
+        )
+    )
+
+
+async def _assignee(session: AsyncSession, principal: Principal, account_id: int) -> StaffAccount:
+    account = await session.scalar(
+        select(StaffAccount).where(
+            StaffAccount.id == account_id,
+            StaffAccount.organisation_id == principal.organisation.id,
+            StaffAccount.active.is_(True),
+        )
+    )
+    if account is None:
+        raise Problem("validation", f"No active colleague with account id {account_id}.")
+    return account
+
+
+def _respond(sub: Submission) -> None:
+    if sub.first_response_at is None:
+        sub.first_response_at = utcnow()
+
+
+async def apply_change(
+    session: AsyncSession, principal: Principal, sub: Submission, change: SubmissionChange
+) -> list[str]:
+    """Apply the given fields with the transition rules; returns the fields that changed."""
+    changed: list[str] = []
+    if change.status is not None and change.status != sub.status:
+        if change.status == "duplicate":
+            raise Problem(
+                "validation", "Mark a duplicate with the duplicate action, naming the original."
+            )
+        allowed = ALLOWED[sub.status]
+        if change.status not in allowed:
+            raise Problem(
+                "invalid-transition",
+                f"A {sub.status} submission can become {', '.join(allowed)}; not {change.status}.",
+                allowed=list(allowed),
+                current_status=sub.status,
+            )
+        _record(session, sub, principal, "status", sub.status, change.status)
+        sub.status = change.status
+        _respond(sub)
+        changed.append("status")
+    if change.priority is not None and change.priority != sub.priority:
+        _record(session, sub, principal, "priority", sub.priority, change.priority)
+        sub.priority = change.priority
+        changed.append("priority")
+    if change.department is not None and change.department != sub.department:
+        _record(session, sub, principal, "department", sub.department, change.department)
+        sub.department = change.department
+        changed.append("department")
+    if change.unassign and sub.assignee_account_id is not None:
+        _record(
+            session, sub, principal, "assignee", sub.assignee.name if sub.assignee else None, None
+        )
+        sub.assignee_account_id = None
+        sub.assignee = None
+        changed.append("assignee")
+    elif (
+        change.assignee_account_id is not None
+        and change.assignee_account_id != sub.assignee_account_id
+    ):
+        account = await _assignee(session, principal, change.assignee_account_id)
+        _record(
+            session,
+            sub,
+            principal,
+            "assignee",
+            sub.assignee.name if sub.assignee else None,
+            account.name,
+        )
+        sub.assignee_account_id = account.id
+        sub.assignee = account
+        changed.append("assignee")
+    if changed:
+        sub.version += 1
+        sub.updated_at = utcnow()
+        audit.record(
+            session, "submission.update", principal=principal, object_type="submission",
+            object_id=sub.id, details={"fields": changed},
+        )  # fmt: skip
+    return changed
+
+
+async def update(
+    session: AsyncSession,
+    principal: Principal,
+    submission_id: int,
+    change: SubmissionChange,
+    if_match: str | None,
+) -> Submission:
+    """Change status, priority, department or assignee; a stale version is a 412."""
+    sub = await get(session, principal, submission_id)
+    _check_version(sub, principal, if_match)
+    await apply_change(session, principal, sub, change)
+    await session.commit()
+    return sub
+
+
+async def add_text(
+    session: AsyncSession, principal: Principal, submission_id: int, kind: str, text: str
+) -> Submission:
+    """A public reply (the resident sees it) or an internal note (staff only)."""
+    sub = await get(session, principal, submission_id)
+    session.add(
+        SubmissionEntry(
+            submission_id=sub.id,
+            kind=kind,
+            text=text.strip(),
+            actor_account_id=principal.account.id,
+        )
+    )
+    if kind == "reply":
+        _respond(sub)
+    sub.updated_at = utcnow()
+    audit.record(
+        session, f"submission.{kind}", principal=principal, object_type="submission",
+        object_id=sub.id,
+    )  # fmt: skip
+    await session.commit()
+    return sub
+
+
+async def mark_duplicate(
+    session: AsyncSession, principal: Principal, submission_id: int, of: int, if_match: str | None
+) -> Submission:
+    """Close a submission as a duplicate of another the organisation can see."""
+    sub = await get(session, principal, submission_id)
+    _check_version(sub, principal, if_match)
+    if of == sub.id:
+        raise Problem("validation", "A submission cannot duplicate itself.")
+    original = await get(session, principal, of)
+    if original.duplicate_of_id == sub.id:
+        raise Problem("validation", f"#{of} is already a duplicate of this one.")
+    if "duplicate" not in ALLOWED[sub.status]:
+        raise Problem(
+            "invalid-transition",
+            f"A {sub.status} submission cannot be marked duplicate.",
+            allowed=list(ALLOWED[sub.status]),
+            current_status=sub.status,
+        )
+    _record(session, sub, principal, "status", sub.status, "duplicate")
+    _record(session, sub, principal, "duplicate_of", None, f"#{original.id}")
+    sub.status = "duplicate"
+    sub.duplicate_of_id = original.id
+    _respond(sub)
+    sub.version += 1
+    sub.updated_at = utcnow()
+    audit.record(
+        session, "submission.duplicate", principal=principal, object_type="submission",
+        object_id=sub.id, details={"of": original.id},
+    )  # fmt: skip
+    await session.commit()
+    return sub
+
+
+async def suggestions(
+    session: AsyncSession, principal: Principal, submission_id: int, limit: int = 10
+) -> list[tuple[Submission, float | None]]:
+    """Possible originals: same category, close by, recent, not closed, nearest first."""
+    sub = await get(session, principal, submission_id)
+    since = sub.created_at - timedelta(days=SUGGEST_DAYS)
+    stmt = visible(principal).where(
+        Submission.category_id == sub.category_id,
+        Submission.id != sub.id,
+        Submission.created_at >= since,
+        Submission.status.not_in(CLOSED),
+    )
+    if sub.lat is not None and sub.lon is not None:
+        # A bounding box in SQL, the exact distance in Python.
+        dlat = SUGGEST_RADIUS_M / 111_000
+        dlon = dlat / max(0.1, math.cos(math.radians(sub.lat)))
+        stmt = stmt.where(
+            Submission.lat.between(sub.lat - dlat, sub.lat + dlat),
+            Submission.lon.between(sub.lon - dlon, sub.lon + dlon),
+        )
+    elif sub.neighbourhood_id is not None:
+        stmt = stmt.where(Submission.neighbourhood_id == sub.neighbourhood_id)
+    candidates = (await session.scalars(stmt.limit(200))).all()
+    scored: list[tuple[Submission, float | None]] = []
+    for other in candidates:
+        if sub.lat is not None and other.lat is not None and other.lon is not None:
+            d = distance_m(sub.lat, sub.lon or 0.0, other.lat, other.lon)
+            if d <= SUGGEST_RADIUS_M:
+                scored.append((other, d))
+        else:
+            scored.append((other, None))
+    scored.sort(key=lambda pair: (pair[1] is None, pair[1] or 0.0, -pair[0].id))
+    return scored[:limit]
+
+
+async def staff(session: AsyncSession, principal: Principal) -> list[StaffAccount]:
+    """Active colleagues of the organisation, for assigning."""
+    return list(
+        (
+            await session.scalars(
+                select(StaffAccount)
+                .where(
+                    StaffAccount.organisation_id == principal.organisation.id,
+                    StaffAccount.active.is_(True),
+                )
+                .order_by(StaffAccount.name)
+            )
+        ).all()
+    )
+
+
+async def categories(session: AsyncSession, municipality_id: int) -> list[Category]:
+    """The municipality's categories."""
+    return list(
+        (
+            await session.scalars(
+                select(Category)
+                .where(Category.municipality_id == municipality_id)
+                .order_by(Category.kind, Category.code)
+            )
+        ).all()
+    )
