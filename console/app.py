@@ -36,6 +36,7 @@ class BuurtApp(App[None]):
         Binding("o", "show_overview", N_("Neighbourhoods"), id="overview"),
         Binding("m", "show_messages", N_("Messages"), id="messages"),
         Binding("c", "show_compose", N_("Compose"), id="compose"),
+        Binding("t", "show_inbox", N_("Inbox"), id="inbox"),
         Binding("question_mark,f1", "help", N_("Help"), id="help"),
         Binding("ctrl+l", "sign_out", N_("Sign out"), id="sign_out"),
         Binding("q", "quit", N_("Quit"), id="quit"),
@@ -193,6 +194,19 @@ class BuurtApp(App[None]):
         if not isinstance(self.screen, ComposeScreen):
             self.show_compose()
 
+    def show_inbox(self) -> None:
+        """The moderators' inbox of reports and ideas."""
+        from console.screens.inbox import InboxScreen
+
+        if self.me:
+            self._replace_top(InboxScreen())
+
+    def action_show_inbox(self) -> None:
+        from console.screens.inbox import InboxScreen
+
+        if not isinstance(self.screen, InboxScreen):
+            self.show_inbox()
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -233,6 +247,9 @@ class BuurtApp(App[None]):
                 _("Messages"), _("Published, scheduled and draft messages"),
                 self.action_show_messages,
             )  # fmt: skip
+            yield SystemCommand(
+                _("Inbox"), _("Triage residents' reports and ideas"), self.action_show_inbox
+            )
             yield SystemCommand(_("Sign out"), _("End this sign-in"), self.action_sign_out)
         yield SystemCommand(_("Help"), _("Show the keys"), self.action_help)
         yield SystemCommand(_("Change theme"), _("Pick a colour theme"), self.action_change_theme)

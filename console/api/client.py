@@ -7,6 +7,7 @@ import platform
 import random
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -21,7 +22,20 @@ from console.api.errors import (
     Unreachable,
     error_for,
 )
-from console.api.models import Me, Message, Neighbourhood, Page, Reach, Tokens
+from console.api.models import (
+    BulkOutcome,
+    Category,
+    Me,
+    Message,
+    Neighbourhood,
+    Page,
+    Reach,
+    Staff,
+    Submission,
+    SubmissionDetail,
+    Suggestion,
+    Tokens,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -305,5 +319,143 @@ class ApiClient:
         response = await self._request("POST", f"/v1/messages/{int(message_id)}/withdraw")
         return Message.model_validate(response.json())
 
+    # -- inbox --------------------------------------------------------------------------
 
-__all__ = ["ApiClient", "ApiError", "AuthError", "ProblemError"]
+    async def categories(self) -> list[Category]:
+        """The municipality's categories of reports and ideas."""
+        response = await self._request("GET", "/v1/categories")
+        return [Category.model_validate(c) for c in response.json()]
+
+    async def staff(self) -> list[Staff]:
+        """Colleagues a submission can be assigned to."""
+        response = await self._request("GET", "/v1/staff")
+        return [Staff.model_validate(s) for s in response.json()]
+
+    async def submissions(
+        self,
+        filters: SubmissionFilters | None = None,
+        *,
+        sort: str = "-created",
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Submission]:
+        """One page of the inbox."""
+        params = {**(filters or SubmissionFilters()).params(), "sort": sort, "limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        response = await self._request("GET", "/v1/submissions", params=params)
+        return Page[Submission].model_validate(response.json())
+
+    async def submission(self, submission_id: int) -> SubmissionDetail:
+        """One submission with its history, replies and notes."""
+        return await self._get_model(f"/v1/submissions/{int(submission_id)}", SubmissionDetail)
+
+    async def update_submission(
+        self, submission_id: int, *, version: int, **changes: Any
+    ) -> Submission:
+        """Change status, priority, department or assignee. EditConflict (with the current
+        submission) when a colleague changed it since `version`."""
+        response = await self._request(
+            "PATCH",
+            f"/v1/submissions/{int(submission_id)}",
+            json=changes,
+            headers={"If-Match": f'"{version}"'},
+        )
+        return Submission.model_validate(response.json())
+
+    async def reply(self, submission_id: int, text: str) -> Submission:
+        """A public reply the resident sees."""
+        response = await self._request(
+            "POST", f"/v1/submissions/{int(submission_id)}/replies", json={"text": text}
+        )
+        return Submission.model_validate(response.json())
+
+    async def note(self, submission_id: int, text: str) -> Submission:
+        """An internal note, for staff only."""
+        response = await self._request(
+            "POST", f"/v1/submissions/{int(submission_id)}/notes", json={"text": text}
+        )
+        return Submission.model_validate(response.json())
+
+    async def mark_duplicate(self, submission_id: int, *, of: int, version: int) -> Submission:
+        """Close a submission as a duplicate of another."""
+        response = await self._request(
+            "POST",
+            f"/v1/submissions/{int(submission_id)}/duplicate",
+            json={"of": of},
+            headers={"If-Match": f'"{version}"'},
+        )
+        return Submission.model_validate(response.json())
+
+    async def suggestions(self, submission_id: int) -> list[Suggestion]:
+        """Possible originals of a submission (same category, close by, recent)."""
+        response = await self._request("GET", f"/v1/submissions/{int(submission_id)}/suggestions")
+        return [Suggestion.model_validate(s) for s in response.json()]
+
+    async def bulk_update(self, ids: list[int], **changes: Any) -> BulkOutcome:
+        """The same change for many submissions; one result per id."""
+        response = await self._request(
+            "POST", "/v1/submissions/bulk", json={"ids": ids, "changes": changes}
+        )
+        return BulkOutcome.model_validate(response.json())
+
+    async def export_submissions(
+        self,
+        destination: Path,
+        filters: SubmissionFilters | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Stream the filtered inbox as CSV into a file; returns the number of rows."""
+        if not self.access_token:
+            raise NotSignedIn()
+        params = (filters or SubmissionFilters()).params()
+        rows = -1  # the header line is not a row
+        tmp = destination.with_suffix(destination.suffix + ".part")
+        try:
+            async with self._http.stream(
+                "GET",
+                "/v1/submissions/export.csv",
+                params=params,
+                headers={"Authorization": f"Bearer {self.access_token}"},
+            ) as response:
+                if response.is_error:
+                    await response.aread()
+                    raise self._error(response)
+                with open(tmp, "wb") as handle:  # noqa: ASYNC230 - local, small chunks
+                    async for chunk in response.aiter_bytes():
+                        handle.write(chunk)
+                        rows += chunk.count(b"\n")
+                        if progress:
+                            progress(max(rows, 0))
+        except httpx.TransportError as exc:
+            tmp.unlink(missing_ok=True)
+            raise Unreachable(self.base_url, type(exc).__name__) from exc
+        tmp.replace(destination)
+        return max(rows, 0)
+
+
+class SubmissionFilters(BaseModel):
+    """The inbox filters, as the console and the CLI set them."""
+
+    kind: str | None = None
+    statuses: list[str] = []
+    category: str | None = None
+    neighbourhood: int | None = None
+    assignee: str | None = None  # an account id, "me" or "none"
+    overdue: bool | None = None
+    query: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "status": self.statuses or None,
+            "category": self.category,
+            "neighbourhood": self.neighbourhood,
+            "assignee": self.assignee,
+            "overdue": None if self.overdue is None else str(self.overdue).lower(),
+            "q": self.query,
+        }
+        return {k: v for k, v in data.items() if v not in (None, "", [])}
+
+
+__all__ = ["ApiClient", "ApiError", "AuthError", "ProblemError", "SubmissionFilters"]

@@ -183,6 +183,14 @@ def describe(status: int, slug: str, body: dict[str, Any]) -> str:
             names=_(" and ").join(str(n) for n in body.get("neighbourhood_names") or [])
             or body.get("detail", "")
         )
+    if slug == "invalid-transition":
+        from console.inbox import STATUS_LABELS
+
+        allowed = [_(STATUS_LABELS.get(str(a), str(a))) for a in body.get("allowed") or []]
+        current = str(body.get("current_status", ""))
+        return _("A submission that is {current} can only become: {allowed}.").format(
+            current=_(STATUS_LABELS.get(current, current)).lower(), allowed=", ".join(allowed)
+        )
     if slug == "idempotency-key-reused":
         return _(
             "This idempotency key was already used for a different message. "

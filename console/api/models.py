@@ -130,3 +130,89 @@ class Message(ApiModel):
             if value is not None:
                 data[name] = value
         return data
+
+
+class Category(ApiModel):
+    id: int
+    code: str
+    kind: str
+    name: dict[str, str]
+    group: str
+    department: str
+    target_days: int
+
+    def label(self, languages: list[str]) -> str:
+        """The name in the first of `languages` it has."""
+        for lang in languages:
+            if self.name.get(lang):
+                return self.name[lang]
+        return next(iter(self.name.values()), self.code)
+
+
+class Staff(ApiModel):
+    id: int
+    name: str
+    roles: list[str]
+
+
+class HistoryEntry(ApiModel):
+    id: int
+    kind: str  # created | change | reply | note
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None
+    text: str | None = None
+    actor_account_id: int | None = None
+    actor_name: str | None = None
+    at: datetime
+
+
+class Submission(ApiModel):
+    id: int
+    kind: str
+    category: Category
+    description: str
+    neighbourhood_id: int | None = None
+    neighbourhood_name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    media_url: str | None = None
+    reporter_name: str | None = None
+    reporter_contact: str | None = None
+    status: str
+    duplicate_of_id: int | None = None
+    priority: str
+    department: str
+    assignee_account_id: int | None = None
+    assignee_name: str | None = None
+    source: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    first_response_at: datetime | None = None
+    overdue: bool = False
+
+
+class SubmissionDetail(Submission):
+    history: list[HistoryEntry] = []
+
+
+class Suggestion(ApiModel):
+    submission: Submission
+    distance_m: int | None = None
+
+
+class BulkItem(ApiModel):
+    id: int
+    ok: bool
+    version: int | None = None
+    status: int
+    problem: dict[str, Any] | None = None
+
+
+class BulkOutcome(ApiModel):
+    results: list[BulkItem]
+    succeeded: int
+    failed: int

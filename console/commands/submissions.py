@@ -1,0 +1,277 @@
+"""`buurt submissions list | show | update | export`: the inbox from a terminal or a script."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from console.api.client import ApiClient, SubmissionFilters
+from console.api.models import Submission, SubmissionDetail
+from console.commands.common import EXIT_OK, UsageError, err, run_api
+from console.i18n import _
+from console.inbox import PRIORITY_LABELS, STATUS_LABELS, STATUSES, age_text
+from console.session import Context
+
+KINDS = ("report", "idea")
+PRIORITIES = ("low", "normal", "high", "urgent")
+CSV_FIELDS = (
+    "id",
+    "kind",
+    "category",
+    "status",
+    "priority",
+    "neighbourhood",
+    "assignee",
+    "created_at",
+    "overdue",
+    "description",
+)
+
+
+def _filters(args: argparse.Namespace) -> SubmissionFilters:
+    return SubmissionFilters(
+        kind=args.kind,
+        statuses=args.status or [],
+        category=args.category,
+        assignee=args.assignee,
+        overdue=True if args.overdue else None,
+        query=args.q,
+    )
+
+
+def _row(s: Submission) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "category": s.category.code,
+        "status": s.status,
+        "priority": s.priority,
+        "neighbourhood": s.neighbourhood_name or "",
+        "assignee": s.assignee_name or "",
+        "created_at": s.created_at.isoformat(),
+        "overdue": s.overdue,
+        "description": s.description,
+    }
+
+
+def cmd_list(args: argparse.Namespace, context: Context) -> int:
+    async def work(client: ApiClient) -> list[Submission]:
+        items: list[Submission] = []
+        cursor = None
+        while len(items) < args.limit:
+            page = await client.submissions(
+                _filters(args),
+                sort=args.sort,
+                limit=min(200, args.limit - len(items)),
+                cursor=cursor,
+            )
+            items += page.items
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        return items
+
+    items = run_api(context, work)
+    if args.json:
+        print(json.dumps([s.model_dump(mode="json") for s in items], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if args.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for s in items:
+            writer.writerow(_row(s))
+        return EXIT_OK
+    if not items:
+        err(_("No submissions match."))
+        return EXIT_OK
+    table = Table(box=None, pad_edge=False)
+    for header in (
+        "#",
+        _("Kind"),
+        _("Category"),
+        _("Neighbourhood"),
+        _("Status"),
+        _("Age"),
+        _("Assignee"),
+    ):
+        table.add_column(header)
+    for s in items:
+        age = age_text(s.created_at)
+        table.add_row(
+            str(s.id),
+            _("Report") if s.kind == "report" else _("Idea"),
+            s.category.code,
+            s.neighbourhood_name or "–",
+            _(STATUS_LABELS.get(s.status, s.status)),
+            f"[red]{age} ![/red]" if s.overdue else age,
+            s.assignee_name or "–",
+        )
+    Console().print(table)
+    return EXIT_OK
+
+
+def _show(detail: SubmissionDetail) -> None:
+    console = Console()
+    console.print(
+        f"[bold]#{detail.id}[/bold] {detail.category.code} · "
+        f"{_(STATUS_LABELS.get(detail.status, detail.status))} · "
+        f"{_(PRIORITY_LABELS.get(detail.priority, detail.priority))}"
+    )
+    console.print(detail.description)
+    if detail.address or detail.lat is not None:
+        console.print(
+            _("Location: {place}").format(
+                place=", ".join(
+                    filter(
+                        None,
+                        [
+                            detail.address,
+                            f"{detail.lat}, {detail.lon}" if detail.lat is not None else None,
+                        ],
+                    )
+                )
+            )
+        )
+    if detail.reporter_name or detail.reporter_contact:
+        console.print(
+            _("Reporter: {who}").format(
+                who=" · ".join(filter(None, [detail.reporter_name, detail.reporter_contact]))
+            )
+        )
+    for entry in detail.history:
+        when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        who = entry.actor_name or ""
+        if entry.kind == "reply":
+            console.print(f"{when} {who} — " + _("reply") + f": {entry.text}")
+        elif entry.kind == "note":
+            console.print(f"{when} {who} — " + _("note") + f": {entry.text}")
+        elif entry.kind == "change":
+            console.print(
+                f"{when} {who} — {entry.field}: {entry.before or '–'} → {entry.after or '–'}"
+            )
+        else:
+            console.print(f"{when} — " + _("received"))
+
+
+def cmd_show(args: argparse.Namespace, context: Context) -> int:
+    async def work(client: ApiClient) -> SubmissionDetail:
+        return await client.submission(args.id)
+
+    detail = run_api(context, work)
+    if args.json:
+        print(json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        _show(detail)
+    return EXIT_OK
+
+
+def cmd_update(args: argparse.Namespace, context: Context) -> int:
+    changes: dict[str, Any] = {}
+    if args.status:
+        changes["status"] = args.status
+    if args.priority:
+        changes["priority"] = args.priority
+    if not (changes or args.assignee or args.reply or args.note):
+        raise UsageError(
+            _("Say what to change: --status, --priority, --assignee, --reply or --note.")
+        )
+
+    async def work(client: ApiClient) -> SubmissionDetail:
+        current = await client.submission(args.id)
+        if args.assignee == "none":
+            changes["unassign"] = True
+        elif args.assignee == "me":
+            changes["assignee_account_id"] = (await client.me()).id
+        elif args.assignee:
+            staff = await client.staff()
+            match = [
+                s
+                for s in staff
+                if args.assignee.casefold() in s.name.casefold() or args.assignee == str(s.id)
+            ]
+            if len(match) != 1:
+                raise UsageError(
+                    _("No single colleague matches '{name}'.").format(name=args.assignee)
+                )
+            changes["assignee_account_id"] = match[0].id
+        if changes:
+            # The version just read: a colleague's change in between is a conflict (exit 5).
+            await client.update_submission(args.id, version=current.version, **changes)
+        if args.reply:
+            await client.reply(args.id, args.reply)
+        if args.note:
+            await client.note(args.id, args.note)
+        return await client.submission(args.id)
+
+    detail = run_api(context, work)
+    if args.json:
+        print(json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    err(
+        _("Submission #{id} is now {status}.").format(
+            id=detail.id, status=_(STATUS_LABELS.get(detail.status, detail.status))
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, context: Context) -> int:
+    destination = Path(args.output)
+
+    async def work(client: ApiClient) -> int:
+        return await client.export_submissions(destination, _filters(args))
+
+    rows = run_api(context, work)
+    err(_("Exported {rows} submissions to {path}.").format(rows=rows, path=destination))
+    return EXIT_OK
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", choices=KINDS)
+    p.add_argument("--status", action="append", choices=STATUSES, help=_("repeat for several"))
+    p.add_argument("--category", metavar="CODE")
+    p.add_argument("--assignee", metavar="ID|me|none")
+    p.add_argument(
+        "--overdue", action="store_true", help=_("only those past their response target")
+    )
+    p.add_argument("--q", metavar="WORDS", help=_("words in the description or address"))
+
+
+def register(sub: Any) -> None:
+    """Add `buurt submissions ...` to the parser."""
+    subs = sub.add_parser("submissions", help=_("the inbox of reports and ideas"))
+    actions = subs.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help=_("submissions, newest first"))
+    _add_filters(listing)
+    listing.add_argument(
+        "--sort", default="-created", choices=["-created", "created", "-updated", "updated", "due"]
+    )
+    listing.add_argument("--limit", type=int, default=50, help=_("how many at most"))
+    listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    listing.add_argument("--csv", action="store_true", help=_("CSV on standard output"))
+    listing.set_defaults(func=cmd_list)
+    show = actions.add_parser("show", help=_("one submission with its history"))
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    show.set_defaults(func=cmd_show)
+    update = actions.add_parser(
+        "update", help=_("change status, assignee or priority; reply; note")
+    )
+    update.add_argument("id", type=int)
+    update.add_argument("--status", choices=[s for s in STATUSES if s != "duplicate"])
+    update.add_argument("--priority", choices=PRIORITIES)
+    update.add_argument("--assignee", metavar="NAME|ID|me|none")
+    update.add_argument("--reply", metavar="TEXT", help=_("a public reply the resident sees"))
+    update.add_argument("--note", metavar="TEXT", help=_("an internal note"))
+    update.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    update.set_defaults(func=cmd_update)
+    export = actions.add_parser("export", help=_("the filtered inbox as a CSV file"))
+    _add_filters(export)
+    export.add_argument("--output", "-o", default="submissions.csv", help=_("file to write"))
+    export.set_defaults(func=cmd_export)

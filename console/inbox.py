@@ -1,0 +1,42 @@
+"""Words and small rules of the inbox shared by the CLI and the inbox screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from console.i18n import N_, _
+
+STATUSES = ("new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate")
+STATUS_LABELS = {
+    "new": N_("New"),
+    "acknowledged": N_("Acknowledged"),
+    "in_progress": N_("In progress"),
+    "resolved": N_("Resolved"),
+    "rejected": N_("Rejected"),
+    "duplicate": N_("Duplicate"),
+}
+PRIORITY_LABELS = {
+    "low": N_("Low"),
+    "normal": N_("Normal"),
+    "high": N_("High"),
+    "urgent": N_("Urgent"),
+}
+# Where a submission can go from each status (the server enforces the same).
+NEXT_STATUSES = {
+    "new": ("acknowledged", "in_progress", "rejected"),
+    "acknowledged": ("in_progress", "resolved", "rejected"),
+    "in_progress": ("acknowledged", "resolved", "rejected"),
+    "resolved": ("in_progress",),
+    "rejected": ("acknowledged",),
+    "duplicate": ("acknowledged",),
+}
+
+
+def age_text(created: datetime, now: datetime | None = None) -> str:
+    """How long ago, short: 3 h, 5 d."""
+    seconds = max(0, int(((now or datetime.now(UTC)) - created).total_seconds()))
+    if seconds < 3600:
+        return _("{n} min").format(n=seconds // 60)
+    if seconds < 86400:
+        return _("{n} h").format(n=seconds // 3600)
+    return _("{n} d").format(n=seconds // 86400)

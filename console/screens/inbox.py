@@ -1,0 +1,523 @@
+"""Inbox: triage residents' reports and ideas from the keyboard.
+
+The table pages from the server (never the whole inbox), the pane on the right shows the
+selected submission with its history, replies and notes. A change made on a stale version
+shows what the colleague changed next to yours, and lets you apply yours on top or drop it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, LoadingIndicator, Static
+
+from console.api.client import SubmissionFilters
+from console.api.errors import ApiError, EditConflict
+from console.api.models import Staff, Submission, SubmissionDetail
+from console.i18n import N_, _, ngettext
+from console.inbox import NEXT_STATUSES, PRIORITY_LABELS, STATUS_LABELS, age_text
+from console.screens.base import SignedInScreen
+from console.screens.choice import ChoiceScreen
+from console.screens.text_entry import TextEntryScreen
+from console.screens.triage_conflict import TriageConflictScreen, describe_change
+
+PAGE = 100
+VIEWS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("open", N_("Open"), {"statuses": ["new", "acknowledged", "in_progress"]}),
+    ("new", N_("New"), {"statuses": ["new"]}),
+    ("overdue", N_("Overdue"), {"overdue": True}),
+    ("mine", N_("Assigned to me"), {"assignee": "me"}),
+    ("all", N_("All"), {}),
+)
+KIND_VIEWS = ((None, N_("Reports and ideas")), ("report", N_("Reports")), ("idea", N_("Ideas")))
+
+
+class InboxScreen(SignedInScreen):
+    """The moderators' inbox."""
+
+    CSS_PATH = "inbox.tcss"
+    BINDINGS = [
+        Binding("a", "acknowledge", N_("Acknowledge"), id="acknowledge"),
+        Binding("s", "status", N_("Status"), id="change_status"),
+        Binding("i", "assign_me", N_("Assign to me"), id="assign_me"),
+        Binding("shift+a", "assign", N_("Assign"), id="assign"),
+        Binding("p", "priority", N_("Priority"), id="priority"),
+        Binding("r", "reply", N_("Reply"), id="reply"),
+        Binding("n", "note", N_("Note"), id="note"),
+        Binding("d", "duplicate", N_("Duplicate"), id="mark_duplicate"),
+        Binding("space", "toggle_select", N_("Select"), id="select_row"),
+        Binding("b", "bulk", N_("Bulk change"), id="bulk"),
+        Binding("v", "next_view", N_("View"), id="next_view"),
+        Binding("k", "next_kind", N_("Kind"), show=False, id="next_kind"),
+        Binding("slash", "search", N_("Search"), id="search_inbox"),
+        Binding("x", "export", N_("Export"), id="export"),
+        Binding("f5", "reload", N_("Reload"), id="reload_inbox"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[Submission] = []
+        self.cursor: str | None = None
+        self.view_index = 0
+        self.kind_index = 0
+        self.query_text = ""
+        self.selected_ids: set[int] = set()
+        self.staff: list[Staff] = []
+        self.detail: SubmissionDetail | None = None
+        self._detail_timer: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="inbox"):
+            yield Static("", id="inbox-filters")
+            yield Input(placeholder=_("Words in the description or address"), id="inbox-search")
+            with Horizontal(id="inbox-main"):
+                with Vertical(id="inbox-left"):
+                    yield LoadingIndicator(id="inbox-loading")
+                    yield Static("", id="inbox-error")
+                    yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="inbox-detail"):
+                    yield Static(_("Select a submission to see it here."), id="detail-text")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one(DataTable)
+        for key, label in (
+            ("sel", " "),
+            ("id", "#"),
+            ("kind", _("Kind")),
+            ("category", _("Category")),
+            ("neighbourhood", _("Neighbourhood")),
+            ("status", _("Status")),
+            ("age", _("Age")),
+            ("assignee", _("Assignee")),
+        ):
+            table.add_column(label, key=key)
+        self.query_one("#inbox-error").display = False
+        table.focus()
+        self.load_staff()
+        self.reload()
+
+    # -- data -----------------------------------------------------------------------------------
+
+    @property
+    def languages(self) -> list[str]:
+        return self.buurt.preferred_languages()
+
+    def filters(self) -> SubmissionFilters:
+        view = VIEWS[self.view_index][2]
+        return SubmissionFilters(
+            kind=KIND_VIEWS[self.kind_index][0], query=self.query_text or None, **view
+        )
+
+    def reload(self, keep_id: int | None = None) -> None:
+        self.items = []
+        self.cursor = None
+        self.query_one(DataTable).clear()
+        parts = [_(VIEWS[self.view_index][1]), _(KIND_VIEWS[self.kind_index][1])]
+        if self.query_text:
+            parts.append(f"“{self.query_text}”")
+        if self.selected_ids:
+            parts.append(
+                ngettext("{n} selected", "{n} selected", len(self.selected_ids)).format(
+                    n=len(self.selected_ids)
+                )
+            )
+        self.query_one("#inbox-filters", Static).update("  ·  ".join(parts))
+        self.load_page(keep_id)
+
+    @work(exclusive=True, group="inbox-staff")
+    async def load_staff(self) -> None:
+        try:
+            self.staff = await self.buurt.client.staff()
+        except ApiError:
+            self.staff = []  # assigning to someone else is then unavailable; the rest works
+
+    @work(exclusive=True, group="inbox-page")
+    async def load_page(self, keep_id: int | None = None) -> None:
+        loading = self.query_one("#inbox-loading")
+        error = self.query_one("#inbox-error", Static)
+        loading.display = True
+        error.display = False
+        try:
+            page = await self.buurt.client.submissions(
+                self.filters(), limit=PAGE, cursor=self.cursor
+            )
+        except ApiError as problem:
+            error.update(problem.message + "  " + _("Press F5 to try again."))
+            error.display = True
+            self.buurt.report_connection(problem)
+            return
+        finally:
+            loading.display = False
+        self.buurt.report_connection(None)
+        self.cursor = page.next_cursor
+        for sub in page.items:
+            self.items.append(sub)
+            self.query_one(DataTable).add_row(*self.cells(sub), key=str(sub.id))
+        if keep_id is not None:
+            self.move_to(keep_id)
+        if not self.items:
+            self.query_one("#detail-text", Static).update(
+                _("Nothing here. Press v to change the view.")
+            )
+
+    def cells(self, sub: Submission) -> list[Any]:
+        age = age_text(sub.created_at)
+        return [
+            "●" if sub.id in self.selected_ids else " ",
+            str(sub.id),
+            _("Report") if sub.kind == "report" else _("Idea"),
+            sub.category.label(self.languages),
+            sub.neighbourhood_name or "–",
+            _(STATUS_LABELS.get(sub.status, sub.status)),
+            Text(age + " !", style="bold red") if sub.overdue else age,
+            sub.assignee_name or "–",
+        ]
+
+    def replace_row(self, sub: Submission) -> None:
+        """Show a changed submission in place."""
+        table = self.query_one(DataTable)
+        for index, item in enumerate(self.items):
+            if item.id == sub.id:
+                self.items[index] = sub
+                for column, value in zip(
+                    ("sel", "id", "kind", "category", "neighbourhood", "status", "age", "assignee"),
+                    self.cells(sub),
+                    strict=True,
+                ):
+                    table.update_cell(str(sub.id), column, value)
+                return
+
+    def move_to(self, submission_id: int) -> None:
+        for index, item in enumerate(self.items):
+            if item.id == submission_id:
+                self.query_one(DataTable).move_cursor(row=index)
+                return
+
+    def current(self) -> Submission | None:
+        table = self.query_one(DataTable)
+        if not self.items or not 0 <= table.cursor_row < len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.cursor and event.cursor_row >= len(self.items) - 10:
+            self.load_page()
+        # Wait for the cursor to rest before fetching the detail.
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(0.15, self.load_detail)
+
+    @work(exclusive=True, group="inbox-detail")
+    async def load_detail(self) -> None:
+        sub = self.current()
+        if sub is None:
+            return
+        try:
+            self.detail = await self.buurt.client.submission(sub.id)
+        except ApiError as problem:
+            self.query_one("#detail-text", Static).update(problem.message)
+            return
+        self.show_detail(self.detail)
+
+    def show_detail(self, d: SubmissionDetail) -> None:
+        text = Text()
+        text.append(f"#{d.id}  {d.category.label(self.languages)}\n", style="bold")
+        text.append(
+            f"{_(STATUS_LABELS.get(d.status, d.status))} · "
+            f"{_('Priority')}: {_(PRIORITY_LABELS.get(d.priority, d.priority))} · {d.department}\n"
+        )
+        if d.overdue:
+            text.append(_("Overdue: no response within the target.") + "\n", style="bold red")
+        text.append("\n" + d.description + "\n\n")
+        parts = [d.address, d.neighbourhood_name if d.neighbourhood_name != d.address else None]
+        place = ", ".join(filter(None, parts))
+        if d.lat is not None:
+            place += f"  ({d.lat:.5f}, {d.lon:.5f})"
+        text.append(_("Where: {place}").format(place=place or "–") + "\n")
+        if d.reporter_name or d.reporter_contact:
+            who = " · ".join(filter(None, [d.reporter_name, d.reporter_contact]))
+            text.append(_("Reporter: {who}").format(who=who) + "\n")
+        if d.duplicate_of_id:
+            text.append(_("Duplicate of #{id}").format(id=d.duplicate_of_id) + "\n")
+        text.append("\n" + _("History") + "\n", style="bold underline")
+        for e in d.history:
+            when = e.at.astimezone().strftime("%d/%m %H:%M")
+            who = e.actor_name or ""
+            if e.kind == "reply":
+                text.append(f"{when} {who} · " + _("public reply") + "\n", style="bold green")
+                text.append(f"  {e.text}\n")
+            elif e.kind == "note":
+                text.append(f"{when} {who} · " + _("internal note") + "\n", style="bold yellow")
+                text.append(f"  {e.text}\n")
+            elif e.kind == "change":
+                text.append(f"{when} {who} · {e.field}: {e.before or '–'} → {e.after or '–'}\n")
+            else:
+                text.append(f"{when} · " + _("received") + "\n")
+        self.query_one("#detail-text", Static).update(text)
+
+    # -- changing ---------------------------------------------------------------------------------
+
+    async def change(self, sub: Submission, **changes: Any) -> Submission | None:
+        """Apply a change with the version we showed; on a conflict let the person choose."""
+        client = self.buurt.client
+        try:
+            updated = await client.update_submission(sub.id, version=sub.version, **changes)
+        except EditConflict as conflict:
+            current = Submission.model_validate(conflict.current) if conflict.current else None
+            if current is None:
+                self.app.notify(conflict.message, severity="error")
+                return None
+            self.replace_row(current)
+            names = {s.id: s.name for s in self.staff}
+            choice = await self.app.push_screen_wait(
+                TriageConflictScreen(current, describe_change(changes, names))
+            )
+            if choice != "reapply":
+                self.load_detail()
+                return None
+            try:
+                updated = await client.update_submission(sub.id, version=current.version, **changes)
+            except ApiError as error:
+                self.app.notify(error.message, severity="error")
+                return None
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            self.buurt.report_connection(error)
+            return None
+        self.replace_row(updated)
+        self.load_detail()
+        return updated
+
+    @work(group="inbox-change")
+    async def action_acknowledge(self) -> None:
+        sub = self.current()
+        if sub and sub.status == "new":
+            await self.change(sub, status="acknowledged")
+
+    @work(group="inbox-change")
+    async def action_status(self) -> None:
+        sub = self.current()
+        if sub is None:
+            return
+        options = [(_(STATUS_LABELS[s]), s) for s in NEXT_STATUSES.get(sub.status, ())]
+        value = await self.app.push_screen_wait(
+            ChoiceScreen(_("New status for #{id}").format(id=sub.id), options)
+        )
+        if value:
+            await self.change(sub, status=value)
+
+    @work(group="inbox-change")
+    async def action_assign_me(self) -> None:
+        sub = self.current()
+        if sub and self.buurt.me and sub.assignee_account_id != self.buurt.me.id:
+            await self.change(sub, assignee_account_id=self.buurt.me.id)
+
+    @work(group="inbox-change")
+    async def action_assign(self) -> None:
+        sub = self.current()
+        if sub is None:
+            return
+        options = [(s.name, str(s.id)) for s in self.staff] + [(_("Nobody"), "none")]
+        value = await self.app.push_screen_wait(
+            ChoiceScreen(_("Assign #{id} to").format(id=sub.id), options)
+        )
+        if value == "none":
+            await self.change(sub, unassign=True)
+        elif value:
+            await self.change(sub, assignee_account_id=int(value))
+
+    @work(group="inbox-change")
+    async def action_priority(self) -> None:
+        sub = self.current()
+        if sub is None:
+            return
+        options = [(_(label), value) for value, label in PRIORITY_LABELS.items()]
+        value = await self.app.push_screen_wait(
+            ChoiceScreen(_("Priority of #{id}").format(id=sub.id), options)
+        )
+        if value:
+            await self.change(sub, priority=value)
+
+    async def _write(self, kind: str) -> None:
+        sub = self.current()
+        if sub is None:
+            return
+        title = (
+            _("Public reply to #{id}") if kind == "reply" else _("Internal note on #{id}")
+        ).format(id=sub.id)
+        hint = _("The resident sees this.") if kind == "reply" else _("Only staff see this.")
+        text = ""
+        while True:
+            answer: str | None = await self.app.push_screen_wait(TextEntryScreen(title, hint, text))
+            text = answer or ""
+            if not text:
+                return
+            try:
+                if kind == "reply":
+                    updated = await self.buurt.client.reply(sub.id, text)
+                else:
+                    updated = await self.buurt.client.note(sub.id, text)
+            except ApiError as error:
+                # Keep what was typed: reopen the editor with it.
+                self.app.notify(error.message, severity="error")
+                continue
+            self.replace_row(updated)
+            self.load_detail()
+            return
+
+    @work(group="inbox-change")
+    async def action_reply(self) -> None:
+        await self._write("reply")
+
+    @work(group="inbox-change")
+    async def action_note(self) -> None:
+        await self._write("note")
+
+    @work(group="inbox-change")
+    async def action_duplicate(self) -> None:
+        sub = self.current()
+        if sub is None:
+            return
+        try:
+            suggestions = await self.buurt.client.suggestions(sub.id)
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        if not suggestions:
+            self.app.notify(_("No likely originals nearby. Search for it and note its number."))
+            return
+        options = [
+            (
+                f"#{s.submission.id} · {age_text(s.submission.created_at)} · "
+                + (f"{s.distance_m} m · " if s.distance_m is not None else "")
+                + s.submission.description[:50],
+                str(s.submission.id),
+            )
+            for s in suggestions
+        ]
+        value = await self.app.push_screen_wait(
+            ChoiceScreen(
+                _("#{id} is a duplicate of…").format(id=sub.id),
+                options,
+                details=_("Same category, close by, recent, still open."),
+            )
+        )
+        if not value:
+            return
+        try:
+            updated = await self.buurt.client.mark_duplicate(
+                sub.id, of=int(value), version=sub.version
+            )
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        self.replace_row(updated)
+        self.load_detail()
+
+    def action_toggle_select(self) -> None:
+        sub = self.current()
+        if sub is None:
+            return
+        self.selected_ids ^= {sub.id}
+        self.query_one(DataTable).update_cell(
+            str(sub.id), "sel", "●" if sub.id in self.selected_ids else " "
+        )
+
+    @work(group="inbox-change")
+    async def action_bulk(self) -> None:
+        ids = sorted(self.selected_ids) or ([c.id] if (c := self.current()) else [])
+        if not ids:
+            return
+        options = [
+            (_(STATUS_LABELS[s]), f"status:{s}")
+            for s in ("acknowledged", "in_progress", "resolved", "rejected")
+        ]
+        options += [
+            (_("Priority") + ": " + _(label), f"priority:{p}")
+            for p, label in PRIORITY_LABELS.items()
+        ]
+        if self.buurt.me:
+            options.append((_("Assign to me"), f"assignee_account_id:{self.buurt.me.id}"))
+        value = await self.app.push_screen_wait(
+            ChoiceScreen(
+                ngettext("Change {n} submission", "Change {n} submissions", len(ids)).format(
+                    n=len(ids)
+                ),
+                options,
+            )
+        )
+        if not value:
+            return
+        field, _sep, raw = value.partition(":")
+        change: dict[str, Any] = {field: int(raw) if field == "assignee_account_id" else raw}
+        try:
+            outcome = await self.buurt.client.bulk_update(ids, **change)
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        failed = [r for r in outcome.results if not r.ok]
+        message = ngettext("{ok} changed", "{ok} changed", outcome.succeeded).format(
+            ok=outcome.succeeded
+        )
+        if failed:
+            reasons = "; ".join(
+                f"#{r.id}: {(r.problem or {}).get('detail') or r.status}" for r in failed[:5]
+            )
+            message += (
+                " · "
+                + ngettext("{n} not changed", "{n} not changed", len(failed)).format(n=len(failed))
+                + f" ({reasons})"
+            )
+        self.app.notify(message, severity="warning" if failed else "information", timeout=10)
+        self.selected_ids -= {r.id for r in outcome.results if r.ok}
+        current = self.current()
+        self.reload(keep_id=current.id if current else None)
+
+    def action_next_view(self) -> None:
+        self.view_index = (self.view_index + 1) % len(VIEWS)
+        self.reload()
+
+    def action_next_kind(self) -> None:
+        self.kind_index = (self.kind_index + 1) % len(KIND_VIEWS)
+        self.reload()
+
+    def action_search(self) -> None:
+        box = self.query_one("#inbox-search", Input)
+        box.add_class("open")
+        box.focus()
+
+    @on(Input.Submitted, "#inbox-search")
+    def _search(self, event: Input.Submitted) -> None:
+        self.query_text = event.value.strip()
+        if not self.query_text:
+            event.input.remove_class("open")
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def action_reload(self) -> None:
+        current = self.current()
+        self.reload(keep_id=current.id if current else None)
+
+    @work(exclusive=True, group="inbox-export")
+    async def action_export(self) -> None:
+        name = f"buurt-inbox-{datetime.now().strftime('%Y%m%d-%H%M')}.csv"
+        destination = Path.cwd() / name
+        self.app.notify(_("Exporting to {path}…").format(path=destination))
+        try:
+            rows = await self.buurt.client.export_submissions(destination, self.filters())
+        except (ApiError, OSError) as error:
+            self.app.notify(getattr(error, "message", str(error)), severity="error")
+            return
+        self.app.notify(
+            _("Exported {rows} submissions to {path}.").format(rows=rows, path=destination)
+        )
