@@ -1,0 +1,219 @@
+"""The inbox through the pilot and the CLI, against a real server: filter, open,
+acknowledge, reply, assign, bulk-resolve, and the conflict between two moderators."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, OptionList, Static, TextArea
+
+from console.app import BuurtApp
+from console.cli import main
+from console.screens.choice import ChoiceScreen
+from console.screens.inbox import InboxScreen
+from console.screens.text_entry import TextEntryScreen
+from console.screens.triage_conflict import TriageConflictScreen
+from console.session import resolve
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.live import LiveServer
+
+SIZE = (160, 45)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_inbox(url: str, email: str = "moderator@mechelen.demo") -> BuurtApp:
+    context = resolve(url=url)
+    async with context.client() as client:
+        await client.sign_in(email, DEMO_PASSWORD)
+    return BuurtApp(resolve(url=url), language="en")
+
+
+@contextlib.contextmanager
+def api(live: LiveServer, email: str = "admin@mechelen.demo") -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url) as client:
+        token = client.post("/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD})
+        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        yield client
+
+
+async def choose(pilot: Pilot[None], label_part: str) -> None:
+    screen = pilot.app.screen
+    assert isinstance(screen, ChoiceScreen)
+    options = screen.query_one(OptionList)
+    index = next(
+        i
+        for i in range(options.option_count)
+        if label_part in str(options.get_option_at_index(i).prompt)
+    )
+    options.highlighted = index
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_triage_from_the_keyboard(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await open_inbox(live_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        table = inbox.query_one(DataTable)
+        assert table.row_count > 0
+        # Filter: only new ones, then search a word.
+        await pilot.press("v")
+        await settle(pilot)
+        assert {s.status for s in inbox.items} == {"new"}
+        first = inbox.items[0]
+        await pilot.pause(0.3)
+        await settle(pilot)
+        detail = str(inbox.query_one("#detail-text", Static).render())
+        assert f"#{first.id}" in detail and first.description in detail
+        # Acknowledge, reply, assign to me.
+        await pilot.press("a")
+        await settle(pilot)
+        assert inbox.items[0].status == "acknowledged"
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, TextEntryScreen)
+        app.screen.query_one(TextArea).text = "Bedankt, we komen langs."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert inbox.items[0].assignee_name == "Sofie Janssens"
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert "Bedankt, we komen langs." in str(inbox.query_one("#detail-text", Static).render())
+        # Bulk: select two more and resolve the lot via acknowledged... -> in progress.
+        table.move_cursor(row=1)
+        await pilot.press("space")
+        table.move_cursor(row=2)
+        await pilot.press("space")
+        chosen = {inbox.items[1].id, inbox.items[2].id}
+        assert inbox.selected_ids == chosen
+        await pilot.press("b")
+        await pilot.pause()
+        await choose(pilot, "Acknowledged")
+        await settle(pilot)
+        assert inbox.selected_ids == set()
+    with api(live_server) as http:
+        sub = http.get(f"/v1/submissions/{first.id}").json()
+        assert sub["status"] == "acknowledged" and sub["assignee_name"] == "Sofie Janssens"
+        assert any(
+            h["kind"] == "reply" and h["text"] == "Bedankt, we komen langs." for h in sub["history"]
+        )
+        for other in chosen:
+            assert http.get(f"/v1/submissions/{other}").json()["status"] == "acknowledged"
+
+
+async def test_conflict_shows_both_and_reapplies(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await open_inbox(live_server.url, "admin@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        sub = inbox.items[0]
+        # A colleague raises the priority meanwhile.
+        with api(live_server, "moderator@mechelen.demo") as colleague:
+            done = colleague.patch(
+                f"/v1/submissions/{sub.id}",
+                json={"priority": "urgent"},
+                headers={"If-Match": f'"{sub.version}"'},
+            )
+            assert done.status_code == 200
+        await pilot.press("s")
+        await pilot.pause()
+        await choose(pilot, "Resolved" if sub.status == "acknowledged" else "In progress")
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, TriageConflictScreen):
+                break
+        conflict = app.screen
+        assert isinstance(conflict, TriageConflictScreen)
+        assert conflict.current.priority == "urgent"
+        await pilot.click("#reapply")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+    with api(live_server) as http:
+        now = http.get(f"/v1/submissions/{sub.id}").json()
+    assert now["priority"] == "urgent"  # theirs kept
+    assert now["status"] in ("resolved", "in_progress")  # mine applied on top
+
+
+def test_submissions_cli(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
+    assert (
+        main(
+            [
+                "--url",
+                live_server.url,
+                "login",
+                "--email",
+                "moderator@mechelen.demo",
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert (
+        main(
+            ["submissions", "list", "--status", "new", "--kind", "report", "--json", "--limit", "5"]
+        )
+        == 0
+    )
+    items = json.loads(capsys.readouterr().out)
+    assert 0 < len(items) <= 5 and {i["status"] for i in items} == {"new"}
+    target = items[0]["id"]
+    assert main(["submissions", "list", "--kind", "idea", "--csv", "--limit", "500"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and {r["kind"] for r in rows} == {"idea"}
+    code = main([
+        "submissions", "update", str(target), "--status", "acknowledged", "--assignee", "me",
+        "--priority", "high", "--reply", "Dank je!", "--note", "Ploeg inplannen", "--json",
+    ])  # fmt: skip
+    assert code == 0
+    detail = json.loads(capsys.readouterr().out)
+    assert detail["status"] == "acknowledged" and detail["priority"] == "high"
+    assert detail["assignee_name"] == "Sofie Janssens"
+    assert [h["kind"] for h in detail["history"]][-2:] == ["reply", "note"]
+    assert main(["submissions", "update", str(target), "--status", "new"]) == 4
+    err = capsys.readouterr().err
+    assert "can only become" in err
+    assert main(["submissions", "show", str(target)]) == 0
+    assert "Ploeg inplannen" in capsys.readouterr().out
+    out = tmp_path / "inbox.csv"
+    assert main(["submissions", "export", "--kind", "report", "-o", str(out)]) == 0
+    exported = list(csv.DictReader(out.open()))
+    assert (
+        exported and {r["kind"] for r in exported} == {"report"} and "reporter_name" in exported[0]
+    )
+    assert "Exported" in capsys.readouterr().err
+    assert main(["submissions", "update", str(target)]) == 2
