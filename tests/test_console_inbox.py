@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, OptionList, Static, TextArea
+from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 
 from console.app import BuurtApp
 from console.cli import main
@@ -100,18 +100,24 @@ async def test_triage_from_the_keyboard(
         await pilot.pause(0.3)
         await settle(pilot)
         assert "Bedankt, we komen langs." in str(inbox.query_one("#detail-text", Static).render())
-        # Bulk: select two more and resolve the lot via acknowledged... -> in progress.
-        table.move_cursor(row=1)
-        await pilot.press("space")
-        table.move_cursor(row=2)
-        await pilot.press("space")
-        chosen = {inbox.items[1].id, inbox.items[2].id}
-        assert inbox.selected_ids == chosen
+        # Bulk-resolve two acknowledged or in-progress ones from the "open" view.
+        for _ in range(4):
+            await pilot.press("v")
+            await settle(pilot)
+        assert {s.status for s in inbox.items} <= {"new", "acknowledged", "in_progress"}
+        rows = [i for i, s in enumerate(inbox.items) if s.status in ("acknowledged", "in_progress")]
+        rows = [i for i in rows if inbox.items[i].id != first.id][:2]
+        chosen = {inbox.items[i].id for i in rows}
+        for row in rows:
+            table.move_cursor(row=row)
+            await pilot.press("space")
+        assert inbox.selected_ids == chosen and len(chosen) == 2
         await pilot.press("b")
         await pilot.pause()
-        await choose(pilot, "Acknowledged")
+        await choose(pilot, "Resolved")
         await settle(pilot)
         assert inbox.selected_ids == set()
+        assert not chosen & {s.id for s in inbox.items}  # resolved ones left the open view
     with api(live_server) as http:
         sub = http.get(f"/v1/submissions/{first.id}").json()
         assert sub["status"] == "acknowledged" and sub["assignee_name"] == "Sofie Janssens"
@@ -119,7 +125,7 @@ async def test_triage_from_the_keyboard(
             h["kind"] == "reply" and h["text"] == "Bedankt, we komen langs." for h in sub["history"]
         )
         for other in chosen:
-            assert http.get(f"/v1/submissions/{other}").json()["status"] == "acknowledged"
+            assert http.get(f"/v1/submissions/{other}").json()["status"] == "resolved"
 
 
 async def test_conflict_shows_both_and_reapplies(
@@ -217,3 +223,33 @@ def test_submissions_cli(
     )
     assert "Exported" in capsys.readouterr().err
     assert main(["submissions", "update", str(target)]) == 2
+
+
+async def test_open311_report_appears_in_the_console_inbox(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    with api(live_server) as http:
+        key = http.post("/v1/tokens", json={"name": "app", "scopes": ["open311:submit"]}).json()[
+            "token"
+        ]
+        created = http.post(
+            "/open311/v2/requests.json",
+            data={
+                "api_key": key, "jurisdiction_id": "mechelen", "service_code": "street-light",
+                "lat": "51.03", "long": "4.48", "description": "Lamp kapot aan de Dijle (Open311)",
+            },
+        )  # fmt: skip
+        request_id = created.json()[0]["service_request_id"]
+    app = await open_inbox(live_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        await pilot.press("slash")
+        inbox.query_one("#inbox-search", Input).value = "Open311"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [s.id for s in inbox.items] == [request_id]
+        assert inbox.items[0].source == "open311"
