@@ -12,9 +12,21 @@ from fastapi import FastAPI
 from server import __version__
 from server.db import make_engine, make_sessionmaker
 from server.problems import install_problem_handlers
-from server.routes import audit, auth, health, messages, neighbourhoods, open311, submissions
+from server.routes import (
+    audit,
+    auth,
+    events,
+    health,
+    messages,
+    neighbourhoods,
+    open311,
+    stats,
+    stream,
+    submissions,
+)
 from server.scheduler import run_scheduler
 from server.settings import Settings
+from server.stream import install_wakeup
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,8 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    install_wakeup()
     install_problem_handlers(app)
     open311.install(app)
-    for module in (health, auth, neighbourhoods, messages, submissions, open311, audit):
+    routers = (health, auth, neighbourhoods, messages, submissions, events, stats, stream)
+    for module in (*routers, open311, audit):
         app.include_router(module.router)
     return app

@@ -6,13 +6,14 @@ Alembic migrations (server/migrations) are the only way this schema reaches a da
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -335,6 +336,9 @@ class CityMessage(Base):
     # Registered and total households in the targets, fixed when published.
     reach_registered: Mapped[int | None] = mapped_column(Integer)
     reach_total: Mapped[int | None] = mapped_column(Integer)
+    # Counted from message_view and survey_response events, in the same transaction.
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    survey_responses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Lower-cased text of titles and bodies, for the list's text filter.
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -461,7 +465,97 @@ class SubmissionEntry(Base):
     actor: Mapped[StaffAccount | None] = relationship()
 
 
+EVENT_TYPES = (
+    "registration", "post", "comment", "reaction", "help_request", "help_solved", "activity",
+    "rsvp", "helper_signup", "volunteer_signup", "connection", "encounter", "message_view",
+    "survey_response", "proposal", "vote",
+)  # fmt: skip
+
+
+class EngagementEvent(Base):
+    """Something a household did on the platform: a fact and a count, never any words."""
+
+    __tablename__ = "engagement_events"
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "event_id"),
+        Index("ix_engagement_events_hood_at", "neighbourhood_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE")
+    )
+    # The sender's id of the event: a batch sent twice is counted once.
+    event_id: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(30))
+    household: Mapped[str] = mapped_column(String(100))  # an opaque id
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime]
+    # channel (registration), topic (post), response (rsvp), message_id (message_view, survey)
+    attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DailyRollup(Base):
+    """A count per neighbourhood, day and metric, kept current with every event."""
+
+    __tablename__ = "daily_rollups"
+
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PeriodMember(Base):
+    """A household counted once in a period's set (weekly active, monthly contributors)."""
+
+    __tablename__ = "period_members"
+
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(String(12), primary_key=True)  # W2026-48, M2026-11
+    set_name: Mapped[str] = mapped_column(String(20), primary_key=True)  # active, contributor
+    household: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class PeriodCount(Base):
+    """How many households a period's set holds, per neighbourhood."""
+
+    __tablename__ = "period_counts"
+
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(String(12), primary_key=True)
+    set_name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StreamEvent(Base):
+    """What the live stream sends, kept for a day so a client can resume with Last-Event-ID."""
+
+    __tablename__ = "stream_events"
+    __table_args__ = (Index("ix_stream_events_muni_id", "municipality_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE")
+    )
+    # Scope: a neighbourhood's events go to those who may see it; an organisation's to it.
+    neighbourhood_id: Mapped[int | None] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
+    "EVENT_TYPES",
     "MESSAGE_KINDS",
     "MESSAGE_STATES",
     "ROLES",
@@ -473,13 +567,18 @@ __all__ = [
     "Base",
     "Category",
     "CityMessage",
+    "DailyRollup",
+    "EngagementEvent",
     "IdempotencyKey",
     "LoginFailure",
     "Municipality",
     "Neighbourhood",
     "Organisation",
+    "PeriodCount",
+    "PeriodMember",
     "RefreshToken",
     "StaffAccount",
+    "StreamEvent",
     "Submission",
     "SubmissionEntry",
     "message_targets",

@@ -12,7 +12,7 @@ import logging
 
 from fastapi import FastAPI
 
-from server.services import idempotency, messages
+from server.services import idempotency, live, messages
 
 log = logging.getLogger("buurt.scheduler")
 PURGE_EVERY = 720  # rounds: an hour at the default 5 s
@@ -31,6 +31,7 @@ async def run_scheduler(app: FastAPI) -> None:
             if rounds % PURGE_EVERY == 0:
                 async with maker() as session:
                     await idempotency.purge(session)
+                    await live.purge(session)
         except asyncio.CancelledError:
             raise
         except Exception:

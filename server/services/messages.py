@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from server.db import begin_write
-from server.models import CityMessage, Neighbourhood, message_targets, utcnow
+from server.models import CityMessage, Neighbourhood, Organisation, message_targets, utcnow
 from server.principal import Principal
 from server.problems import Problem
 from server.schemas.messages import (
@@ -23,7 +23,7 @@ from server.schemas.messages import (
     NeighbourhoodReach,
     ReachOut,
 )
-from server.services import audit
+from server.services import audit, live
 from server.services.neighbourhoods import addressable
 
 # A scheduled message published this long after its time was late (the server was down).
@@ -161,6 +161,17 @@ async def get(session: AsyncSession, principal: Principal, message_id: int) -> C
     return message
 
 
+def _published(session: AsyncSession, message: CityMessage, municipality_id: int) -> None:
+    live.emit(
+        session, municipality_id, "message.published",
+        {
+            "id": message.id, "kind": message.kind, "title": message.title,
+            "reach_registered": message.reach_registered, "late": message.published_late,
+        },
+        organisation_id=message.organisation_id,
+    )  # fmt: skip
+
+
 def _publish(message: CityMessage, now: datetime, *, late: bool = False) -> None:
     reach = reach_of(message.neighbourhoods)
     message.state = "published"
@@ -215,6 +226,7 @@ async def create(
         details={"state": message.state, "kind": message.kind, "targets": len(hoods)},
     )
     if message.state == "published":
+        _published(session, message, principal.organisation.municipality_id)
         audit.record(
             session, "message.publish", principal=principal, object_type="message",
             object_id=message.id, details={"reach": message.reach_registered},
@@ -291,6 +303,7 @@ async def publish_now(
     if message.state == "withdrawn":
         raise Problem("invalid-state", "A withdrawn message cannot be published again.")
     _publish(message, utcnow())
+    _published(session, message, principal.organisation.municipality_id)
     audit.record(
         session, "message.publish", principal=principal, object_type="message",
         object_id=message.id, details={"reach": message.reach_registered},
@@ -395,6 +408,12 @@ async def publish_due(maker: async_sessionmaker[AsyncSession], now: datetime | N
             )
             assert message is not None and message.scheduled_at is not None
             _publish(message, now, late=now - message.scheduled_at > LATE_AFTER)
+            municipality_id = await session.scalar(
+                select(Organisation.municipality_id).where(
+                    Organisation.id == message.organisation_id
+                )
+            )
+            _published(session, message, int(municipality_id or 0))
             audit.record(
                 session,
                 "message.publish",

@@ -36,7 +36,7 @@ from server.schemas.submissions import (
     SubmissionDetail,
     SubmissionOut,
 )
-from server.services import audit
+from server.services import audit, live
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     "new": ("acknowledged", "in_progress", "rejected", "duplicate"),
@@ -254,7 +254,20 @@ async def create(
     session.add(sub)
     await session.flush()
     session.add(SubmissionEntry(submission_id=sub.id, kind="created", at=at))
+    live.emit(
+        session, municipality.id, "submission.created",
+        {"id": sub.id, "kind": sub.kind, "category": category.code, "status": sub.status},
+        neighbourhood_id=neighbourhood_id,
+    )  # fmt: skip
     return sub
+
+
+def _emit_updated(session: AsyncSession, sub: Submission, what: str) -> None:
+    live.emit(
+        session, sub.municipality_id, "submission.updated",
+        {"id": sub.id, "status": sub.status, "version": sub.version, "change": what},
+        neighbourhood_id=sub.neighbourhood_id,
+    )  # fmt: skip
 
 
 @dataclass
@@ -472,6 +485,7 @@ async def apply_change(
             session, "submission.update", principal=principal, object_type="submission",
             object_id=sub.id, details={"fields": changed},
         )  # fmt: skip
+        _emit_updated(session, sub, ",".join(changed))
     return changed
 
 
@@ -506,6 +520,7 @@ async def add_text(
     if kind == "reply":
         _respond(sub)
     sub.updated_at = utcnow()
+    _emit_updated(session, sub, kind)
     audit.record(
         session, f"submission.{kind}", principal=principal, object_type="submission",
         object_id=sub.id,
@@ -543,6 +558,7 @@ async def mark_duplicate(
         session, "submission.duplicate", principal=principal, object_type="submission",
         object_id=sub.id, details={"of": original.id},
     )  # fmt: skip
+    _emit_updated(session, sub, "duplicate")
     await session.commit()
     return sub
 

@@ -1,0 +1,231 @@
+"""Engagement events in, rollups kept current in the same transaction, deltas out to the stream.
+
+Every statistic is read from `daily_rollups` and `period_counts`; nothing ever scans
+`engagement_events`. Distinct households (weekly active, monthly contributors) go through
+`period_members`, so a household active on three days of a week counts once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db import begin_write
+from server.models import (
+    CityMessage,
+    DailyRollup,
+    EngagementEvent,
+    Neighbourhood,
+    Organisation,
+    PeriodCount,
+    PeriodMember,
+    StreamEvent,
+    utcnow,
+)
+from server.principal import Principal
+from server.schemas.events import BatchResult, EventIn, Rejected
+from server.services.neighbourhoods import addressable
+from server.upserts import increment, insert_new
+
+METRIC_FOR = {
+    "registration": "registrations",
+    "post": "posts",
+    "comment": "comments",
+    "reaction": "reactions",
+    "help_request": "help_requests",
+    "help_solved": "help_solved",
+    "activity": "activities",
+    "helper_signup": "helpers",
+    "volunteer_signup": "volunteers",
+    "connection": "connections",
+    "encounter": "encounters",
+    "message_view": "message_views",
+    "survey_response": "survey_responses",
+    "proposal": "proposals",
+    "vote": "votes",
+}
+CONTRIBUTIONS = frozenset({"post", "comment", "reaction"})
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+def week_key(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"W{year}-{week:02d}"
+
+
+def month_key(day: date) -> str:
+    return f"M{day.year}-{day.month:02d}"
+
+
+def metrics_of(event: EventIn) -> list[str]:
+    """The rollup metrics one event adds 1 to."""
+    names = [METRIC_FOR.get(event.type, "")] if event.type != "rsvp" else []
+    if event.type == "registration":
+        names.append(f"registrations_{event.channel or 'organic'}")
+    elif event.type == "post" and event.topic:
+        names.append(f"topic:{event.topic}")
+    elif event.type == "rsvp":
+        names.append(f"rsvp_{event.response or 'interested'}")
+    return [n for n in names if n]
+
+
+def _reason(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+
+
+async def ingest(
+    session: AsyncSession, principal: Principal, raw_events: list[dict[str, Any]]
+) -> BatchResult:
+    """Store new events, count them into the rollups, and queue the live deltas. Bad events
+    are rejected one by one with a reason; the good ones are kept."""
+    await begin_write(session)
+    municipality_id = principal.organisation.municipality_id
+    allowed = set(
+        (await session.scalars(addressable(principal).with_only_columns(Neighbourhood.id))).all()
+    )
+    now = utcnow()
+    rejected: list[Rejected] = []
+    valid: dict[str, EventIn] = {}
+    for index, raw in enumerate(raw_events):
+        event_id = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            event = EventIn.model_validate(raw)
+        except ValidationError as error:
+            rejected.append(
+                Rejected(index=index, id=str(event_id) if event_id else None, reason=_reason(error))
+            )
+            continue
+        if event.neighbourhood_id not in allowed:
+            rejected.append(
+                Rejected(index=index, id=event.id, reason="neighbourhood_id: not one of yours")
+            )
+        elif event.at > now + FUTURE_SLACK:
+            rejected.append(Rejected(index=index, id=event.id, reason="at: in the future"))
+        elif event.id in valid:
+            rejected.append(Rejected(index=index, id=event.id, reason="id: twice in this batch"))
+        else:
+            valid[event.id] = event
+    rows = [
+        {
+            "municipality_id": municipality_id,
+            "event_id": e.id,
+            "type": e.type,
+            "household": e.household,
+            "neighbourhood_id": e.neighbourhood_id,
+            "at": e.at,
+            "attrs": {
+                k: v
+                for k, v in {
+                    "channel": e.channel,
+                    "topic": e.topic,
+                    "response": e.response,
+                    "message_id": e.message_id,
+                }.items()
+                if v is not None
+            },
+        }
+        for e in valid.values()
+    ]
+    inserted = {
+        row[0] for row in await insert_new(session, EngagementEvent.__table__, rows, ["event_id"])
+    }
+    fresh = [valid[i] for i in valid if i in inserted]
+
+    rollups: dict[tuple[int, date, str], int] = defaultdict(int)
+    members: list[dict[str, Any]] = []
+    registrations: dict[int, int] = defaultdict(int)
+    views: dict[tuple[int, str], int] = defaultdict(int)
+    deltas: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for e in fresh:
+        day = e.at.date()
+        for metric in metrics_of(e):
+            rollups[(e.neighbourhood_id, day, metric)] += 1
+            deltas[e.neighbourhood_id][metric] += 1
+        for period in (week_key(day), month_key(day)):
+            members.append(
+                {
+                    "neighbourhood_id": e.neighbourhood_id,
+                    "period": period,
+                    "set_name": "active",
+                    "household": e.household,
+                }
+            )
+            if e.type in CONTRIBUTIONS:
+                members.append(
+                    {
+                        "neighbourhood_id": e.neighbourhood_id,
+                        "period": period,
+                        "set_name": "contributor",
+                        "household": e.household,
+                    }
+                )
+        if e.type == "registration":
+            registrations[e.neighbourhood_id] += 1
+        if e.type in ("message_view", "survey_response") and e.message_id:
+            views[(e.message_id, "views" if e.type == "message_view" else "survey_responses")] += 1
+    await increment(
+        session,
+        DailyRollup.__table__,
+        ["neighbourhood_id", "day", "metric"],
+        [
+            {"neighbourhood_id": h, "day": d, "metric": m, "value": n}
+            for (h, d, m), n in rollups.items()
+        ],
+    )
+    # Distinct households: only a member new to its period's set raises the count.
+    unique_members = list(
+        {
+            (m["neighbourhood_id"], m["period"], m["set_name"], m["household"]): m for m in members
+        }.values()
+    )
+    new_members = await insert_new(
+        session, PeriodMember.__table__, unique_members, ["neighbourhood_id", "period", "set_name"]
+    )
+    counts: dict[tuple[int, str, str], int] = defaultdict(int)
+    for hood, period, set_name in new_members:
+        counts[(hood, period, set_name)] += 1
+    await increment(
+        session,
+        PeriodCount.__table__,
+        ["neighbourhood_id", "period", "set_name"],
+        [
+            {"neighbourhood_id": h, "period": p, "set_name": s, "value": n}
+            for (h, p, s), n in counts.items()
+        ],
+    )
+    for hood, n in registrations.items():
+        await session.execute(
+            update(Neighbourhood)
+            .where(Neighbourhood.id == hood)
+            .values(registered_households=Neighbourhood.registered_households + n)
+        )
+    city_orgs = select(Organisation.id).where(Organisation.municipality_id == municipality_id)
+    for (message_id, column), n in views.items():
+        await session.execute(
+            update(CityMessage)
+            .where(CityMessage.id == message_id, CityMessage.organisation_id.in_(city_orgs))
+            .values({column: getattr(CityMessage, column) + n})
+        )
+    for hood, metrics in deltas.items():
+        session.add(
+            StreamEvent(
+                municipality_id=municipality_id,
+                neighbourhood_id=hood,
+                type="stats.delta",
+                data={"neighbourhood_id": hood, "metrics": dict(metrics)},
+            )
+        )
+    await session.commit()
+    return BatchResult(accepted=len(fresh), duplicates=len(valid) - len(fresh), rejected=rejected)
+
+
+def since_day(days: int | None) -> date | None:
+    """The first day of a period of `days` ending today."""
+    return (utcnow() - timedelta(days=days - 1)).date() if days else None

@@ -1,0 +1,208 @@
+"""Statistics, read from the rollups only (never by scanning events), scoped to the
+neighbourhoods the caller's organisation may see."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.models import DailyRollup, Neighbourhood, PeriodCount, utcnow
+from server.principal import Principal
+from server.problems import Problem
+from server.services.events import month_key, week_key
+from server.services.neighbourhoods import addressable
+
+COUNTED = (
+    "registrations", "registrations_invitation", "registrations_organic", "posts", "comments",
+    "reactions", "help_requests", "help_solved", "activities", "rsvp_interested",
+    "rsvp_attending", "helpers", "volunteers", "connections", "encounters", "message_views",
+    "survey_responses", "proposals", "votes",
+)  # fmt: skip
+INTERACTIONS = ("posts", "comments", "reactions")
+
+
+async def scope(
+    session: AsyncSession, principal: Principal, neighbourhood_ids: list[int] | None
+) -> list[Neighbourhood]:
+    """The neighbourhoods asked for, within those the caller may see (404 otherwise)."""
+    hoods = list((await session.scalars(addressable(principal).order_by(Neighbourhood.name))).all())
+    if not neighbourhood_ids:
+        return hoods
+    by_id = {h.id: h for h in hoods}
+    missing = [i for i in neighbourhood_ids if i not in by_id]
+    if missing:
+        raise Problem("not-found", f"No neighbourhood {missing[0]} in your organisation.")
+    return [by_id[i] for i in neighbourhood_ids]
+
+
+def first_day(days: int | None) -> date | None:
+    return (utcnow() - timedelta(days=days - 1)).date() if days else None
+
+
+async def sums(session: AsyncSession, hood_ids: list[int], since: date | None) -> dict[str, int]:
+    """Each metric summed over the neighbourhoods since a day."""
+    stmt = (
+        select(DailyRollup.metric, func.sum(DailyRollup.value))
+        .where(DailyRollup.neighbourhood_id.in_(hood_ids))
+        .group_by(DailyRollup.metric)
+    )
+    if since:
+        stmt = stmt.where(DailyRollup.day >= since)
+    return {metric: int(total or 0) for metric, total in (await session.execute(stmt)).all()}
+
+
+async def period_counts(
+    session: AsyncSession, hood_ids: list[int], periods: list[str]
+) -> dict[tuple[str, str], int]:
+    rows = await session.execute(
+        select(PeriodCount.period, PeriodCount.set_name, func.sum(PeriodCount.value))
+        .where(PeriodCount.neighbourhood_id.in_(hood_ids), PeriodCount.period.in_(periods))
+        .group_by(PeriodCount.period, PeriodCount.set_name)
+    )
+    return {(p, s): int(v or 0) for p, s, v in rows.all()}
+
+
+def share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def overview(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    days: int | None,
+    neighbourhood_ids: list[int] | None = None,
+) -> dict[str, Any]:
+    """The dashboard's figures for a period (days back from today, or all time)."""
+    hoods = await scope(session, principal, neighbourhood_ids)
+    ids = [h.id for h in hoods]
+    registered = sum(h.registered_households for h in hoods)
+    total = sum(h.total_households for h in hoods)
+    since = first_day(days)
+    totals = await sums(session, ids, since)
+    today = utcnow().date()
+    this_week, last_week = week_key(today), week_key(today - timedelta(days=7))
+    this_month = month_key(today)
+    distinct = await period_counts(session, ids, [this_week, last_week, this_month])
+    metrics = {m: totals.get(m, 0) for m in COUNTED}
+    interactions = sum(metrics[m] for m in INTERACTIONS)
+    topics = {m.split(":", 1)[1]: n for m, n in totals.items() if m.startswith("topic:")}
+    return {
+        "period_days": days,
+        "neighbourhoods": len(hoods),
+        "registered_households": registered,
+        "total_households": total,
+        "registered_share": share(registered, total),
+        "weekly_active_households": distinct.get((this_week, "active"), 0),
+        "weekly_active_share": share(distinct.get((this_week, "active"), 0), registered),
+        "last_week_active_households": distinct.get((last_week, "active"), 0),
+        "month_contributors": distinct.get((this_month, "contributor"), 0),
+        "contributors_share": share(distinct.get((this_month, "contributor"), 0), registered),
+        "interactions": interactions,
+        "interactions_per_household": round(interactions / registered, 2) if registered else None,
+        "help_solved_share": share(metrics["help_solved"], metrics["help_requests"]),
+        "metrics": metrics,
+        "topics": dict(sorted(topics.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def bucket(day: date, granularity: str) -> str:
+    if granularity == "week":
+        return (day - timedelta(days=day.weekday())).isoformat()
+    if granularity == "month":
+        return day.replace(day=1).isoformat()
+    return day.isoformat()
+
+
+async def timeseries(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    metric: str,
+    granularity: str,
+    days: int | None,
+    neighbourhood_ids: list[int] | None,
+    per_neighbourhood: bool,
+) -> dict[str, Any]:
+    """A metric per day, week or month; in total or per neighbourhood."""
+    hoods = await scope(session, principal, neighbourhood_ids)
+    names = {h.id: h.name for h in hoods}
+    stmt = select(DailyRollup.neighbourhood_id, DailyRollup.day, DailyRollup.value).where(
+        DailyRollup.neighbourhood_id.in_(list(names)), DailyRollup.metric == metric
+    )
+    since = first_day(days)
+    if since:
+        stmt = stmt.where(DailyRollup.day >= since)
+    series: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for hood, day, value in (await session.execute(stmt)).all():
+        key = names[hood] if per_neighbourhood else "total"
+        series[key][bucket(day, granularity)] += int(value)
+    return {
+        "metric": metric,
+        "granularity": granularity,
+        "series": {
+            name: [{"bucket": b, "value": v} for b, v in sorted(points.items())]
+            for name, points in sorted(series.items())
+        },
+    }
+
+
+async def per_neighbourhood(
+    session: AsyncSession, principal: Principal, *, days: int | None, sort: str
+) -> list[dict[str, Any]]:
+    """One row per neighbourhood, for comparing them."""
+    hoods = await scope(session, principal, None)
+    ids = [h.id for h in hoods]
+    since = first_day(days)
+    stmt = (
+        select(DailyRollup.neighbourhood_id, DailyRollup.metric, func.sum(DailyRollup.value))
+        .where(DailyRollup.neighbourhood_id.in_(ids))
+        .group_by(DailyRollup.neighbourhood_id, DailyRollup.metric)
+    )
+    if since:
+        stmt = stmt.where(DailyRollup.day >= since)
+    per: dict[int, dict[str, int]] = defaultdict(dict)
+    for hood, metric, value in (await session.execute(stmt)).all():
+        per[hood][metric] = int(value or 0)
+    week = week_key(utcnow().date())
+    active_rows = await session.execute(
+        select(PeriodCount.neighbourhood_id, PeriodCount.value).where(
+            PeriodCount.neighbourhood_id.in_(ids),
+            PeriodCount.period == week,
+            PeriodCount.set_name == "active",
+        )
+    )
+    active = {h: int(v) for h, v in active_rows.all()}
+    rows = []
+    for h in hoods:
+        m = per.get(h.id, {})
+        interactions = sum(m.get(k, 0) for k in INTERACTIONS)
+        rows.append(
+            {
+                "id": h.id,
+                "name": h.name,
+                "total_households": h.total_households,
+                "registered_households": h.registered_households,
+                "registered_share": share(h.registered_households, h.total_households),
+                "weekly_active_share": share(active.get(h.id, 0), h.registered_households),
+                "posts": m.get("posts", 0),
+                "interactions": interactions,
+                "interactions_per_household": (
+                    round(interactions / h.registered_households, 2)
+                    if h.registered_households
+                    else None
+                ),
+                "help_requests": m.get("help_requests", 0),
+                "help_solved": m.get("help_solved", 0),
+                "new_households": m.get("registrations", 0),
+            }
+        )
+    key, _sep, _ = sort.lstrip("-").partition(":")
+    if rows and key not in rows[0]:
+        raise Problem("validation", f"sort: one of {', '.join(rows[0])}.")
+    rows.sort(key=lambda r: (r[key] is None, r[key]), reverse=sort.startswith("-"))
+    return rows

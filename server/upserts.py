@@ -1,0 +1,44 @@
+"""INSERT ... ON CONFLICT for the two databases we run on (both speak it, each its dialect)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """`insert()` of the session's dialect, which has `on_conflict_*`."""
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def increment(
+    session: AsyncSession, table: Any, keys: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """Add each row's `value` to the stored one (insert when missing)."""
+    if not rows:
+        return
+    stmt = dialect_insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={"value": table.c.value + stmt.excluded.value}
+    )
+    await session.execute(stmt, rows)
+
+
+async def insert_new(
+    session: AsyncSession, table: Any, rows: list[dict[str, Any]], returning: list[str]
+) -> list[tuple[Any, ...]]:
+    """Insert the rows that are not there yet; returns the chosen columns of those inserted."""
+    if not rows:
+        return []
+    stmt = (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing()
+        .returning(*[table.c[name] for name in returning])
+    )
+    result = await session.execute(stmt, rows)
+    return [tuple(row) for row in result.all()]
