@@ -38,7 +38,9 @@ async def stream(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """The live stream of the organisation's events."""
-    org = principal.organisation
+    # Plain values: the ORM objects expire when the request's session lets go below.
+    org_id = principal.organisation.id
+    municipality_id = principal.organisation.municipality_id
     allowed = set(
         (await session.scalars(addressable(principal).with_only_columns(Neighbourhood.id))).all()
     )
@@ -50,7 +52,7 @@ async def stream(
     maker = request.app.state.sessionmaker
 
     def visible(e: StreamEvent) -> bool:
-        if e.organisation_id is not None and e.organisation_id != org.id:
+        if e.organisation_id is not None and e.organisation_id != org_id:
             return False
         return e.neighbourhood_id is None or e.neighbourhood_id in allowed
 
@@ -64,7 +66,7 @@ async def stream(
                     await s.scalars(
                         select(StreamEvent)
                         .where(
-                            StreamEvent.municipality_id == org.municipality_id,
+                            StreamEvent.municipality_id == municipality_id,
                             StreamEvent.id > after,
                         )
                         .order_by(StreamEvent.id)

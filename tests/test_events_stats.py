@@ -1,0 +1,169 @@
+"""Engagement events and statistics: rollups equal a recount from the raw events, distinct
+households are not double counted, bad events are refused one by one, scoping holds."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from server.models import DailyRollup, EngagementEvent, PeriodCount
+from server.schemas.events import EventIn
+from server.services.events import metrics_of, month_key, week_key
+from tests.conftest import assert_problem, auth_headers
+
+ADMIN = "admin@mechelen.demo"
+TYPES = ["registration", "post", "comment", "reaction", "help_request", "help_solved", "rsvp",
+         "connection", "encounter", "activity", "vote"]  # fmt: skip
+
+
+async def hood_ids(client: httpx.AsyncClient, headers: dict[str, str]) -> list[int]:
+    page = (await client.get("/v1/neighbourhoods", headers=headers, params={"limit": 200})).json()
+    return [n["id"] for n in page["items"]]
+
+
+def random_events(rng: random.Random, hoods: list[int], n: int, prefix: str) -> list[dict]:
+    now = datetime.now(UTC)
+    events = []
+    for i in range(n):
+        kind = rng.choice(TYPES)
+        event = {
+            "id": f"{prefix}-{i}",
+            "type": kind,
+            "household": f"h{rng.randint(1, 40)}",
+            "neighbourhood_id": rng.choice(hoods),
+            "at": (
+                now - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
+            ).isoformat(),
+        }
+        if kind == "registration":
+            event["channel"] = rng.choice(["invitation", "organic"])
+        if kind == "post":
+            event["topic"] = rng.choice(["lost_and_found", "safety", "events", "help"])
+        if kind == "rsvp":
+            event["response"] = rng.choice(["interested", "attending"])
+        events.append(event)
+    return events
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_rollups_equal_a_recount_of_the_raw_events(
+    client: httpx.AsyncClient, app: FastAPI, seed: int
+) -> None:
+    rng = random.Random(seed)
+    headers = await auth_headers(client, ADMIN)
+    hoods = (await hood_ids(client, headers))[:5]
+    events = random_events(rng, hoods, 300, f"s{seed}")
+    # Sent in random batches, some events twice: retries must not count twice.
+    sent = 0
+    while sent < len(events):
+        size = rng.randint(1, 80)
+        batch = events[sent : sent + size] + rng.sample(events[: sent + 1], k=min(3, sent + 1))
+        response = await client.post("/v1/events", headers=headers, json={"events": batch})
+        assert response.status_code == 200, response.text
+        sent += size
+    expected_rollups: Counter[tuple[int, str, str]] = Counter()
+    expected_sets: dict[tuple[int, str, str], set[str]] = {}
+    for raw in events:
+        e = EventIn.model_validate(raw)
+        for metric in metrics_of(e):
+            expected_rollups[(e.neighbourhood_id, e.at.date().isoformat(), metric)] += 1
+        day = e.at.date()
+        for period in (week_key(day), month_key(day)):
+            expected_sets.setdefault((e.neighbourhood_id, period, "active"), set()).add(e.household)
+            if e.type in ("post", "comment", "reaction"):
+                expected_sets.setdefault((e.neighbourhood_id, period, "contributor"), set()).add(
+                    e.household
+                )
+    async with app.state.sessionmaker() as session:
+        stored = await session.scalar(select(func.count()).select_from(EngagementEvent))
+        rollups = {
+            (r.neighbourhood_id, r.day.isoformat(), r.metric): r.value
+            for r in (await session.scalars(select(DailyRollup))).all()
+        }
+        counts = {
+            (c.neighbourhood_id, c.period, c.set_name): c.value
+            for c in (await session.scalars(select(PeriodCount))).all()
+        }
+    assert stored == len(events)
+    assert rollups == dict(expected_rollups)
+    assert counts == {k: len(v) for k, v in expected_sets.items()}
+
+
+async def test_distinct_households_are_not_double_counted(client: httpx.AsyncClient) -> None:
+    headers = await auth_headers(client, ADMIN)
+    hood = (await hood_ids(client, headers))[0]
+    monday = datetime.now(UTC) - timedelta(days=datetime.now(UTC).weekday())
+    events = [
+        {"id": f"d{i}", "type": "reaction", "household": "same", "neighbourhood_id": hood,
+         "at": (monday + timedelta(hours=i)).isoformat()}
+        for i in range(3)
+    ]  # fmt: skip
+    await client.post("/v1/events", headers=headers, json={"events": events})
+    overview = (
+        await client.get("/v1/stats/overview", headers=headers, params={"neighbourhood": hood})
+    ).json()
+    assert overview["metrics"]["reactions"] == 3
+    assert overview["weekly_active_households"] == 1
+    assert overview["month_contributors"] == 1
+
+
+async def test_bad_events_are_rejected_one_by_one(client: httpx.AsyncClient) -> None:
+    headers = await auth_headers(client, ADMIN)
+    hood = (await hood_ids(client, headers))[0]
+    mons = (await hood_ids(client, await auth_headers(client, "admin@mons.demo")))[0]
+    now = datetime.now(UTC).isoformat()
+    batch = [
+        {"id": "ok-1", "type": "post", "topic": "safety", "household": "h", "neighbourhood_id": hood, "at": now},
+        {"id": "bad-type", "type": "gossip", "household": "h", "neighbourhood_id": hood, "at": now},
+        {"id": "with-text", "type": "post", "text": "Mijn buurman...", "household": "h", "neighbourhood_id": hood, "at": now},
+        {"id": "foreign", "type": "post", "household": "h", "neighbourhood_id": mons, "at": now},
+        {"id": "future", "type": "post", "household": "h", "neighbourhood_id": hood,
+         "at": (datetime.now(UTC) + timedelta(days=2)).isoformat()},
+        {"id": "ok-2", "type": "registration", "channel": "invitation", "household": "new", "neighbourhood_id": hood, "at": now},
+    ]  # fmt: skip
+    result = (await client.post("/v1/events", headers=headers, json={"events": batch})).json()
+    assert result["accepted"] == 2 and result["duplicates"] == 0
+    reasons = {r["id"]: r["reason"] for r in result["rejected"]}
+    assert set(reasons) == {"bad-type", "with-text", "foreign", "future"}
+    assert "text" in reasons["with-text"] and "neighbourhood" in reasons["foreign"]
+    again = (await client.post("/v1/events", headers=headers, json={"events": batch[:1]})).json()
+    assert again == {"accepted": 0, "duplicates": 1, "rejected": []}
+    # A registration moves the registered households (and so the reach).
+    one = (await client.get(f"/v1/neighbourhoods/{hood}", headers=headers)).json()
+    overview = (
+        await client.get("/v1/stats/overview", headers=headers, params={"neighbourhood": hood})
+    ).json()
+    assert overview["registered_households"] == one["registered_households"]
+    assert overview["metrics"]["registrations_invitation"] == 1
+
+
+async def test_events_need_the_scope_and_stats_are_scoped(client: httpx.AsyncClient) -> None:
+    officer = await auth_headers(client, "officer@mechelen.demo")
+    body = {"events": [{"id": "x", "type": "post", "household": "h", "neighbourhood_id": 1,
+                        "at": datetime.now(UTC).isoformat()}]}  # fmt: skip
+    assert_problem(await client.post("/v1/events", headers=officer, json=body), 403, "missing-role")
+    agency = await auth_headers(client, "ocmw@mechelen.demo")
+    overview = (await client.get("/v1/stats/overview", headers=agency)).json()
+    assert overview["neighbourhoods"] == 4
+    rows = (await client.get("/v1/stats/neighbourhoods", headers=agency)).json()
+    assert sorted(r["name"] for r in rows) == ["Arsenaal", "Battel", "Heihoek", "Nekkerspoel"]
+    city_hoods = await hood_ids(client, officer)
+    outside = [h for h in city_hoods if h not in {r["id"] for r in rows}][0]
+    assert_problem(
+        await client.get("/v1/stats/overview", headers=agency, params={"neighbourhood": outside}),
+        404,
+        "not-found",
+    )
+    series = (await client.get("/v1/stats/timeseries", headers=officer,
+                               params={"metric": "posts", "granularity": "week"})).json()  # fmt: skip
+    assert series["metric"] == "posts" and "series" in series
+    bad_sort = await client.get(
+        "/v1/stats/neighbourhoods", headers=officer, params={"sort": "nope"}
+    )
+    assert_problem(bad_sort, 422, "validation")
