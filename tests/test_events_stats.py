@@ -154,7 +154,7 @@ async def test_events_need_the_scope_and_stats_are_scoped(client: httpx.AsyncCli
     rows = (await client.get("/v1/stats/neighbourhoods", headers=agency)).json()
     assert sorted(r["name"] for r in rows) == ["Arsenaal", "Battel", "Heihoek", "Nekkerspoel"]
     city_hoods = await hood_ids(client, officer)
-    outside = [h for h in city_hoods if h not in {r["id"] for r in rows}][0]
+    outside = next(h for h in city_hoods if h not in {r["id"] for r in rows})
     assert_problem(
         await client.get("/v1/stats/overview", headers=agency, params={"neighbourhood": outside}),
         404,

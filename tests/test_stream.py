@@ -4,6 +4,7 @@ Last-Event-ID misses nothing; an agency sees only its neighbourhoods."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from datetime import UTC, datetime
 
@@ -35,10 +36,8 @@ async def read(http: httpx.AsyncClient, headers: dict[str, str], count: int, sen
                 if len(got) >= count:
                     return
 
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(collect(), 5)
-    except TimeoutError:
-        pass
     return got
 
 
