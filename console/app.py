@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from textual import work
@@ -16,6 +16,7 @@ from console import __version__
 from console.api.client import ApiClient
 from console.api.errors import ApiError, AuthError, Unreachable
 from console.api.models import Me, Message
+from console.api.stream import LiveEvent, LiveStream
 from console.bindings import translate_bindings
 from console.i18n import N_, _, set_language
 from console.screens.help import HelpScreen
@@ -24,8 +25,6 @@ from console.screens.overview import OverviewScreen
 from console.session import Context
 from console.widgets.status import StatusHeader
 
-HEALTH_INTERVAL = 15.0
-
 
 class BuurtApp(App[None]):
     """The staff console."""
@@ -33,6 +32,8 @@ class BuurtApp(App[None]):
     TITLE = "buurt"
     CSS_PATH = "app.tcss"
     BINDINGS = [
+        Binding("h", "show_dashboard", N_("Dashboard"), id="dashboard"),
+        Binding("g", "show_statistics", N_("Statistics"), id="statistics"),
         Binding("o", "show_overview", N_("Neighbourhoods"), id="overview"),
         Binding("m", "show_messages", N_("Messages"), id="messages"),
         Binding("c", "show_compose", N_("Compose"), id="compose"),
@@ -50,6 +51,7 @@ class BuurtApp(App[None]):
         *,
         language: str = "en",
         client_options: dict[str, Any] | None = None,
+        stream_options: dict[str, Any] | None = None,
     ) -> None:
         self.language = set_language(language)
         super().__init__()
@@ -59,6 +61,8 @@ class BuurtApp(App[None]):
         self.client: ApiClient = context.client(**self.client_options)
         self.me: Me | None = None
         self.context.on_warning = self._warn
+        self.stream_options = stream_options or {}
+        self._listeners: list[Callable[[LiveEvent], None]] = []
         if context.config.keys:
             self.set_keymap(context.config.keys)
 
@@ -67,7 +71,6 @@ class BuurtApp(App[None]):
     def on_mount(self) -> None:
         if self.context.config.theme in self.available_themes:
             self.theme = self.context.config.theme
-        self.set_interval(HEALTH_INTERVAL, self.check_connection)
         if self.client.access_token or self.client.refresh_token:
             self.resume()
         else:
@@ -105,7 +108,6 @@ class BuurtApp(App[None]):
             self.report_connection(error)
             self.show_login(error.message)
             return
-        self.connection = "online"
         self.show_main()
 
     async def sign_in(self, url: str, email: str, password: str) -> None:
@@ -121,13 +123,40 @@ class BuurtApp(App[None]):
         except Unreachable:
             self.connection = "offline"
             raise
-        self.connection = "online"
         self.context.remember_profile(email)
         self.show_main()
 
     def show_main(self) -> None:
-        """The first signed-in screen."""
-        self._replace_top(OverviewScreen())
+        """The first signed-in screen, and the live stream behind every screen."""
+        from console.screens.dashboard import DashboardScreen
+
+        self.start_stream()
+        self._replace_top(DashboardScreen())
+
+    # -- the live stream ------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[LiveEvent], None]) -> None:
+        """Hear every live event (screens subscribe on mount, unsubscribe on unmount)."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[LiveEvent], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _stream_state(self, state: str) -> None:
+        self.connection = state
+
+    @work(exclusive=True, group="stream")
+    async def start_stream(self) -> None:
+        """Follow the stream until signed out; it reconnects by itself."""
+        stream = LiveStream(self.client, on_state=self._stream_state, **self.stream_options)
+        try:
+            async for event in stream.events():
+                for listener in list(self._listeners):
+                    listener(event)
+        except AuthError as error:
+            self.connection = "offline"
+            self.show_login(error.message)
 
     def _warn(self, message: str) -> None:
         self.notify(message, severity="warning", timeout=10)
@@ -135,15 +164,9 @@ class BuurtApp(App[None]):
     # -- connection -----------------------------------------------------------------------
 
     def report_connection(self, error: ApiError | None) -> None:
-        """Screens tell the app how their last call went."""
-        self.connection = "offline" if isinstance(error, Unreachable) else "online"
-
-    @work(exclusive=True, group="health")
-    async def check_connection(self) -> None:
-        """Ask the server whether it is there, now and then."""
-        if self.me is None:
-            return
-        self.connection = "online" if await self.client.healthy() else "offline"
+        """Screens tell the app how their last call went; the stream tells the rest."""
+        if isinstance(error, Unreachable):
+            self.connection = "offline"
 
     def watch_connection(self, value: str) -> None:
         for header in self.screen.query(StatusHeader):
@@ -167,6 +190,18 @@ class BuurtApp(App[None]):
         """The person's language first, then the municipality's, for texts in several."""
         spoken = list(self.me.organisation.municipality.languages) if self.me else []
         return [self.language, *(lang for lang in spoken if lang != self.language)]
+
+    def action_show_dashboard(self) -> None:
+        from console.screens.dashboard import DashboardScreen
+
+        if self.me and not isinstance(self.screen, DashboardScreen):
+            self._replace_top(DashboardScreen())
+
+    def action_show_statistics(self) -> None:
+        from console.screens.statistics import StatisticsScreen
+
+        if self.me and not isinstance(self.screen, StatisticsScreen):
+            self._replace_top(StatisticsScreen())
 
     def show_messages(self) -> None:
         """The list of city messages."""
@@ -229,11 +264,19 @@ class BuurtApp(App[None]):
         with contextlib.suppress(ApiError):
             await self.client.sign_out()
         self.context.forget()
+        self.workers.cancel_group(self, "stream")
         self.me = None
         self.show_login(_("You are signed out."))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.me:
+            yield SystemCommand(
+                _("Dashboard"), _("Live figures of your neighbourhoods"), self.action_show_dashboard
+            )
+            yield SystemCommand(
+                _("Statistics"), _("Charts, neighbourhoods compared, topics"),
+                self.action_show_statistics,
+            )  # fmt: skip
             yield SystemCommand(
                 _("Neighbourhoods"),
                 _("The neighbourhoods your organisation can address"),

@@ -139,6 +139,12 @@ def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from server import simulator
+
+    return simulator.main([])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of the server."""
     parser = argparse.ArgumentParser(prog="buurt-server", description="The buurt platform API.")
@@ -180,11 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--scopes", required=True, help=f"comma separated: {','.join(SCOPES)}")
     token.add_argument("--days", type=int, default=90, help="days until it expires")
     token.set_defaults(func=cmd_create_token)
+    sim = sub.add_parser(
+        "simulate",
+        help="post simulated resident activity (see `buurt-server simulate --help`)",
+    )
+    sim.set_defaults(func=cmd_simulate)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `buurt-server`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["simulate"]:
+        # The simulator has its own options (and talks to the server over HTTP only).
+        from server import simulator
+
+        return simulator.main(argv[1:])
     args = build_parser().parse_args(argv)
     settings = Settings(database_url=args.database_url) if args.database_url else Settings()
     try:

@@ -28,12 +28,15 @@ from console.api.models import (
     Me,
     Message,
     Neighbourhood,
+    NeighbourhoodStats,
+    Overview,
     Page,
     Reach,
     Staff,
     Submission,
     SubmissionDetail,
     Suggestion,
+    TimeSeries,
     Tokens,
 )
 
@@ -432,6 +435,55 @@ class ApiClient:
             raise Unreachable(self.base_url, type(exc).__name__) from exc
         tmp.replace(destination)
         return max(rows, 0)
+
+    # -- statistics ---------------------------------------------------------------------
+
+    async def stats_overview(
+        self, *, period: str = "30d", neighbourhoods: list[int] | None = None
+    ) -> Overview:
+        """The key figures for a period (7d, 30d, 90d, 365d, all)."""
+        params: dict[str, Any] = {"period": period}
+        if neighbourhoods:
+            params["neighbourhood"] = neighbourhoods
+        response = await self._request("GET", "/v1/stats/overview", params=params)
+        return Overview.model_validate(response.json())
+
+    async def stats_neighbourhoods(
+        self, *, period: str = "30d", sort: str = "-registered_share"
+    ) -> list[NeighbourhoodStats]:
+        """One row per neighbourhood."""
+        response = await self._request(
+            "GET", "/v1/stats/neighbourhoods", params={"period": period, "sort": sort}
+        )
+        return [NeighbourhoodStats.model_validate(r) for r in response.json()]
+
+    async def stats_timeseries(
+        self,
+        metric: str,
+        *,
+        granularity: str = "week",
+        period: str = "365d",
+        neighbourhoods: list[int] | None = None,
+    ) -> TimeSeries:
+        """A metric over time, in total."""
+        params: dict[str, Any] = {"metric": metric, "granularity": granularity, "period": period}
+        if neighbourhoods:
+            params["neighbourhood"] = neighbourhoods
+        response = await self._request("GET", "/v1/stats/timeseries", params=params)
+        return TimeSeries.model_validate(response.json())
+
+    def stream_request(self, last_event_id: str | None) -> tuple[httpx.AsyncClient, dict[str, str]]:
+        """What the live stream needs: the connection pool and the headers to send."""
+        if not self.access_token:
+            raise NotSignedIn()
+        headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "text/event-stream"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        return self._http, headers
+
+    async def ensure_fresh_token(self) -> None:
+        """Refresh an expired access token (the stream cannot retry a request by itself)."""
+        await self.me()
 
 
 class SubmissionFilters(BaseModel):

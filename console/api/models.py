@@ -100,6 +100,8 @@ class Message(ApiModel):
     withdrawn_at: datetime | None = None
     reach_registered: int | None = None
     reach_total: int | None = None
+    views: int = 0
+    survey_responses: int = 0
     version: int
     created_at: datetime
     updated_at: datetime
@@ -216,3 +218,49 @@ class BulkOutcome(ApiModel):
     results: list[BulkItem]
     succeeded: int
     failed: int
+
+
+class Overview(ApiModel):
+    """The dashboard's figures (see GET /v1/stats/overview)."""
+
+    period_days: int | None = None
+    neighbourhoods: int
+    registered_households: int
+    total_households: int
+    registered_share: float | None = None
+    weekly_active_households: int = 0
+    weekly_active_share: float | None = None
+    last_week_active_households: int = 0
+    month_contributors: int = 0
+    contributors_share: float | None = None
+    interactions: int = 0
+    interactions_per_household: float | None = None
+    help_solved_share: float | None = None
+    metrics: dict[str, int] = {}
+    topics: dict[str, int] = {}
+
+
+class NeighbourhoodStats(ApiModel):
+    id: int
+    name: str
+    total_households: int
+    registered_households: int
+    registered_share: float | None = None
+    weekly_active_share: float | None = None
+    posts: int = 0
+    interactions: int = 0
+    interactions_per_household: float | None = None
+    help_requests: int = 0
+    help_solved: int = 0
+    new_households: int = 0
+
+
+class SeriesPoint(ApiModel):
+    bucket: str
+    value: int
+
+
+class TimeSeries(ApiModel):
+    metric: str
+    granularity: str
+    series: dict[str, list[SeriesPoint]]

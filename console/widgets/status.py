@@ -8,10 +8,13 @@ from textual.widget import Widget
 
 from console.i18n import _
 
-CONNECTION_LABELS = {
-    "online": ("●", "connection-online"),
-    "connecting": ("◌", "connection-connecting"),
-    "offline": ("○", "connection-offline"),
+# The live stream's state: live, reconnecting (with backoff), offline; connecting at start.
+CONNECTION_SYMBOLS = {"live": "●", "connecting": "◌", "reconnecting": "◌", "offline": "○"}
+CONNECTION_COLOURS = {
+    "live": "green",
+    "connecting": "yellow",
+    "reconnecting": "yellow",
+    "offline": "red",
 }
 
 
@@ -33,15 +36,14 @@ class StatusHeader(Widget):
     connection: reactive[str] = reactive("connecting")
 
     def render(self) -> Text:
-        symbol, _style = CONNECTION_LABELS.get(self.connection, ("?", ""))
+        symbol = CONNECTION_SYMBOLS.get(self.connection, "?")
         states = {
-            "online": _("connected"),
+            "live": _("live"),
             "connecting": _("connecting…"),
+            "reconnecting": _("reconnecting…"),
             "offline": _("offline, retrying"),
         }
-        colour = {"online": "green", "connecting": "yellow", "offline": "red"}.get(
-            self.connection, "white"
-        )
+        colour = CONNECTION_COLOURS.get(self.connection, "white")
         text = Text.assemble(
             ("buurt", "bold"),
             "  ",

@@ -176,6 +176,8 @@ class MessageOut(BaseModel):
     withdrawn_at: datetime | None
     reach_registered: int | None
     reach_total: int | None
+    views: int = 0
+    survey_responses: int = 0
     version: int
     created_at: datetime
     updated_at: datetime

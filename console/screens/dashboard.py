@@ -1,0 +1,231 @@
+"""Dashboard: the key figures as tiles, moving live with the stream; new reports and ideas;
+recent city messages with their views. Counts and city content only, never resident text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import DataTable, Static
+
+from console.api.errors import ApiError
+from console.api.models import Overview
+from console.api.stream import LiveEvent
+from console.i18n import N_, _
+from console.numbers import format_number
+from console.screens.base import SignedInScreen
+
+PERIODS = (
+    ("7d", N_("last 7 days")),
+    ("30d", N_("last 30 days")),
+    ("90d", N_("last 90 days")),
+    ("365d", N_("last year")),
+)
+# (tile id, label, how to read the value from the overview)
+TILES: tuple[tuple[str, str], ...] = (
+    ("registered", N_("Registered households")),
+    ("weekly_active", N_("Active this week")),
+    ("contributors", N_("Contributors this month")),
+    ("interactions", N_("Interactions per household")),
+    ("posts", N_("Posts")),
+    ("comments", N_("Comments")),
+    ("reactions", N_("Reactions")),
+    ("help", N_("Help requests (solved)")),
+    ("helpers", N_("Neighbour helpers / volunteers")),
+    ("activities", N_("Activities (RSVPs)")),
+    ("connections", N_("New connections")),
+    ("encounters", N_("Offline encounters")),
+    ("views", N_("City message views")),
+    ("surveys", N_("Survey responses")),
+    ("budget", N_("Proposals / votes")),
+    ("channels", N_("New households: invitation / organic")),
+)
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def tile_values(o: Overview) -> dict[str, str]:
+    """What each tile shows."""
+    m = o.metrics
+    n = format_number
+
+    def both(a: str, b: str) -> str:
+        return f"{n(m.get(a, 0))} / {n(m.get(b, 0))}"
+
+    per_household = o.interactions_per_household
+    return {
+        "registered": f"{n(o.registered_households)}  ({percent(o.registered_share)})",
+        "weekly_active": f"{n(o.weekly_active_households)}  ({percent(o.weekly_active_share)})",
+        "contributors": f"{n(o.month_contributors)}  ({percent(o.contributors_share)})",
+        "interactions": "–" if per_household is None else f"{per_household:.1f}",
+        "posts": n(m.get("posts", 0)),
+        "comments": n(m.get("comments", 0)),
+        "reactions": n(m.get("reactions", 0)),
+        "help": f"{n(m.get('help_requests', 0))}  ({percent(o.help_solved_share)})",
+        "helpers": both("helpers", "volunteers"),
+        "activities": f"{n(m.get('activities', 0))}  ({both('rsvp_interested', 'rsvp_attending')})",
+        "connections": n(m.get("connections", 0)),
+        "encounters": n(m.get("encounters", 0)),
+        "views": n(m.get("message_views", 0)),
+        "surveys": n(m.get("survey_responses", 0)),
+        "budget": both("proposals", "votes"),
+        "channels": both("registrations_invitation", "registrations_organic"),
+    }
+
+
+class DashboardScreen(SignedInScreen):
+    """Live figures of the organisation's neighbourhoods."""
+
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS = [
+        Binding("p", "next_period", N_("Period"), id="period"),
+        Binding("f5", "reload", N_("Reload"), id="reload_dashboard"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.period_index = 1
+        self.overview: Overview | None = None
+        self.new_submissions = 0
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dashboard"):
+            yield Static("", id="dashboard-title")
+            yield Static("", id="dashboard-error")
+            with Grid(id="tiles"):
+                for tile_id, label in TILES:
+                    with Vertical(classes="tile", id=f"tile-{tile_id}"):
+                        yield Static(_(label), classes="tile-label")
+                        yield Static("…", classes="tile-value", id=f"value-{tile_id}")
+            with Horizontal(id="dashboard-bottom"):
+                with Vertical(id="inbox-box"):
+                    yield Static(_("New reports and ideas"), classes="box-title")
+                    yield Static("…", id="inbox-count")
+                with Vertical(id="recent-box"):
+                    yield Static(_("Recent city messages"), classes="box-title")
+                    yield DataTable(id="recent-messages", show_cursor=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#recent-messages", DataTable)
+        table.add_column(_("Title"), key="title")
+        table.add_column(_("Reach"), key="reach")
+        table.add_column(_("Views"), key="views")
+        self.query_one("#dashboard-error").display = False
+        self.load()
+        self.buurt.subscribe(self.on_live_event)
+
+    def on_unmount(self) -> None:
+        self.buurt.unsubscribe(self.on_live_event)
+
+    @property
+    def period(self) -> str:
+        return PERIODS[self.period_index][0]
+
+    def action_next_period(self) -> None:
+        self.period_index = (self.period_index + 1) % len(PERIODS)
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="dashboard")
+    async def load(self) -> None:
+        client = self.buurt.client
+        me = self.buurt.me
+        self.query_one("#dashboard-title", Static).update(
+            _("{organisation} · {period}").format(
+                organisation=me.organisation.name if me else "",
+                period=_(PERIODS[self.period_index][1]),
+            )
+        )
+        error = self.query_one("#dashboard-error", Static)
+        try:
+            self.overview = await client.stats_overview(period=self.period)
+            new = await client.submissions(None, limit=200)
+            messages = await client.messages(state="published", limit=5)
+        except ApiError as problem:
+            error.update(problem.message)
+            error.display = True
+            self.buurt.report_connection(problem)
+            return
+        error.display = False
+        self.new_submissions = sum(1 for s in new.items if s.status == "new")
+        self.show(self.overview)
+        table = self.query_one("#recent-messages", DataTable)
+        table.clear()
+        for m in messages.items:
+            table.add_row(
+                m.title_for(self.buurt.preferred_languages())[:40],
+                format_number(m.reach_registered),
+                format_number(m.views),
+                key=str(m.id),
+            )
+
+    def show(self, overview: Overview, changed: set[str] | None = None) -> None:
+        for tile_id, value in tile_values(overview).items():
+            self.query_one(f"#value-{tile_id}", Static).update(value)
+            if changed and tile_id in changed:
+                tile = self.query_one(f"#tile-{tile_id}")
+                tile.add_class("changed")
+                self.set_timer(1.2, lambda t=tile: t.remove_class("changed"))
+        self.query_one("#inbox-count", Static).update(
+            _("{n} new, waiting for a first response").format(n=format_number(self.new_submissions))
+        )
+
+    def on_live_event(self, event: LiveEvent) -> None:
+        """Apply a change as it happens, and show which tiles moved."""
+        if event.type == "submission.created":
+            self.new_submissions += 1
+            self.query_one("#inbox-count", Static).update(
+                _("{n} new, waiting for a first response").format(
+                    n=format_number(self.new_submissions)
+                )
+            )
+            return
+        if event.type == "message.published":
+            self.load()
+            return
+        if event.type != "stats.delta" or self.overview is None:
+            return
+        deltas: dict[str, Any] = event.data.get("metrics", {})
+        metrics = dict(self.overview.metrics)
+        for name, n in deltas.items():
+            metrics[name] = metrics.get(name, 0) + int(n)
+        registered = self.overview.registered_households + int(deltas.get("registrations", 0))
+        interactions = sum(metrics.get(k, 0) for k in ("posts", "comments", "reactions"))
+        self.overview = self.overview.model_copy(
+            update={
+                "metrics": metrics,
+                "registered_households": registered,
+                "interactions": interactions,
+                "interactions_per_household": round(interactions / registered, 2)
+                if registered
+                else None,
+            }
+        )
+        changed = {tile for tile, keys in TILE_METRICS.items() if keys & set(deltas)}
+        self.show(self.overview, changed)
+
+
+TILE_METRICS: dict[str, set[str]] = {
+    "registered": {"registrations"},
+    "posts": {"posts"},
+    "comments": {"comments"},
+    "reactions": {"reactions"},
+    "interactions": {"posts", "comments", "reactions"},
+    "help": {"help_requests", "help_solved"},
+    "helpers": {"helpers", "volunteers"},
+    "activities": {"activities", "rsvp_interested", "rsvp_attending"},
+    "connections": {"connections"},
+    "encounters": {"encounters"},
+    "views": {"message_views"},
+    "surveys": {"survey_responses"},
+    "budget": {"proposals", "votes"},
+    "channels": {"registrations_invitation", "registrations_organic"},
+}

@@ -1,0 +1,196 @@
+"""Statistics: a metric over time, the neighbourhoods compared (sortable), topics of posts,
+and sign-ups by invitation code versus organic; `x` saves the table as CSV."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Sparkline, Static
+
+from console.api.errors import ApiError
+from console.api.models import NeighbourhoodStats
+from console.i18n import N_, _
+from console.numbers import format_number
+from console.screens.base import SignedInScreen
+from console.screens.dashboard import PERIODS, percent
+
+METRICS = (
+    ("posts", N_("Posts")),
+    ("reactions", N_("Reactions")),
+    ("comments", N_("Comments")),
+    ("registrations", N_("New households")),
+    ("help_requests", N_("Help requests")),
+    ("message_views", N_("City message views")),
+)
+COLUMNS = (
+    ("name", N_("Neighbourhood")),
+    ("total_households", N_("Households")),
+    ("registered_households", N_("Registered")),
+    ("registered_share", N_("Share")),
+    ("weekly_active_share", N_("Active this week")),
+    ("posts", N_("Posts")),
+    ("interactions_per_household", N_("Interactions per household")),
+    ("new_households", N_("New households")),
+)
+
+
+class StatisticsScreen(SignedInScreen):
+    """Charts and comparisons, aggregated on the server before they reach the screen."""
+
+    CSS_PATH = "statistics.tcss"
+    BINDINGS = [
+        Binding("p", "next_period", N_("Period"), id="stats_period"),
+        Binding("n", "next_metric", N_("Metric"), id="stats_metric"),
+        Binding("s", "next_sort", N_("Sort"), id="stats_sort"),
+        Binding("x", "export", N_("Export CSV"), id="stats_export"),
+        Binding("f5", "reload", N_("Reload"), id="reload_stats"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.period_index = 1
+        self.metric_index = 0
+        self.sort_index = 3
+        self.rows: list[NeighbourhoodStats] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="statistics"):
+            yield Static("", id="stats-title")
+            yield Static("", id="stats-error")
+            yield Static("", id="series-title")
+            yield Sparkline([], id="series")
+            yield Static("", id="series-range")
+            with Horizontal(id="stats-bottom"):
+                yield DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="stats-side"):
+                    yield Static(_("Topics of posts"), classes="box-title")
+                    yield Static("", id="topics")
+                    yield Static(_("New households by channel"), classes="box-title")
+                    yield Static("", id="channels")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one(DataTable)
+        for key, label in COLUMNS:
+            table.add_column(_(label), key=key)
+        self.query_one("#stats-error").display = False
+        table.focus()
+        self.load()
+
+    @property
+    def period(self) -> str:
+        return PERIODS[self.period_index][0]
+
+    def action_next_period(self) -> None:
+        self.period_index = (self.period_index + 1) % len(PERIODS)
+        self.load()
+
+    def action_next_metric(self) -> None:
+        self.metric_index = (self.metric_index + 1) % len(METRICS)
+        self.load()
+
+    def action_next_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(COLUMNS)
+        self.show_table()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="statistics")
+    async def load(self) -> None:
+        client = self.buurt.client
+        metric, label = METRICS[self.metric_index]
+        self.query_one("#stats-title", Static).update(
+            _("Statistics · {period}").format(period=_(PERIODS[self.period_index][1]))
+        )
+        try:
+            overview = await client.stats_overview(period=self.period)
+            self.rows = await client.stats_neighbourhoods(period=self.period)
+            granularity = "day" if self.period in ("7d", "30d") else "week"
+            series = await client.stats_timeseries(
+                metric, granularity=granularity, period=self.period
+            )
+        except ApiError as problem:
+            error = self.query_one("#stats-error", Static)
+            error.update(problem.message)
+            error.display = True
+            self.buurt.report_connection(problem)
+            return
+        self.query_one("#stats-error").display = False
+        points = series.series.get("total", [])
+        self.query_one(Sparkline).data = [p.value for p in points] or [0]
+        self.query_one("#series-title", Static).update(
+            _("{metric} per {unit}: {total} in all").format(
+                metric=_(label),
+                unit=_("day") if granularity == "day" else _("week"),
+                total=format_number(sum(p.value for p in points)),
+            )
+        )
+        self.query_one("#series-range", Static).update(
+            f"{points[0].bucket} … {points[-1].bucket}" if points else _("No data yet.")
+        )
+        topics = "\n".join(
+            f"{name:<20} {format_number(n):>8}" for name, n in list(overview.topics.items())[:10]
+        )
+        self.query_one("#topics", Static).update(topics or _("No posts yet."))
+        m = overview.metrics
+        self.query_one("#channels", Static).update(
+            _("Invitation code: {invitation}\nOrganic: {organic}").format(
+                invitation=format_number(m.get("registrations_invitation", 0)),
+                organic=format_number(m.get("registrations_organic", 0)),
+            )
+        )
+        self.show_table()
+
+    def show_table(self) -> None:
+        key, _label = COLUMNS[self.sort_index]
+        descending = key != "name"
+        rows = sorted(
+            self.rows,
+            key=lambda r: (
+                getattr(r, key) is None,
+                getattr(r, key) or 0 if key != "name" else r.name,
+            ),
+            reverse=descending,
+        )
+        if descending:  # keep the "no data" rows last
+            rows = [r for r in rows if getattr(r, key) is not None] + [
+                r for r in rows if getattr(r, key) is None
+            ]
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            table.add_row(
+                r.name,
+                format_number(r.total_households),
+                format_number(r.registered_households),
+                percent(r.registered_share),
+                percent(r.weekly_active_share),
+                format_number(r.posts),
+                "–"
+                if r.interactions_per_household is None
+                else f"{r.interactions_per_household:.1f}",
+                format_number(r.new_households),
+                key=str(r.id),
+            )
+
+    def action_export(self) -> None:
+        path = (
+            Path.cwd() / f"buurt-stats-{self.period}-{datetime.now().strftime('%Y%m%d-%H%M')}.csv"
+        )
+        try:
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow([key for key, _label in COLUMNS])
+                for r in self.rows:
+                    writer.writerow([getattr(r, key) for key, _label in COLUMNS])
+        except OSError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        self.app.notify(_("Saved {path}.").format(path=path))
