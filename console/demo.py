@@ -63,6 +63,64 @@ def prepare_database(url: str) -> None:
     asyncio.run(seed())
 
 
+def simulator_token(url: str) -> tuple[str, bool]:
+    """An API token for the simulator (admin of Mechelen, events and Open311), made in the
+    demo database; and whether the database has no activity yet (then history is backfilled)."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import selectinload
+
+    from server.db import make_engine, make_sessionmaker
+    from server.models import EngagementEvent, Organisation, StaffAccount
+    from server.principal import Principal
+    from server.services import tokens
+    from server.settings import Settings
+
+    async def make() -> tuple[str, bool]:
+        engine = make_engine(Settings(database_url=url))
+        async with make_sessionmaker(engine)() as session:
+            account = await session.scalar(
+                select(StaffAccount)
+                .where(StaffAccount.email == "admin@mechelen.demo")
+                .options(
+                    selectinload(StaffAccount.organisation).selectinload(Organisation.municipality)
+                )
+            )
+            assert account is not None, "the demo dataset has its admin"
+            empty = not await session.scalar(select(func.count()).select_from(EngagementEvent))
+            principal = Principal(
+                account=account, organisation=account.organisation,
+                roles=frozenset(account.roles), scopes=None, client_address="demo",
+            )  # fmt: skip
+            _token, secret = await tokens.create(
+                session,
+                principal,
+                name="demo simulator",
+                scopes=["events:write"],
+                expires_in_days=1,
+            )
+        await engine.dispose()
+        return secret, empty
+
+    return asyncio.run(make())
+
+
+def start_simulator(
+    server_url: str, token: str, backfill: bool, log: Path
+) -> subprocess.Popen[bytes]:
+    """The resident-activity simulator, fast enough that the dashboard visibly moves."""
+    args = [sys.executable, "-m", "server", "simulate", "--url", server_url, "--speed", "240"]
+    if backfill:
+        args += ["--backfill-days", "90", "--backfill-scale", "0.1"]
+    handle = open(log, "ab")  # noqa: SIM115 - the child owns it until it exits
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user input
+        args,
+        env={**os.environ, "BUURT_TOKEN": token},
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def start_server(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     """`buurt-server serve` in a child process, logging to a file."""
     env = {**os.environ, "BUURT_DATABASE_URL": database_url}
@@ -125,18 +183,24 @@ def run_demo(context: Context, *, language: str, reset: bool = False) -> int:
     log = database.parent / "server.log"
     print(_("Starting the demo server on {url}…").format(url=context.url), file=sys.stderr)
     server = start_server(database_url, port, log)
+    simulator: subprocess.Popen[bytes] | None = None
     try:
         if not wait_ready(context.url, server):
             print(_("The demo server did not start; see {log}.").format(log=log), file=sys.stderr)
             return 6
         sign_in_demo_officer(context)
+        token, empty = simulator_token(database_url)
+        if empty:
+            print(_("Filling 90 days of neighbourhood activity…"), file=sys.stderr)
+        simulator = start_simulator(context.url, token, empty, database.parent / "simulator.log")
         from console.app import BuurtApp
 
         BuurtApp(context, language=language).run()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for child in [p for p in (simulator, server) if p is not None]:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
     return 0

@@ -24,7 +24,8 @@ PERIODS = (
     ("90d", N_("last 90 days")),
     ("365d", N_("last year")),
 )
-# (tile id, label, how to read the value from the overview)
+REFRESH_SECONDS = 20.0
+# (tile id, label)
 TILES: tuple[tuple[str, str], ...] = (
     ("registered", N_("Registered households")),
     ("weekly_active", N_("Active this week")),
@@ -119,6 +120,8 @@ class DashboardScreen(SignedInScreen):
         self.query_one("#dashboard-error").display = False
         self.load()
         self.buurt.subscribe(self.on_live_event)
+        # Distinct counts (weekly active, contributors) are not deltas: re-read them now and then.
+        self.set_interval(REFRESH_SECONDS, self.load)
 
     def on_unmount(self) -> None:
         self.buurt.unsubscribe(self.on_live_event)
