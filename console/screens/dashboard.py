@@ -202,6 +202,7 @@ class DashboardScreen(SignedInScreen):
             metrics[name] = metrics.get(name, 0) + int(n)
         registered = self.overview.registered_households + int(deltas.get("registrations", 0))
         interactions = sum(metrics.get(k, 0) for k in ("posts", "comments", "reactions"))
+        helped, asked = metrics.get("help_solved", 0), metrics.get("help_requests", 0)
         self.overview = self.overview.model_copy(
             update={
                 "metrics": metrics,
@@ -210,6 +211,7 @@ class DashboardScreen(SignedInScreen):
                 "interactions_per_household": round(interactions / registered, 2)
                 if registered
                 else None,
+                "help_solved_share": round(helped / asked, 4) if asked else None,
             }
         )
         changed = {tile for tile, keys in TILE_METRICS.items() if keys & set(deltas)}
