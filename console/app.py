@@ -52,6 +52,7 @@ class BuurtApp(App[None]):
         language: str = "en",
         client_options: dict[str, Any] | None = None,
         stream_options: dict[str, Any] | None = None,
+        live: bool = True,
     ) -> None:
         self.language = set_language(language)
         super().__init__()
@@ -62,6 +63,7 @@ class BuurtApp(App[None]):
         self.me: Me | None = None
         self.context.on_warning = self._warn
         self.stream_options = stream_options or {}
+        self.live = live  # tests through an in-process transport cannot stream
         self._listeners: list[Callable[[LiveEvent], None]] = []
         if context.config.keys:
             self.set_keymap(context.config.keys)
@@ -130,7 +132,8 @@ class BuurtApp(App[None]):
         """The first signed-in screen, and the live stream behind every screen."""
         from console.screens.dashboard import DashboardScreen
 
-        self.start_stream()
+        if self.live:
+            self.start_stream()
         self._replace_top(DashboardScreen())
 
     # -- the live stream ------------------------------------------------------------------

@@ -50,6 +50,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level=args.log_level,
+        # Live streams never end by themselves; clients resume with Last-Event-ID.
+        timeout_graceful_shutdown=5,
     )
     return 0
 

@@ -7,10 +7,12 @@ every test gets its own copy, so tests never see each other's writes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import keyring
@@ -204,3 +206,15 @@ def english() -> Iterator[None]:
     set_language("en")
     yield
     set_language("en")
+
+
+async def settle(pilot: Any) -> None:
+    """Wait for the app's workers to finish, except the live stream (it never does)."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    for _ in range(3):
+        pending = [w for w in pilot.app.workers if w.group != "stream" and not w.is_finished]
+        for worker in pending:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+        await pilot.pause()

@@ -31,6 +31,8 @@ class LiveServer:
             port=self.port,
             log_level="warning",
             lifespan="on",
+            # Open streams never end by themselves: do not wait for them on shutdown.
+            timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -15,15 +15,10 @@ from console.screens.compose import ComposeScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.messages import MessagesScreen
 from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle
 from tests.live import LiveServer
 
 SIZE = (140, 50)
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def signed_in_app(url: str, email: str, language: str = "en") -> BuurtApp:

@@ -23,15 +23,10 @@ from console.screens.inbox import InboxScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen
 from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle
 from tests.live import LiveServer
 
 SIZE = (160, 45)
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_inbox(url: str, email: str = "moderator@mechelen.demo") -> BuurtApp:

@@ -40,12 +40,14 @@ class LiveStream:
         on_state: Callable[[str], None] | None = None,
         last_event_id: str | None = None,
         min_delay: float = 0.5,
+        honour_retry: bool = True,
     ) -> None:
         self.client = client
         self.on_state = on_state or (lambda _state: None)
         self.last_event_id = last_event_id
         self.min_delay = min_delay
-        self.retry = 3.0
+        self.honour_retry = honour_retry
+        self.retry = 3.0 if honour_retry else min_delay
         self.state = ""
 
     def _set(self, state: str) -> None:
@@ -74,7 +76,7 @@ class LiveStream:
                     self._set("live")
                     failures = 0
                     async for sse in source.aiter_sse():
-                        if sse.retry:
+                        if sse.retry and self.honour_retry:
                             self.retry = sse.retry / 1000
                         if not sse.data:
                             continue

@@ -1,0 +1,124 @@
+"""`buurt stats [--period] [--neighbourhood NAME] [--json|--csv]` and `buurt stats watch`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from console.api.client import ApiClient
+from console.api.models import Overview
+from console.api.stream import LiveStream
+from console.commands.common import EXIT_OK, UsageError, run_api
+from console.i18n import _
+from console.numbers import format_number
+from console.screens.dashboard import TILES, tile_values
+from console.session import Context
+
+PERIODS = ("7d", "30d", "90d", "365d", "all")
+
+
+async def _hood_ids(client: ApiClient, names: list[str] | None) -> list[int] | None:
+    if not names:
+        return None
+    hoods = await client.all_neighbourhoods()
+    by_name = {h.name.casefold(): h.id for h in hoods}
+    ids = []
+    for name in names:
+        if name.casefold() not in by_name:
+            raise UsageError(
+                _("No neighbourhood called '{name}' that you may address.").format(name=name)
+            )
+        ids.append(by_name[name.casefold()])
+    return ids
+
+
+def _table(overview: Overview, title: str) -> Table:
+    table = Table(title=title, box=None, pad_edge=False, show_header=False)
+    table.add_column()
+    table.add_column(justify="right")
+    for tile_id, value in tile_values(overview).items():
+        label = next(label for tid, label in TILES if tid == tile_id)
+        table.add_row(_(label), value)
+    for topic, n in list(overview.topics.items())[:8]:
+        table.add_row(_("Topic: {topic}").format(topic=topic), format_number(n))
+    return table
+
+
+def cmd_stats(args: argparse.Namespace, context: Context) -> int:
+    async def work(client: ApiClient) -> Overview:
+        return await client.stats_overview(
+            period=args.period, neighbourhoods=await _hood_ids(client, args.neighbourhood)
+        )
+
+    overview = run_api(context, work)
+    if args.json:
+        print(json.dumps(overview.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    elif args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["figure", "value"])
+        flat: dict[str, Any] = {
+            k: v for k, v in overview.model_dump().items() if k not in ("metrics", "topics")
+        }
+        flat.update(overview.metrics)
+        flat.update({f"topic:{k}": v for k, v in overview.topics.items()})
+        for key, value in flat.items():
+            writer.writerow([key, "" if value is None else value])
+    else:
+        Console().print(_table(overview, _("Figures, {period}").format(period=args.period)))
+    return EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace, context: Context) -> int:
+    console = Console()
+
+    async def work(client: ApiClient) -> None:
+        hoods = await _hood_ids(client, args.neighbourhood)
+        overview = await client.stats_overview(period=args.period, neighbourhoods=hoods)
+        state = {"value": "connecting"}
+        stream = LiveStream(client, on_state=lambda s: state.update(value=s))
+
+        def view() -> Table:
+            title = _("Figures, {period} · {state} · Ctrl-C to stop").format(
+                period=args.period, state=state["value"]
+            )
+            return _table(overview, title)
+
+        with Live(view(), console=console, refresh_per_second=4) as live:
+            async for event in stream.events():
+                if event.type == "stats.delta" and (
+                    hoods is None or event.data.get("neighbourhood_id") in hoods
+                ):
+                    metrics = dict(overview.metrics)
+                    for name, n in event.data.get("metrics", {}).items():
+                        metrics[name] = metrics.get(name, 0) + int(n)
+                    overview = overview.model_copy(update={"metrics": metrics})
+                live.update(view())
+
+    with contextlib.suppress(KeyboardInterrupt):
+        run_api(context, work)
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add `buurt stats` to the parser."""
+    stats = sub.add_parser("stats", help=_("engagement figures of your neighbourhoods"))
+    stats.add_argument("--period", choices=PERIODS, default="30d")
+    stats.add_argument(
+        "--neighbourhood", action="append", metavar="NAME", help=_("repeat for several")
+    )
+    stats.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    stats.add_argument("--csv", action="store_true", help=_("CSV on standard output"))
+    stats.set_defaults(func=cmd_stats)
+    actions = stats.add_subparsers(dest="action")
+    watch = actions.add_parser("watch", help=_("a live view until Ctrl-C"))
+    watch.add_argument("--period", choices=PERIODS, default="30d")
+    watch.add_argument("--neighbourhood", action="append", metavar="NAME")
+    watch.set_defaults(func=cmd_watch)

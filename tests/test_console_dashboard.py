@@ -1,0 +1,109 @@
+"""The dashboard through the pilot, on a real server: tiles move when events arrive, and the
+header shows a lost server and recovers by itself when it returns."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from console.app import BuurtApp
+from console.screens.dashboard import DashboardScreen
+from console.screens.statistics import StatisticsScreen
+from console.session import resolve
+from console.widgets.status import StatusHeader
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle
+from tests.live import LiveServer
+
+SIZE = (150, 45)
+FAST = {"min_delay": 0.1, "honour_retry": False}
+
+
+async def signed_in(url: str, email: str) -> BuurtApp:
+    context = resolve(url=url)
+    async with context.client() as client:
+        await client.sign_in(email, DEMO_PASSWORD)
+    return BuurtApp(resolve(url=url), language="en", stream_options=FAST)
+
+
+async def wait_for(pilot: Pilot[None], check, seconds: float = 6.0) -> bool:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.1)):
+        if check():
+            return True
+        await pilot.pause(0.1)
+    return check()
+
+
+def posts_batch(hood: int, prefix: str, n: int) -> dict:
+    now = datetime.now(UTC).isoformat()
+    return {"events": [{"id": f"{prefix}{i}", "type": "post", "topic": "safety", "household": f"x{i}",
+                        "neighbourhood_id": hood, "at": now} for i in range(n)]}  # fmt: skip
+
+
+async def test_dashboard_moves_when_events_arrive(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await signed_in(live_server.url, "admin@mons.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        header = screen.query_one(StatusHeader)
+        assert await wait_for(pilot, lambda: header.connection == "live")
+        before = screen.overview.metrics.get("posts", 0) if screen.overview else 0
+        async with httpx.AsyncClient(base_url=live_server.url) as http:
+            token = (
+                await http.post(
+                    "/v1/auth/token", json={"email": "admin@mons.demo", "password": DEMO_PASSWORD}
+                )
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            hood = (await http.get("/v1/neighbourhoods", headers=headers)).json()["items"][0]["id"]
+            response = await http.post(
+                "/v1/events", headers=headers, json=posts_batch(hood, "dash-", 7)
+            )
+            assert response.json()["accepted"] == 7
+        assert await wait_for(
+            pilot,
+            lambda: (
+                screen.overview is not None
+                and screen.overview.metrics.get("posts", 0) == before + 7
+            ),
+        )
+        assert screen.query_one("#tile-posts").has_class("changed")
+        shown = str(screen.query_one("#value-posts", Static).render())
+        assert shown.replace("\u202f", "") == str(before + 7)
+        # The statistics screen shows the same activity, aggregated by the server.
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, StatisticsScreen)
+        assert "safety" in str(app.screen.query_one("#topics", Static).render())
+
+
+@pytest.fixture
+def own_server(sqlite_template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "own.db"
+    shutil.copy(sqlite_template, path)
+    server = LiveServer(path)
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_indicator_shows_a_lost_server_and_recovers(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await signed_in(own_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one(StatusHeader)
+        assert await wait_for(pilot, lambda: header.connection == "live")
+        own_server.stop()
+        assert await wait_for(pilot, lambda: header.connection in ("reconnecting", "offline"))
+        own_server.start()  # the same port, the same database
+        assert await wait_for(pilot, lambda: header.connection == "live", seconds=15)
