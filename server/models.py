@@ -501,6 +501,8 @@ class DailyRollup(Base):
     """A count per neighbourhood, day and metric, kept current with every event."""
 
     __tablename__ = "daily_rollups"
+    # Clustered on the key in SQLite too: a period's sum reads the index alone.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     neighbourhood_id: Mapped[int] = mapped_column(
         ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
@@ -527,6 +529,7 @@ class PeriodCount(Base):
     """How many households a period's set holds, per neighbourhood."""
 
     __tablename__ = "period_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     neighbourhood_id: Mapped[int] = mapped_column(
         ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True

@@ -38,7 +38,8 @@ def upgrade() -> None:
     sa.Column('metric', sa.String(length=60), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['neighbourhood_id'], ['neighbourhoods.id'], name=op.f('fk_daily_rollups_neighbourhood_id_neighbourhoods'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('neighbourhood_id', 'day', 'metric', name=op.f('pk_daily_rollups'))
+    sa.PrimaryKeyConstraint('neighbourhood_id', 'day', 'metric', name=op.f('pk_daily_rollups')),
+    sqlite_with_rowid=False
     )
     op.create_table('engagement_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -63,7 +64,8 @@ def upgrade() -> None:
     sa.Column('set_name', sa.String(length=20), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['neighbourhood_id'], ['neighbourhoods.id'], name=op.f('fk_period_counts_neighbourhood_id_neighbourhoods'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('neighbourhood_id', 'period', 'set_name', name=op.f('pk_period_counts'))
+    sa.PrimaryKeyConstraint('neighbourhood_id', 'period', 'set_name', name=op.f('pk_period_counts')),
+    sqlite_with_rowid=False
     )
     op.create_table('period_members',
     sa.Column('neighbourhood_id', sa.Integer(), nullable=False),
