@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from server.db import begin_write
 from server.models import (
     AccessToken,
     ApiToken,
@@ -85,6 +86,7 @@ async def login(
     user_agent: str | None,
 ) -> TokenPair:
     """Check email and password under the rate limit; open a sign-in session."""
+    await begin_write(session)  # a sign-in always writes: a failure or a session
     email = email.strip().lower()
     await ratelimit.check(session, settings, email, client_address)
     account = await session.scalar(
@@ -149,6 +151,7 @@ async def refresh(
     session: AsyncSession, settings: Settings, refresh_token: str, *, client_address: str | None
 ) -> TokenPair:
     """Rotate a refresh token. A token used twice revokes its whole family (it leaked)."""
+    await begin_write(session)
     row = await session.scalar(
         select(RefreshToken)
         .where(RefreshToken.token_hash == token_hash(refresh_token))
@@ -188,6 +191,7 @@ async def refresh(
 
 async def logout(session: AsyncSession, token: str, *, client_address: str | None) -> None:
     """Revoke the sign-in session of a refresh or access token. Unknown tokens are a no-op."""
+    await begin_write(session)
     digest = token_hash(token)
     auth_id: int | None = None
     if token.startswith(REFRESH_PREFIX):
@@ -256,7 +260,12 @@ async def resolve_bearer(
             raise Problem("invalid-token", "The account behind this API token is disabled.")
         # Touch last-used at most once a minute: a busy script should not write on every call.
         if api.last_used_at is None or now - api.last_used_at > timedelta(minutes=1):
-            api.last_used_at = now
+            # A write of its own (waiting its turn), not an upgrade of this read.
+            api_id = api.id
+            await begin_write(session)
+            await session.execute(
+                update(ApiToken).where(ApiToken.id == api_id).values(last_used_at=now)
+            )
             await session.commit()
         return Principal(
             account=api.account,

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db import begin_write
 from server.models import ApiToken, utcnow
 from server.principal import Principal, scopes_for_roles
 from server.problems import Problem
@@ -23,6 +24,7 @@ async def create(
     expires_in_days: int | None,
 ) -> tuple[ApiToken, str]:
     """Make a token; a scope beyond the person's roles is refused (403)."""
+    await begin_write(session)
     allowed = scopes_for_roles(principal.roles)
     beyond = sorted(set(scopes) - allowed)
     if beyond:
@@ -75,6 +77,7 @@ async def list_tokens(
 
 async def revoke(session: AsyncSession, principal: Principal, token_id: int) -> ApiToken:
     """Revoke a token; another organisation's (or another person's) is a 404."""
+    await begin_write(session)
     token = await session.scalar(_visible(principal).where(ApiToken.id == token_id))
     if token is None:
         raise Problem("not-found", "No such API token.")
