@@ -1,6 +1,6 @@
 """Event ingest on SQLite through the real API: sustained events per second.
 
-    .venv/bin/python bench/ingest.py [--events 100000] [--batch 2000] [--senders 2]
+.venv/bin/python bench/ingest.py [--events 100000] [--batch 2000] [--senders 2]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, brussels_dataset, prepare  # noqa: E402
+from common import Server, brussels_dataset, prepare
 
 TYPES = ("post", "comment", "reaction", "reaction", "reaction", "message_view", "message_view",
          "connection", "help_request", "rsvp")  # fmt: skip
@@ -56,9 +56,13 @@ def main() -> None:
             json={"email": dataset["demo_officer"], "password": dataset["demo_password"]},
         ).json()["access_token"]
         http.headers["Authorization"] = f"Bearer {access}"
-        hoods = [n["id"] for n in http.get("/v1/neighbourhoods", params={"limit": 200}).json()["items"]]
-        token = http.post("/v1/tokens", json={"name": "ingest", "scopes": ["events:write"]}).json()["token"]
-        rng = random.Random(5)  # noqa: S311
+        hoods = [
+            n["id"] for n in http.get("/v1/neighbourhoods", params={"limit": 200}).json()["items"]
+        ]
+        token = http.post("/v1/tokens", json={"name": "ingest", "scopes": ["events:write"]}).json()[
+            "token"
+        ]
+        rng = random.Random(5)
         batches = [make_batch(rng, hoods, args.batch) for _ in range(args.events // args.batch)]
 
         async def sender(queue: list[list[dict]]) -> int:

@@ -26,7 +26,7 @@ from server.routes import (
 )
 from server.scheduler import run_scheduler
 from server.settings import Settings
-from server.stream import install_wakeup
+from server.stream import install_wakeup, new_hub
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.stream_hub = new_hub()
     install_wakeup()
     install_problem_handlers(app)
     open311.install(app)

@@ -1,13 +1,12 @@
 """`GET /v1/stream`: Server-Sent Events of what changes, resumable with Last-Event-ID.
 
 Events: `stats.delta`, `submission.created`, `submission.updated`, `message.published`,
-each with an id. The `stream_events` table is the source of truth: a client that comes back
-within a day with its last id misses nothing. Heartbeats keep proxies from closing the line.
+each with an id. A client that comes back within a day with its last id misses nothing.
+Heartbeats keep proxies from closing the line.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -20,7 +19,7 @@ from server.deps import DbSession, require
 from server.models import Neighbourhood, StreamEvent
 from server.principal import Principal
 from server.services.neighbourhoods import addressable
-from server.stream import hub
+from server.stream import Item, StreamHub, to_item
 
 router = APIRouter(prefix="/v1", tags=["stream"])
 
@@ -50,41 +49,51 @@ async def stream(
         after = int(await session.scalar(select(func.coalesce(func.max(StreamEvent.id), 0))) or 0)
     await session.rollback()  # release the connection: the stream uses short sessions
     maker = request.app.state.sessionmaker
+    hub: StreamHub = request.app.state.stream_hub
 
-    def visible(e: StreamEvent) -> bool:
-        if e.organisation_id is not None and e.organisation_id != org_id:
+    def visible(item: Item) -> bool:
+        if item.municipality_id != municipality_id:
             return False
-        return e.neighbourhood_id is None or e.neighbourhood_id in allowed
+        if item.organisation_id is not None and item.organisation_id != org_id:
+            return False
+        return item.neighbourhood_id is None or item.neighbourhood_id in allowed
+
+    async def from_table(after_id: int) -> list[Item]:
+        # Resuming from further back than this process remembers.
+        async with maker() as s:
+            rows = (
+                await s.scalars(
+                    select(StreamEvent)
+                    .where(
+                        StreamEvent.municipality_id == municipality_id, StreamEvent.id > after_id
+                    )
+                    .order_by(StreamEvent.id)
+                    .limit(BATCH)
+                )
+            ).all()
+        return [to_item(r) for r in rows]
 
     async def events() -> AsyncIterator[str]:
         nonlocal after
         yield "retry: 3000\n\n"
         last_sent = time.monotonic()
+        await hub.refresh(maker)
         while not await request.is_disconnected():
-            async with maker() as s:
-                rows = (
-                    await s.scalars(
-                        select(StreamEvent)
-                        .where(
-                            StreamEvent.municipality_id == municipality_id,
-                            StreamEvent.id > after,
-                        )
-                        .order_by(StreamEvent.id)
-                        .limit(BATCH)
-                    )
-                ).all()
-            for e in rows:
-                after = e.id
-                if visible(e):
-                    data = json.dumps({**e.data, "at": e.at.isoformat()}, separators=(",", ":"))
-                    yield f"id: {e.id}\nevent: {e.type}\ndata: {data}\n\n"
+            items = hub.since(after)
+            if items is None:
+                items = await from_table(after)
+            for item in items:
+                after = max(after, item.id)
+                if visible(item):
+                    yield item.text
                     last_sent = time.monotonic()
-            if len(rows) == BATCH:
-                continue
+            if items and items[-1].id < (hub.last_id or 0):
+                continue  # more to catch up on
             if time.monotonic() - last_sent > HEARTBEAT_SECONDS:
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()
             await hub.wait(POLL_SECONDS)
+            await hub.refresh(maker)
 
     return StreamingResponse(
         events(),

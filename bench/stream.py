@@ -1,0 +1,90 @@
+"""200 open live streams on 127.0.0.1: p50/p99 from an event's write request to its arrival
+on every stream. Target: p99 < 100 ms.
+
+    .venv/bin/python bench/stream.py [--streams 200] [--events 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from httpx_sse import aconnect_sse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Server, brussels_dataset, prepare
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--streams", type=int, default=200)
+    parser.add_argument("--events", type=int, default=30)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="buurt-bench-"))
+    database_url = f"sqlite+aiosqlite:///{folder / 'stream.db'}"
+    dataset = brussels_dataset()
+    prepare(database_url, dataset)
+    with Server(database_url) as server:
+        asyncio.run(run(server.url, dataset, args.streams, args.events))
+
+
+async def run(url: str, dataset: dict, n_streams: int, n_events: int) -> None:
+    limits = httpx.Limits(max_connections=n_streams + 10, max_keepalive_connections=n_streams + 10)
+    async with httpx.AsyncClient(
+        base_url=url, timeout=httpx.Timeout(30, read=120), limits=limits
+    ) as http:
+        access = (await http.post(
+            "/v1/auth/token", json={"email": dataset["demo_officer"], "password": dataset["demo_password"]}
+        )).json()["access_token"]  # fmt: skip
+        headers = {"Authorization": f"Bearer {access}"}
+        hood = (await http.get("/v1/neighbourhoods", headers=headers)).json()["items"][0]["id"]
+        sent_at: list[float] = []
+        latencies: list[float] = []
+        connected = 0
+        all_connected = asyncio.Event()
+
+        async def listen() -> None:
+            nonlocal connected
+            received = 0
+            async with aconnect_sse(http, "GET", "/v1/stream", headers=headers) as source:
+                connected += 1
+                if connected == n_streams:
+                    all_connected.set()
+                async for sse in source.aiter_sse():
+                    if sse.event != "stats.delta":
+                        continue
+                    now = time.perf_counter()
+                    latencies.append(now - sent_at[received])
+                    received += 1
+                    if received == n_events:
+                        return
+
+        listeners = [asyncio.create_task(listen()) for _ in range(n_streams)]
+        await asyncio.wait_for(all_connected.wait(), 60)
+        await asyncio.sleep(0.5)
+        for i in range(n_events):
+            event = {"id": uuid.uuid4().hex, "type": "reaction", "household": f"b{i}",
+                     "neighbourhood_id": hood, "at": datetime.now(UTC).isoformat()}  # fmt: skip
+            sent_at.append(time.perf_counter())
+            await http.post("/v1/events", headers=headers, json={"events": [event]})
+            await asyncio.sleep(0.2)
+        await asyncio.wait_for(asyncio.gather(*listeners), 60)
+    ms = sorted(v * 1000 for v in latencies)
+    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    print(
+        f"Stream bench: {n_streams} open streams, {n_events} events, {len(ms):,} deliveries, SQLite"
+    )
+    print(f"write request -> received: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, "
+          f"max {ms[-1]:.1f} ms (target p99 < 100 ms)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
