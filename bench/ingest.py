@@ -29,9 +29,14 @@ def make_batch(rng: random.Random, hoods: list[int], size: int) -> list[dict]:
     batch = []
     for _ in range(size):
         kind = rng.choice(TYPES)
-        event = {"id": uuid.uuid4().hex, "type": kind, "household": f"h{rng.randrange(40000)}",
-                 "neighbourhood_id": rng.choice(hoods),
-                 "at": (now - timedelta(minutes=rng.uniform(0, 60 * 24 * 7))).isoformat()}  # fmt: skip
+        at = now - timedelta(minutes=rng.uniform(0, 60 * 24 * 7))
+        event = {
+            "id": uuid.uuid4().hex,
+            "type": kind,
+            "household": f"h{rng.randrange(40000)}",
+            "neighbourhood_id": rng.choice(hoods),
+            "at": at.isoformat(),
+        }
         if kind == "post":
             event["topic"] = rng.choice(["help", "events", "safety"])
         if kind == "rsvp":

@@ -41,9 +41,8 @@ async def run(url: str, dataset: dict, n_streams: int, n_events: int) -> None:
     async with httpx.AsyncClient(
         base_url=url, timeout=httpx.Timeout(30, read=120), limits=limits
     ) as http:
-        access = (await http.post(
-            "/v1/auth/token", json={"email": dataset["demo_officer"], "password": dataset["demo_password"]}
-        )).json()["access_token"]  # fmt: skip
+        credentials = {"email": dataset["demo_officer"], "password": dataset["demo_password"]}
+        access = (await http.post("/v1/auth/token", json=credentials)).json()["access_token"]
         headers = {"Authorization": f"Bearer {access}"}
         hood = (await http.get("/v1/neighbourhoods", headers=headers)).json()["items"][0]["id"]
         sent_at: list[float] = []
