@@ -11,7 +11,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import DataTable, Select, Static
+from textual_plotext import PlotextPlot
 
 from console.api.errors import ApiError
 from console.api.models import NeighbourhoodStats
@@ -61,11 +62,13 @@ class StatisticsScreen(SignedInScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="statistics"):
-            yield Static("", id="stats-title")
+            with Horizontal(id="stats-head"):
+                yield Static("", id="stats-title")
+                yield Select[int]([], prompt=_("All neighbourhoods"), id="stats-hood")
             yield Static("", id="stats-error")
-            yield Static("", id="series-title")
-            yield Sparkline([], id="series")
-            yield Static("", id="series-range")
+            with Horizontal(id="stats-charts"):
+                yield PlotextPlot(id="series-plot")
+                yield PlotextPlot(id="bars-plot")
             with Horizontal(id="stats-bottom"):
                 yield DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
                 with Vertical(id="stats-side"):
@@ -81,7 +84,22 @@ class StatisticsScreen(SignedInScreen):
             table.add_column(_(label), key=key)
         self.query_one("#stats-error").display = False
         table.focus()
+        self.hood: int | None = None
+        self.load_hoods()
         self.load()
+
+    @work(exclusive=True, group="statistics-hoods")
+    async def load_hoods(self) -> None:
+        try:
+            hoods = await self.buurt.client.all_neighbourhoods()
+        except ApiError:
+            return  # the selector stays at "all"; the rest of the screen says what failed
+        self.query_one("#stats-hood", Select).set_options([(h.name, h.id) for h in hoods])
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "stats-hood":
+            self.hood = event.value if isinstance(event.value, int) else None
+            self.load()
 
     @property
     def period(self) -> str:
@@ -124,17 +142,37 @@ class StatisticsScreen(SignedInScreen):
             return
         self.query_one("#stats-error").display = False
         points = series.series.get("total", [])
-        self.query_one(Sparkline).data = [p.value for p in points] or [0]
-        self.query_one("#series-title", Static).update(
+        # The server aggregated already: a handful of points, one redraw per load.
+        plot = self.query_one("#series-plot", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(
             _("{metric} per {unit}: {total} in all").format(
                 metric=_(label),
                 unit=_("day") if granularity == "day" else _("week"),
                 total=format_number(sum(p.value for p in points)),
             )
         )
-        self.query_one("#series-range", Static).update(
-            f"{points[0].bucket} … {points[-1].bucket}" if points else _("No data yet.")
-        )
+        if points:
+            xs: list[float] = [float(i) for i in range(len(points))]
+            plt.plot(xs, [p.value for p in points], marker="braille")
+            step = max(1, len(points) // 5)
+            plt.xticks(xs[::step], [p.bucket[5:] for p in points][::step])
+        plot.refresh()
+        bars = self.query_one("#bars-plot", PlotextPlot)
+        top = sorted(self.rows, key=lambda r: -(r.registered_share or 0))[:12]
+        bars.plt.clear_data()
+        bars.plt.clear_figure()
+        bars.plt.title(_("Share of households registered"))
+        if top:
+            bars.plt.bar(
+                [r.name[:14] for r in top],
+                [round((r.registered_share or 0) * 100, 1) for r in top],
+                orientation="horizontal",
+                width=0.3,
+            )
+        bars.refresh()
         topics = "\n".join(
             f"{name:<20} {format_number(n):>8}" for name, n in list(overview.topics.items())[:10]
         )
