@@ -512,6 +512,21 @@ class DailyRollup(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MunicipalityRollup(Base):
+    """The same counts for the whole municipality, so the city-wide figures read a few
+    hundred rows instead of one per neighbourhood and day."""
+
+    __tablename__ = "municipality_rollups"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PeriodMember(Base):
     """A household counted once in a period's set (weekly active, monthly contributors)."""
 
@@ -575,6 +590,7 @@ __all__ = [
     "IdempotencyKey",
     "LoginFailure",
     "Municipality",
+    "MunicipalityRollup",
     "Neighbourhood",
     "Organisation",
     "PeriodCount",

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from server.models import DailyRollup, EngagementEvent, PeriodCount
+from server.models import DailyRollup, EngagementEvent, MunicipalityRollup, PeriodCount
 from server.schemas.events import EventIn
 from server.services.events import metrics_of, month_key, week_key
 from tests.conftest import assert_problem, auth_headers
@@ -80,7 +80,14 @@ async def test_rollups_equal_a_recount_of_the_raw_events(
                 expected_sets.setdefault((e.neighbourhood_id, period, "contributor"), set()).add(
                     e.household
                 )
+    expected_city: Counter[tuple[str, str]] = Counter()
+    for (_hood, day, metric), n in expected_rollups.items():
+        expected_city[(day, metric)] += n
     async with app.state.sessionmaker() as session:
+        city = {
+            (r.day.isoformat(), r.metric): r.value
+            for r in (await session.scalars(select(MunicipalityRollup))).all()
+        }
         stored = await session.scalar(select(func.count()).select_from(EngagementEvent))
         rollups = {
             (r.neighbourhood_id, r.day.isoformat(), r.metric): r.value
@@ -92,6 +99,13 @@ async def test_rollups_equal_a_recount_of_the_raw_events(
         }
     assert stored == len(events)
     assert rollups == dict(expected_rollups)
+    assert city == dict(expected_city)
+    # The city-wide path (municipality rollups) and the per-neighbourhood path agree.
+    every = await hood_ids(client, headers)
+    whole = (await client.get("/v1/stats/overview", headers=headers, params={"period": "all"})).json()
+    summed = (await client.get("/v1/stats/overview", headers=headers, params={"period": "all", "neighbourhood": every})).json()
+    assert whole["metrics"] == summed["metrics"] and whole["topics"] == summed["topics"]
+    assert whole["metrics"]["posts"] == sum(1 for e in events if e["type"] == "post")
     assert counts == {k: len(v) for k, v in expected_sets.items()}
 
 

@@ -20,6 +20,7 @@ from server.models import (
     CityMessage,
     DailyRollup,
     EngagementEvent,
+    MunicipalityRollup,
     Neighbourhood,
     Organisation,
     PeriodCount,
@@ -170,6 +171,18 @@ async def ingest(
             registrations[e.neighbourhood_id] += 1
         if e.type in ("message_view", "survey_response") and e.message_id:
             views[(e.message_id, "views" if e.type == "message_view" else "survey_responses")] += 1
+    city: dict[tuple[date, str], int] = defaultdict(int)
+    for (_hood, day, metric), n in rollups.items():
+        city[(day, metric)] += n
+    await increment(
+        session,
+        MunicipalityRollup.__table__,
+        ["municipality_id", "day", "metric"],
+        [
+            {"municipality_id": municipality_id, "day": d, "metric": m, "value": n}
+            for (d, m), n in city.items()
+        ],
+    )
     await increment(
         session,
         DailyRollup.__table__,

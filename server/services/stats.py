@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import DailyRollup, Neighbourhood, PeriodCount, utcnow
+from server.models import DailyRollup, MunicipalityRollup, Neighbourhood, PeriodCount, utcnow
 from server.principal import Principal
 from server.problems import Problem
 from server.services.events import month_key, week_key
@@ -43,8 +43,30 @@ def first_day(days: int | None) -> date | None:
     return (utcnow() - timedelta(days=days - 1)).date() if days else None
 
 
-async def sums(session: AsyncSession, hood_ids: list[int], since: date | None) -> dict[str, int]:
-    """Each metric summed over the neighbourhoods since a day."""
+async def whole_municipality(
+    session: AsyncSession, principal: Principal, neighbourhood_ids: list[int] | None
+) -> int | None:
+    """The municipality's id when the figures asked for are the whole city's (then the
+    municipality rollups answer); None for an agency or a chosen set of neighbourhoods."""
+    if neighbourhood_ids or principal.organisation.is_agency:
+        return None
+    return principal.organisation.municipality_id
+
+
+async def sums(
+    session: AsyncSession, hood_ids: list[int], since: date | None, city: int | None = None
+) -> dict[str, int]:
+    """Each metric summed over the neighbourhoods (or the whole city) since a day."""
+    if city is not None:
+        city_stmt = (
+            select(MunicipalityRollup.metric, func.sum(MunicipalityRollup.value))
+            .where(MunicipalityRollup.municipality_id == city)
+            .group_by(MunicipalityRollup.metric)
+        )
+        if since:
+            city_stmt = city_stmt.where(MunicipalityRollup.day >= since)
+        rows = (await session.execute(city_stmt)).all()
+        return {metric: int(total or 0) for metric, total in rows}
     stmt = (
         select(DailyRollup.metric, func.sum(DailyRollup.value))
         .where(DailyRollup.neighbourhood_id.in_(hood_ids))
@@ -83,7 +105,8 @@ async def overview(
     registered = sum(h.registered_households for h in hoods)
     total = sum(h.total_households for h in hoods)
     since = first_day(days)
-    totals = await sums(session, ids, since)
+    city = await whole_municipality(session, principal, neighbourhood_ids)
+    totals = await sums(session, ids, since, city)
     today = utcnow().date()
     this_week, last_week = week_key(today), week_key(today - timedelta(days=7))
     this_month = month_key(today)
@@ -131,16 +154,26 @@ async def timeseries(
     """A metric per day, week or month; in total or per neighbourhood."""
     hoods = await scope(session, principal, neighbourhood_ids)
     names = {h.id: h.name for h in hoods}
-    stmt = select(DailyRollup.neighbourhood_id, DailyRollup.day, DailyRollup.value).where(
-        DailyRollup.neighbourhood_id.in_(list(names)), DailyRollup.metric == metric
-    )
     since = first_day(days)
-    if since:
-        stmt = stmt.where(DailyRollup.day >= since)
     series: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for hood, day, value in (await session.execute(stmt)).all():
-        key = names[hood] if per_neighbourhood else "total"
-        series[key][bucket(day, granularity)] += int(value)
+    city = await whole_municipality(session, principal, neighbourhood_ids)
+    if city is not None and not per_neighbourhood:
+        city_stmt = select(MunicipalityRollup.day, MunicipalityRollup.value).where(
+            MunicipalityRollup.municipality_id == city, MunicipalityRollup.metric == metric
+        )
+        if since:
+            city_stmt = city_stmt.where(MunicipalityRollup.day >= since)
+        for day, value in (await session.execute(city_stmt)).all():
+            series["total"][bucket(day, granularity)] += int(value)
+    else:
+        stmt = select(DailyRollup.neighbourhood_id, DailyRollup.day, DailyRollup.value).where(
+            DailyRollup.neighbourhood_id.in_(list(names)), DailyRollup.metric == metric
+        )
+        if since:
+            stmt = stmt.where(DailyRollup.day >= since)
+        for hood, day, value in (await session.execute(stmt)).all():
+            key = names[hood] if per_neighbourhood else "total"
+            series[key][bucket(day, granularity)] += int(value)
     return {
         "metric": metric,
         "granularity": granularity,
