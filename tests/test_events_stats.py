@@ -102,8 +102,14 @@ async def test_rollups_equal_a_recount_of_the_raw_events(
     assert city == dict(expected_city)
     # The city-wide path (municipality rollups) and the per-neighbourhood path agree.
     every = await hood_ids(client, headers)
-    whole = (await client.get("/v1/stats/overview", headers=headers, params={"period": "all"})).json()
-    summed = (await client.get("/v1/stats/overview", headers=headers, params={"period": "all", "neighbourhood": every})).json()
+    whole = (
+        await client.get("/v1/stats/overview", headers=headers, params={"period": "all"})
+    ).json()
+    summed = (
+        await client.get(
+            "/v1/stats/overview", headers=headers, params={"period": "all", "neighbourhood": every}
+        )
+    ).json()
     assert whole["metrics"] == summed["metrics"] and whole["topics"] == summed["topics"]
     assert whole["metrics"]["posts"] == sum(1 for e in events if e["type"] == "post")
     assert counts == {k: len(v) for k, v in expected_sets.items()}
