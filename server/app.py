@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from server import __version__
 from server.db import make_engine, make_sessionmaker
+from server.limits import BodyLimit
 from server.problems import install_problem_handlers
 from server.routes import (
     audit,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.stream_hub = new_hub()
     install_wakeup()
     install_problem_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     open311.install(app)
     routers = (health, auth, neighbourhoods, messages, submissions, events, stats, stream)
     for module in (*routers, open311, audit):

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("buurt.server")
@@ -181,7 +181,19 @@ async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResp
     )
 
 
+def _out_of_range(exc: Exception) -> bool:
+    # A number too large for the database column (SQLite raises OverflowError before
+    # sending; PostgreSQL answers "out of range" as a DataError).
+    if isinstance(exc, OverflowError):
+        return True
+    return isinstance(exc, DataError) and "out of range" in str(exc.orig)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if _out_of_range(exc) or (isinstance(exc, DBAPIError) and _out_of_range(exc.orig)):  # type: ignore[arg-type]
+        return problem_response(
+            "validation", "A number in the request is out of range.", instance=request.url.path
+        )
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return await _on_database_unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path)

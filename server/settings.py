@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 30
+    # Request bodies above this are refused (an event batch of 5,000 fits well within).
+    max_body_bytes: int = 4 * 1024 * 1024
     page_size_default: int = 50
     page_size_max: int = 200
     log_sql: bool = False

@@ -122,3 +122,22 @@ async def test_readyz_reports_a_dead_database(tmp_path) -> None:  # type: ignore
         down = await c.post("/v1/auth/token", json={"email": "a@b.c", "password": "x"})
         assert_problem(down, 503, "service-unavailable")
     await app.state.engine.dispose()
+
+
+async def test_oversized_bodies_are_refused_cleanly(client: httpx.AsyncClient) -> None:
+    headers = await auth_headers(client, "admin@mechelen.demo")
+    huge = b'{"events": [' + b'{"id": "x"},' * 500_000 + b'{"id": "y"}]}'
+    response = await client.post(
+        "/v1/events", headers={**headers, "content-type": "application/json"}, content=huge
+    )
+    body = assert_problem(response, 413, "payload-too-large")
+    assert "larger than" in body["detail"]
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(600):
+            yield b"x" * 10_000
+
+    streamed = await client.post(
+        "/v1/events", headers={**headers, "content-type": "application/json"}, content=chunks()
+    )
+    assert_problem(streamed, 413, "payload-too-large")

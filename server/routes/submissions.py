@@ -121,6 +121,8 @@ async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> Stre
     """The filtered inbox as CSV, streamed. Personal data only for moderators and admins."""
     personal = service.may_see_personal_data(principal)
     columns = [c for c in CSV_COLUMNS if personal or not c.startswith("reporter_")]
+    # Check the filters now: once the CSV has started, an error can no longer be a problem.
+    service.apply_filters(service.visible(principal), principal, f)
 
     async def rows() -> AsyncIterator[str]:
         buffer = io.StringIO()
