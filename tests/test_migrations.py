@@ -58,3 +58,49 @@ def test_upgrade_matches_models_and_downgrades_to_empty(empty_database: str) -> 
     migrate.upgrade(empty_database)
     diff, _tables = _diff_and_tables(empty_database)
     assert diff == []
+
+
+def test_city_rollups_are_filled_from_existing_activity(empty_database: str) -> None:
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database, "0004")
+
+    async def fill_and_read(after_upgrade: bool) -> list:
+        engine = create_async_engine(empty_database)
+        async with engine.begin() as conn:
+            if not after_upgrade:
+                await conn.execute(
+                    text(
+                        "INSERT INTO municipalities (id, slug, name, languages, timezone, total_households, created_at) "
+                        "VALUES (1, 'm', 'M', '[\"nl\"]', 'Europe/Brussels', 100, '2026-01-01 00:00:00')"
+                    )
+                )
+                for hood in (1, 2):
+                    await conn.execute(
+                        text(
+                            "INSERT INTO neighbourhoods (id, municipality_id, slug, name, total_households, "
+                            "registered_households, created_at) "
+                            f"VALUES ({hood}, 1, 'n{hood}', 'N{hood}', 50, 10, '2026-01-01 00:00:00')"
+                        )
+                    )
+                    await conn.execute(
+                        text(
+                            "INSERT INTO daily_rollups (neighbourhood_id, day, metric, value) "
+                            f"VALUES ({hood}, '2026-11-01', 'posts', {hood * 3})"
+                        )
+                    )
+                rows: list = []
+            else:
+                rows = list(
+                    (
+                        await conn.execute(
+                            text("SELECT municipality_id, metric, value FROM municipality_rollups")
+                        )
+                    ).all()
+                )
+        await engine.dispose()
+        return rows
+
+    asyncio.run(fill_and_read(False))
+    migrate.upgrade(empty_database)
+    assert [tuple(r) for r in asyncio.run(fill_and_read(True))] == [(1, "posts", 9)]

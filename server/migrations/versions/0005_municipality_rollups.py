@@ -28,6 +28,13 @@ def upgrade() -> None:
     sqlite_with_rowid=False
     )
     # ### end Alembic commands ###
+    # Existing activity: sum the neighbourhood rollups into the new city-wide ones.
+    op.execute(
+        "INSERT INTO municipality_rollups (municipality_id, day, metric, value) "
+        "SELECT n.municipality_id, d.day, d.metric, SUM(d.value) "
+        "FROM daily_rollups d JOIN neighbourhoods n ON n.id = d.neighbourhood_id "
+        "GROUP BY n.municipality_id, d.day, d.metric"
+    )
 
 
 def downgrade() -> None:
