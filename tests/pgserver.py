@@ -11,6 +11,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -57,6 +58,21 @@ class PostgresServer:
         return {"user": self._run_as} if self._run_as else {}
 
     def start(self) -> None:
+        self._initdb()
+        self._launch()
+
+    def pause(self) -> None:
+        """Stop the server but keep its data (for outage tests)."""
+        if self.process and self.process.poll() is None:
+            # SIGINT is PostgreSQL's fast shutdown: open connections are cut, as in an outage.
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=15)
+
+    def resume(self) -> None:
+        """Start again on the same port with the same data."""
+        self._launch()
+
+    def _initdb(self) -> None:
         subprocess.run(
             [
                 str(self.bindir / "initdb"),
@@ -72,7 +88,9 @@ class PostgresServer:
             capture_output=True,
             **self._popen_kwargs(),  # type: ignore[arg-type]
         )
-        log = open(self.root / "postgres.log", "wb")  # noqa: SIM115
+
+    def _launch(self) -> None:
+        log = open(self.root / "postgres.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 str(self.bindir / "postgres"),
