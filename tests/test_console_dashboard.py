@@ -103,7 +103,33 @@ async def test_indicator_shows_a_lost_server_and_recovers(
         await settle(pilot)
         header = app.screen.query_one(StatusHeader)
         assert await wait_for(pilot, lambda: header.connection == "live")
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert await wait_for(pilot, lambda: screen.overview is not None)
+        before = screen.overview.metrics.get("posts", 0) if screen.overview else 0
         own_server.stop()
         assert await wait_for(pilot, lambda: header.connection in ("reconnecting", "offline"))
         own_server.start()  # the same port, the same database
+        # Events written before the console is back are not lost: it resumes by Last-Event-ID.
+        async with httpx.AsyncClient(base_url=own_server.url) as http:
+            token = (
+                await http.post(
+                    "/v1/auth/token",
+                    json={"email": "admin@mechelen.demo", "password": DEMO_PASSWORD},
+                )
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            hood = (await http.get("/v1/neighbourhoods", headers=headers)).json()["items"][0]["id"]
+            for round_ in range(3):
+                sent = await http.post(
+                    "/v1/events", headers=headers, json=posts_batch(hood, f"gap{round_}-", 2)
+                )
+                assert sent.json()["accepted"] == 2
         assert await wait_for(pilot, lambda: header.connection == "live", seconds=15)
+        assert await wait_for(
+            pilot,
+            lambda: (
+                screen.overview is not None
+                and screen.overview.metrics.get("posts", 0) == before + 6
+            ),
+        )
