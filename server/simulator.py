@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import os
 import random
@@ -24,6 +25,7 @@ from typing import Any
 
 import httpx
 
+log = logging.getLogger("buurt.simulator")
 MONTH = 30 * 86400
 # Events per registered household per month.
 RATES: dict[str, float] = {
@@ -121,7 +123,7 @@ async def send(http: httpx.AsyncClient, events: list[dict[str, Any]]) -> int:
         if response.status_code == 200:
             accepted += int(response.json()["accepted"])
         else:
-            print(f"simulate: the server refused a batch ({response.status_code})", file=sys.stderr)
+            log.warning("the server refused a batch (%s)", response.status_code)
     return accepted
 
 
@@ -181,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tick", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="simulate: %(message)s", stream=sys.stderr)
     if not args.token:
         parser.error("give --token or set BUURT_TOKEN (an API token with events:write)")
 
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         async with httpx.AsyncClient(base_url=args.url, headers=headers, timeout=60) as http:
             if args.backfill_days:
                 n = await backfill(http, args.backfill_days, args.backfill_scale or args.scale)
-                print(f"simulate: {n:,} events of history sent", file=sys.stderr)
+                log.info("%s events of history sent", f"{n:,}")
             await run_live(http, args.speed, args.scale, args.tick, args.duration)
 
     try:

@@ -80,15 +80,8 @@ def is_overdue(sub: Submission, now: datetime | None = None) -> bool:
 
 
 def category_out(category: Category) -> CategoryOut:
-    return CategoryOut(
-        id=category.id,
-        code=category.code,
-        kind=category.kind,
-        name=category.name,
-        group=category.group,
-        department=category.department,
-        target_days=category.target_days,
-    )
+    """The API shape of a category."""
+    return CategoryOut.model_validate(category)
 
 
 def to_out(sub: Submission, principal: Principal, now: datetime | None = None) -> SubmissionOut:
