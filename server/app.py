@@ -27,7 +27,7 @@ from server.routes import (
 )
 from server.scheduler import run_scheduler
 from server.settings import Settings
-from server.stream import install_wakeup, new_hub
+from server.stream import install_wakeup, listen, new_hub
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,12 +37,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if settings.scheduler_enabled:
-            task = asyncio.create_task(run_scheduler(app), name="buurt-scheduler")
+            tasks.append(asyncio.create_task(run_scheduler(app), name="buurt-scheduler"))
+        if not settings.is_sqlite:
+            hub.listening = False
+            tasks.append(
+                asyncio.create_task(listen(settings.database_url, hub), name="buurt-listen")
+            )
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await engine.dispose()
@@ -57,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.stream_hub = new_hub()
+    app.state.stream_hub = hub = new_hub()
     install_wakeup()
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

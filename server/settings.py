@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # The scheduler publishes due messages; every process may run it (a row lock decides).
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = 5.0
+    # Open streams look at the event table at least this often; on PostgreSQL, LISTEN/NOTIFY
+    # wakes them at once and this is only the safety net.
+    stream_poll_seconds: float = 1.0
 
     @property
     def is_sqlite(self) -> bool:

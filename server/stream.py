@@ -3,7 +3,14 @@
 `stream_events` is the source of truth. Each process reads new rows once (single-flight),
 keeps the recent ones in memory, and every open stream takes what it may see from there;
 only a client resuming from further back reads the table itself. Writers wake the readers
-after every commit; other processes' writes are picked up by polling once a second.
+of their own process after every commit. On PostgreSQL every process also LISTENs: a
+transaction that writes stream events NOTIFYs on commit, so the other instances wake at
+once. Polling (once a second by default) stays as the safety net for a lost notification;
+nothing is read from the notification itself.
+
+Clients resume by id, so ids must become visible in order. SQLite has one writer at a time;
+on PostgreSQL a transaction takes a transaction-scoped advisory lock before it inserts its
+stream events, so a later id never commits before an earlier one.
 """
 
 from __future__ import annotations
@@ -11,18 +18,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, UOWTransaction
 
 from server.models import StreamEvent
 
 BUFFER = 20_000
+CHANNEL = "buurt_stream"
+ORDER_LOCK = 0x62757572_74000001  # any constant; names the lock that orders stream ids
+KEEPALIVE_SECONDS = 15.0
+log = logging.getLogger("buurt.stream")
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,8 @@ class StreamHub:
         self.buffer: deque[Item] = deque(maxlen=BUFFER)
         self.last_id: int | None = None
         self._refreshing: asyncio.Task[None] | None = None
+        # None: no LISTEN here (SQLite); False: PostgreSQL, (re)connecting; True: listening.
+        self.listening: bool | None = None
 
     def notify(self) -> None:
         # Wake the current waiters, then start a fresh event for the next round.
@@ -114,9 +129,68 @@ def _wake(_session: object) -> None:
         hub.notify()
 
 
+def _order_and_notify(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    # Before stream events are inserted (and their ids drawn): on PostgreSQL, wait for the
+    # transactions that drew earlier ids to end, and have this one NOTIFY when it commits.
+    if not any(isinstance(obj, StreamEvent) for obj in session.new):
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ORDER_LOCK})
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
 def install_wakeup() -> None:
-    """Wake this process's open streams after every commit (it may carry stream events)."""
+    """Wake this process's open streams after every commit (it may carry stream events),
+    and keep stream ids in commit order across processes."""
     global _installed
     if not _installed:
         event.listen(Session, "after_commit", _wake)
+        event.listen(Session, "before_flush", _order_and_notify)
         _installed = True
+
+
+async def listen(database_url: str, hub: StreamHub) -> None:
+    """Wake `hub` whenever any process commits stream events (PostgreSQL LISTEN).
+
+    Runs until cancelled. A dropped connection is made again with growing pauses; meanwhile
+    the streams go on polling, and a wake-up after reconnecting catches up on what was missed.
+    """
+    import asyncpg
+
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    delay = 0.5
+    while True:
+        try:
+            conn = await asyncpg.connect(dsn, timeout=10)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            hub.listening = False
+            log.warning("cannot LISTEN for stream events (%s); retrying in %.1f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            continue
+        delay = 0.5
+        try:
+            await _listen_on(conn, hub)
+            log.warning("the LISTEN connection was closed; reconnecting")
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            log.warning("lost the LISTEN connection (%s); reconnecting", exc)
+        finally:
+            hub.listening = False
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
+
+
+async def _listen_on(conn: Any, hub: StreamHub) -> None:
+    # Returns when the server closes the connection; raises when the line goes dead.
+    closed = asyncio.Event()
+    conn.add_termination_listener(lambda _conn: closed.set())
+    await conn.add_listener(CHANNEL, lambda *_: hub.notify())
+    hub.listening = True
+    hub.notify()  # catch up on anything committed while nobody was listening
+    while not closed.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(closed.wait(), KEEPALIVE_SECONDS)
+        if not closed.is_set():
+            # Notices a dead line that the socket itself would not report.
+            await conn.execute("SELECT 1", timeout=5)

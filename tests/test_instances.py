@@ -1,5 +1,7 @@
 """Two server processes on one PostgreSQL: a message published through A reaches a stream
-opened on B, and a scheduled message is published once with both running."""
+opened on B (by NOTIFY: the instances poll only every 30 s here), a lost notification loses
+nothing, concurrent writers through both keep stream ids in order, and a scheduled message
+is published once with both running."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,16 +27,41 @@ from tests.pgserver import PostgresServer, free_port
 BIN = Path(sys.executable).parent
 
 
+@dataclass
+class Instances:
+    urls: list[str]
+    database: str
+    postgres: PostgresServer
+
+    def psql(self, sql: str) -> None:
+        self.postgres.psql(sql, database=self.database)
+
+
+def wait_listening(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            ready = httpx.get(f"{url}/readyz", timeout=1)
+            if ready.status_code == 200 and ready.json()["stream"] == "listening":
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"{url} is not listening"
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def two_instances(
     postgres: PostgresServer, postgres_template: str, tmp_path: Path
-) -> Iterator[list[str]]:
+) -> Iterator[Instances]:
     name = f"inst{uuid.uuid4().hex[:8]}"
     postgres.psql(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
     env = {
         **os.environ,
         "BUURT_DATABASE_URL": postgres.url(name),
         "BUURT_SCHEDULER_INTERVAL_SECONDS": "0.5",
+        # Far slower than any wait below: what arrives in time came by NOTIFY.
+        "BUURT_STREAM_POLL_SECONDS": "30",
     }
     processes, urls = [], []
     for i in range(2):
@@ -45,16 +73,8 @@ def two_instances(
         ))  # fmt: skip
         urls.append(f"http://127.0.0.1:{port}")
     for url in urls:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "an instance did not start"
-            time.sleep(0.2)
-    yield urls
+        wait_listening(url)
+    yield Instances(urls, name, postgres)
     for p in processes:
         p.terminate()
         p.wait(timeout=15)
@@ -70,8 +90,8 @@ def announcement(title: str, **extra: object) -> dict:
     }
 
 
-async def test_published_on_a_is_streamed_on_b(two_instances: list[str]) -> None:
-    a, b = two_instances
+async def test_published_on_a_is_streamed_on_b(two_instances: Instances) -> None:
+    a, b = two_instances.urls
     async with httpx.AsyncClient(timeout=10) as http:
         token = (
             await http.post(
@@ -102,8 +122,8 @@ async def test_published_on_a_is_streamed_on_b(two_instances: list[str]) -> None
     assert received[0]["id"] == published.json()["id"]
 
 
-async def test_scheduled_message_fires_once_with_both_running(two_instances: list[str]) -> None:
-    a, b = two_instances
+async def test_scheduled_message_fires_once_with_both_running(two_instances: Instances) -> None:
+    a, b = two_instances.urls
     async with httpx.AsyncClient(timeout=10) as http:
         token = (
             await http.post(
@@ -136,3 +156,104 @@ async def test_scheduled_message_fires_once_with_both_running(two_instances: lis
         entries = (await http.get(f"{b}/v1/audit", headers={"Authorization": f"Bearer {admin}"},
                                   params={"action": "message.publish", "limit": 200})).json()["items"]  # fmt: skip
     assert [e["object_id"] for e in entries].count(str(message_id)) == 1
+
+
+async def token_for(http: httpx.AsyncClient, url: str, email: str) -> dict[str, str]:
+    answer = await http.post(
+        f"{url}/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}
+    )
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+async def test_a_lost_notification_loses_nothing(two_instances: Instances) -> None:
+    a, b = two_instances.urls
+    async with httpx.AsyncClient(timeout=10) as http:
+        headers = await token_for(http, a, "officer@mechelen.demo")
+        received: list[str] = []
+        ready = asyncio.Event()
+
+        async def listen_on_b() -> None:
+            async with aconnect_sse(http, "GET", f"{b}/v1/stream", headers=headers) as source:
+                ready.set()
+                async for sse in source.aiter_sse():
+                    if sse.event == "message.published":
+                        received.append(json.loads(sse.data)["title"]["nl"])
+                        if len(received) == 2:
+                            return
+
+        listener = asyncio.create_task(listen_on_b())
+        await asyncio.wait_for(ready.wait(), 10)
+        # Written straight into the table: no NOTIFY comes with it.
+        two_instances.psql(
+            "INSERT INTO stream_events (municipality_id, type, data, at) "
+            'SELECT id, \'message.published\', \'{"title": {"nl": "Stil"}}\', now() '
+            "FROM municipalities WHERE slug = 'mechelen'"
+        )
+        # B's LISTEN connection is cut; it comes back by itself.
+        two_instances.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+        )
+        await asyncio.to_thread(wait_listening, b)
+        published = await http.post(
+            f"{a}/v1/messages", headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            json=announcement("Luid", action="publish"),
+        )  # fmt: skip
+        assert published.status_code == 201
+        await asyncio.wait_for(listener, 10)
+    assert received == ["Stil", "Luid"]
+
+
+async def test_concurrent_writers_on_both_keep_stream_ids_in_order(
+    two_instances: Instances,
+) -> None:
+    a, b = two_instances.urls
+    async with httpx.AsyncClient(timeout=30) as http:
+        headers = await token_for(http, a, "admin@mechelen.demo")
+        hoods = (await http.get(f"{a}/v1/neighbourhoods", headers=headers)).json()["items"]
+        hood_ids = [h["id"] for h in hoods]
+        first = await http.post(
+            f"{a}/v1/events", headers=headers,
+            json={"events": [{"id": "start", "type": "post", "household": "h0",
+                              "neighbourhood_id": hood_ids[0],
+                              "at": datetime.now(UTC).isoformat()}]},
+        )  # fmt: skip
+        assert first.status_code == 200, first.text
+        ids: list[int] = []
+        ready = asyncio.Event()
+        writers, batches = 8, 5
+
+        async def listen_on_b() -> None:
+            async with aconnect_sse(http, "GET", f"{b}/v1/stream", headers=headers) as source:
+                ready.set()
+                async for sse in source.aiter_sse():
+                    if sse.event == "stats.delta":
+                        ids.append(int(sse.id))
+
+        listener = asyncio.create_task(listen_on_b())
+        await asyncio.wait_for(ready.wait(), 10)
+
+        async def writer(w: int) -> None:
+            url = (a, b)[w % 2]
+            for n in range(batches):
+                events = [
+                    {"id": f"w{w}-{n}-{i}", "type": "post", "household": f"h{w}{i}",
+                     "neighbourhood_id": hood_ids[(w + i) % len(hood_ids)],
+                     "at": datetime.now(UTC).isoformat()}
+                    for i in range(3)
+                ]  # fmt: skip
+                answer = await http.post(f"{url}/v1/events", headers=headers,
+                                         json={"events": events})  # fmt: skip
+                assert answer.status_code == 200, answer.text
+
+        await asyncio.gather(*(writer(w) for w in range(writers)))
+        expected = writers * batches * 3
+        for _ in range(100):
+            if len(ids) >= expected:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # anything beyond would show up as a surplus
+        listener.cancel()
+    # Every batch touched three neighbourhoods: three deltas, all seen, in id order.
+    assert ids == sorted(ids)
+    assert len(ids) == len(set(ids)) == writers * batches * 3

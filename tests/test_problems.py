@@ -102,7 +102,9 @@ def test_problem_types_are_unique_and_stable() -> None:
 
 async def test_health_and_openapi(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
-    assert (await client.get("/readyz")).json() == {"status": "ready"}
+    ready = (await client.get("/readyz")).json()
+    assert ready["status"] == "ready"
+    assert ready["stream"] in {"local", "listening", "polling"}
     spec = (await client.get("/openapi.json")).json()
     assert (
         "/v1/auth/token" in spec["paths"]

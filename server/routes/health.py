@@ -18,10 +18,14 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> dict[str, str]:
-    """The database answers too."""
+    """The database answers too. `stream` tells how this process learns of other processes'
+    live events: `listening` (PostgreSQL LISTEN), `polling` (reconnecting; streams still
+    work, a second late at most) or `local` (SQLite: one process)."""
     try:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:
         raise Problem("service-unavailable", "The database cannot be reached.") from exc
-    return {"status": "ready"}
+    listening = request.app.state.stream_hub.listening
+    mode = "local" if listening is None else "listening" if listening else "polling"
+    return {"status": "ready", "stream": mode}

@@ -25,7 +25,6 @@ router = APIRouter(prefix="/v1", tags=["stream"])
 
 Listener = Annotated[Principal, Depends(require(scope="stats:read"))]
 HEARTBEAT_SECONDS = 15.0
-POLL_SECONDS = 1.0  # other processes' writes are seen at least this often
 BATCH = 500
 
 
@@ -50,6 +49,7 @@ async def stream(
     await session.rollback()  # release the connection: the stream uses short sessions
     maker = request.app.state.sessionmaker
     hub: StreamHub = request.app.state.stream_hub
+    poll = request.app.state.settings.stream_poll_seconds
 
     def visible(item: Item) -> bool:
         if item.municipality_id != municipality_id:
@@ -92,7 +92,7 @@ async def stream(
             if time.monotonic() - last_sent > HEARTBEAT_SECONDS:
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()
-            await hub.wait(POLL_SECONDS)
+            await hub.wait(poll)
             await hub.refresh(maker)
 
     return StreamingResponse(
