@@ -58,31 +58,49 @@ def to_item(e: StreamEvent) -> Item:
 
 
 class StreamHub:
-    """Every writer calls `notify()` after committing; every open stream `wait()`s."""
+    """Every writer calls `notify()` after committing; every open stream `wait()`s.
+
+    Notifications are counted so that none falls between a stream's read and its wait:
+    `refresh()` answers how many notifications its read covers, and `wait(seen)` returns at
+    once when more have come since.
+    """
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
         self.buffer: deque[Item] = deque(maxlen=BUFFER)
         self.last_id: int | None = None
+        self.notified = 0
         self._refreshing: asyncio.Task[None] | None = None
+        self._refreshing_covers = 0
         # None: no LISTEN here (SQLite); False: PostgreSQL, (re)connecting; True: listening.
         self.listening: bool | None = None
 
     def notify(self) -> None:
         # Wake the current waiters, then start a fresh event for the next round.
+        self.notified += 1
         ev, self._event = self._event, asyncio.Event()
         ev.set()
 
-    async def wait(self, seconds: float) -> None:
-        ev = self._event
+    async def wait(self, seen: int, seconds: float) -> None:
+        """Wait for a notification after the `seen`th one, or `seconds` at most."""
+        if self.notified > seen:
+            return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ev.wait(), seconds)
+            await asyncio.wait_for(self._event.wait(), seconds)
 
-    async def refresh(self, maker: Callable[[], Any]) -> None:
-        """Read rows newer than the last one read; one query however many streams ask."""
-        if self._refreshing is None or self._refreshing.done():
-            self._refreshing = asyncio.ensure_future(self._read(maker))
-        await asyncio.shield(self._refreshing)
+    async def refresh(self, maker: Callable[[], Any]) -> int:
+        """Read rows newer than the last one read, one query however many streams ask;
+        answers the number of notifications the read covers."""
+        wanted = self.notified
+        while True:
+            if self._refreshing is None or self._refreshing.done():
+                # A read started now sees every commit notified so far.
+                self._refreshing_covers = self.notified
+                self._refreshing = asyncio.ensure_future(self._read(maker))
+            covers = self._refreshing_covers
+            await asyncio.shield(self._refreshing)
+            if covers >= wanted:
+                return covers
 
     async def _read(self, maker: Callable[[], Any]) -> None:
         async with maker() as session:

@@ -77,7 +77,7 @@ async def stream(
         nonlocal after
         yield "retry: 3000\n\n"
         last_sent = time.monotonic()
-        await hub.refresh(maker)
+        seen = await hub.refresh(maker)
         while not await request.is_disconnected():
             items = hub.since(after)
             if items is None:
@@ -92,8 +92,8 @@ async def stream(
             if time.monotonic() - last_sent > HEARTBEAT_SECONDS:
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()
-            await hub.wait(poll)
-            await hub.refresh(maker)
+            await hub.wait(seen, poll)
+            seen = await hub.refresh(maker)
 
     return StreamingResponse(
         events(),
