@@ -9,8 +9,12 @@ import json
 from datetime import UTC, datetime
 
 import httpx
+from fastapi import FastAPI
 from httpx_sse import aconnect_sse
+from sqlalchemy import select
 
+from server.models import Municipality, StreamEvent
+from server.services import live
 from tests.conftest import DEMO_PASSWORD
 from tests.live import LiveServer
 
@@ -92,3 +96,30 @@ async def test_stream_is_scoped_and_authenticated(live_server: LiveServer) -> No
         await http.post("/v1/events", headers=admin, json=batch(hoods["Battel"], "bt-", 2))
         seen = await reader
         assert len(seen) == 1 and json.loads(seen[0].data)["neighbourhood_id"] == hoods["Battel"]
+
+
+async def test_a_later_stream_id_never_commits_before_an_earlier_one(app: FastAPI) -> None:
+    # Streams resume by id, so ids must become visible in order: the second writer waits
+    # for the first (SQLite: the write lock; PostgreSQL: the ordering advisory lock).
+    maker = app.state.sessionmaker
+    async with maker() as s:
+        municipality = await s.scalar(
+            select(Municipality.id).where(Municipality.slug == "mechelen")
+        )
+    async with maker() as first, maker() as second:
+        live.emit(first, municipality, "test.first", {})
+        await first.flush()  # its id is drawn; it has not committed
+
+        async def later() -> None:
+            live.emit(second, municipality, "test.second", {})
+            await second.commit()
+
+        task = asyncio.create_task(later())
+        await asyncio.sleep(0.5)
+        assert not task.done()
+        await first.commit()
+        await asyncio.wait_for(task, 10)
+    async with maker() as s:
+        rows = (await s.execute(select(StreamEvent.type, StreamEvent.id).where(
+            StreamEvent.type.like("test.%")).order_by(StreamEvent.id))).all()  # fmt: skip
+    assert [r.type for r in rows] == ["test.first", "test.second"]
