@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from server import __version__
+from server import __version__, logs
 from server.db import make_engine, make_sessionmaker
 from server.limits import BodyLimit
 from server.problems import install_problem_handlers
@@ -33,6 +33,7 @@ from server.stream import install_wakeup, listen, new_hub
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for the given settings (from the environment when omitted)."""
     settings = settings or Settings()
+    logs.configure(log_sql=settings.log_sql)
     engine = make_engine(settings)
 
     @asynccontextmanager

@@ -45,7 +45,9 @@ async def begin_write(session: AsyncSession) -> None:
 
 def make_engine(settings: Settings) -> AsyncEngine:
     """Create the async engine for the configured database."""
-    kwargs: dict[str, Any] = {"echo": settings.log_sql}
+    # Bound values never reach a log line or an exception message: they may be residents'
+    # contact details or token hashes.
+    kwargs: dict[str, Any] = {"echo": settings.log_sql, "hide_parameters": True}
     if not settings.is_sqlite:
         kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
     engine = create_async_engine(settings.database_url, **kwargs)

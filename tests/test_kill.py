@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,23 +19,7 @@ import httpx
 
 from tests.conftest import DEMO_PASSWORD
 from tests.pgserver import PostgresServer, free_port
-
-BIN = Path(sys.executable).parent
-
-
-def start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [str(BIN / "buurt-server"), "serve", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
+from tests.processes import BIN, start_server
 
 
 def cron_token(url: str) -> str:
@@ -104,11 +87,11 @@ def test_kill_9_during_publishing_gives_one_message(sqlite_template: Path, tmp_p
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "BUURT_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
-    server = start(env, port, tmp_path / "server.log")
+    server = start_server(env, port, tmp_path / "server.log")
     token = cron_token(url)
     title = f"Wegenwerken {uuid.uuid4().hex[:6]}"
     runner, outcomes = publish_with_retries([url], token, title, tmp_path)
-    server = kill_twice(server, lambda: start(env, port, tmp_path / "server.log"))
+    server = kill_twice(server, lambda: start_server(env, port, tmp_path / "server.log"))
     runner.join(timeout=120)
     try:
         assert outcomes and outcomes[-1] == 0, outcomes
@@ -126,11 +109,13 @@ def test_kill_9_one_of_two_instances_on_postgresql_gives_one_message(
     env = {**os.environ, "BUURT_DATABASE_URL": postgres.url(name)}
     ports = [free_port(), free_port()]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
-    servers = [start(env, port, tmp_path / f"server{i}.log") for i, port in enumerate(ports)]
+    servers = [start_server(env, port, tmp_path / f"server{i}.log") for i, port in enumerate(ports)]
     token = cron_token(urls[1])
     title = f"Wegenwerken {uuid.uuid4().hex[:6]}"
     runner, outcomes = publish_with_retries(urls, token, title, tmp_path)
-    servers[0] = kill_twice(servers[0], lambda: start(env, ports[0], tmp_path / "server0.log"))
+    servers[0] = kill_twice(
+        servers[0], lambda: start_server(env, ports[0], tmp_path / "server0.log")
+    )
     runner.join(timeout=120)
     try:
         assert outcomes and outcomes[-1] == 0, outcomes
