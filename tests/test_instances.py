@@ -257,3 +257,36 @@ async def test_concurrent_writers_on_both_keep_stream_ids_in_order(
     # Every batch touched three neighbourhoods: three deltas, all seen, in id order.
     assert ids == sorted(ids)
     assert len(ids) == len(set(ids)) == writers * batches * 3
+
+
+async def test_rate_limit_and_idempotency_hold_across_instances(two_instances: Instances) -> None:
+    a, b = two_instances.urls
+    async with httpx.AsyncClient(timeout=20) as http:
+        # Five wrong passwords, spread over both: the next try is refused on either one,
+        # even with the right password.
+        for i in range(5):
+            wrong = await http.post(
+                f"{(a, b)[i % 2]}/v1/auth/token",
+                json={"email": "analyst@mechelen.demo", "password": f"wrong {i}"},
+            )
+            assert wrong.status_code == 401
+        for url in (a, b):
+            limited = await http.post(
+                f"{url}/v1/auth/token",
+                json={"email": "analyst@mechelen.demo", "password": DEMO_PASSWORD},
+            )
+            assert limited.status_code == 429 and "Retry-After" in limited.headers
+        # The same publication sent to both at once: one message, the twin replays it.
+        headers = await token_for(http, a, "officer@mechelen.demo")
+        key = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+        body = announcement("Eén keer", action="publish")
+        answers = await asyncio.gather(
+            *(http.post(f"{url}/v1/messages", headers=key, json=body) for url in (a, b, a, b))
+        )
+        assert {r.status_code for r in answers} == {201}
+        assert len({r.json()["id"] for r in answers}) == 1
+        assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in answers) == 3
+        listed = (
+            await http.get(f"{b}/v1/messages", headers=headers, params={"q": "Eén keer"})
+        ).json()
+        assert len(listed["items"]) == 1
