@@ -61,6 +61,16 @@ def brussels_dataset(neighbourhoods: int = 115, registered: int = 33_000) -> dic
     }
 
 
+def with_categories(dataset: dict[str, Any]) -> dict[str, Any]:
+    """The dataset with the demo's inbox categories and a city centre, for submissions."""
+    from server.services.seed import load_dataset
+
+    for m in dataset["municipalities"]:
+        m["centre"] = [50.8467, 4.3525]
+    dataset["categories"] = load_dataset()["categories"]
+    return dataset
+
+
 def prepare(database_url: str, dataset: dict[str, Any]) -> None:
     """Migrate and seed in this process."""
     from server import migrate

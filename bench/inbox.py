@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, brussels_dataset, prepare, summary
+from common import Server, brussels_dataset, prepare, summary, with_categories
 
 WORDS = ("afval", "voetpad", "lamp", "boom", "fiets", "parking", "graffiti", "zwerfvuil", "put")
 
@@ -91,12 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="buurt-bench-"))
     database_url = f"sqlite+aiosqlite:///{folder / 'inbox.db'}"
-    dataset = brussels_dataset()
-    for m in dataset["municipalities"]:
-        m["centre"] = [50.8467, 4.3525]
-    from server.services.seed import load_dataset
-
-    dataset["categories"] = load_dataset()["categories"]
+    dataset = with_categories(brussels_dataset())
     prepare(database_url, dataset)
     started = time.perf_counter()
     fill(database_url, args.rows)

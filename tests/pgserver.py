@@ -39,9 +39,11 @@ def _bindir() -> Path:
 
 
 class PostgresServer:
-    """initdb + postgres on a free port of 127.0.0.1, trust auth, fsync off (test data only)."""
+    """initdb + postgres on a free port of 127.0.0.1, trust auth; fsync off (test data only)
+    unless `durable`, as for benchmarks that compare with SQLite's own durability."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bindir = _bindir()
         self.port = free_port()
         self.user = "buurt"
@@ -103,13 +105,19 @@ class PostgresServer:
                 "-c",
                 "listen_addresses=127.0.0.1",
                 "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-                "-c",
                 "max_connections=200",
+                *(
+                    ()
+                    if self.durable
+                    else (
+                        "-c",
+                        "fsync=off",
+                        "-c",
+                        "synchronous_commit=off",
+                        "-c",
+                        "full_page_writes=off",
+                    )
+                ),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
