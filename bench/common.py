@@ -8,6 +8,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,7 @@ class Server:
 
     def __init__(self, database_url: str, **env: str) -> None:
         self.port = free_port()
+        self.log = Path(tempfile.mkdtemp(prefix="buurt-bench-server-")) / "server.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "BUURT_DATABASE_URL": database_url, **env}
         self.process: subprocess.Popen[bytes] | None = None
@@ -109,8 +111,8 @@ class Server:
                 "warning",
             ],
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=open(self.log, "wb"),
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -280,6 +280,7 @@ def run_deployment(label: str, database_url: str, instances: int, args: argparse
         time.sleep(3)  # the last changes' deliveries
         stop.set()
         listener.join(30)
+        logs = [str(server.log) for server in servers]
     streams = json.loads(Path(out).read_text())
     if "--debug" in sys.argv:
         missing = [k for k in tally.sent if len(streams["received"].get(k, [])) < args.streams]
@@ -293,7 +294,7 @@ def run_deployment(label: str, database_url: str, instances: int, args: argparse
             "late", sorted(tally.sent[k] for k in missing)[:3], "end", time.time(), file=sys.stderr
         )
     return {"label": label, "elapsed": elapsed, "tally": tally, "streams": streams,
-            "expected_streams": args.streams}  # fmt: skip
+            "expected_streams": args.streams, "logs": logs}  # fmt: skip
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -341,6 +342,8 @@ def report(results: list[dict]) -> None:
     for r in results:
         for name, errors in r["tally"].errors.items():
             print(f"[{r['label']}] {name}: {len(errors)} errors, first: {errors[0]}")
+        if any(r["tally"].errors.values()):
+            print(f"[{r['label']}] server logs: {', '.join(r['logs'])}")
 
 
 def main() -> None:

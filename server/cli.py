@@ -50,6 +50,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level=args.log_level,
+        # A keep-alive connection closed by the server while the proxy (or client) sends on
+        # it fails that request; the proxy's own idle timeout should end connections first.
+        timeout_keep_alive=args.timeout_keep_alive,
         # Live streams never end by themselves; clients resume with Last-Event-ID.
         timeout_graceful_shutdown=5,
     )
@@ -161,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--timeout-keep-alive", type=int, default=75, metavar="SECONDS",
+        help="keep idle connections this long; above the proxy's idle timeout (default 75)",
+    )  # fmt: skip
     serve.add_argument("--migrate", action="store_true", help="migrate the database first")
     serve.set_defaults(func=cmd_serve)
 

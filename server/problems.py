@@ -189,7 +189,30 @@ def _out_of_range(exc: Exception) -> bool:
     return isinstance(exc, DataError) and "out of range" in str(exc.orig)
 
 
+# PostgreSQL ended the transaction to resolve a lock conflict: nothing of it was written,
+# and the same request may simply be sent again.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def _transient(exc: Exception) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    cause = getattr(exc.orig, "__cause__", None)  # the driver's own exception
+    states = {getattr(exc.orig, "sqlstate", None), getattr(cause, "sqlstate", None)}
+    return bool(states & TRANSIENT_SQLSTATES)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if _transient(exc):
+        log.warning(
+            "lock conflict on %s %s; the client may retry", request.method, request.url.path
+        )
+        return problem_response(
+            "service-unavailable",
+            "The database was busy with a conflicting change; nothing was saved. Try again.",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
+        )
     if _out_of_range(exc) or (isinstance(exc, DBAPIError) and _out_of_range(exc.orig)):  # type: ignore[arg-type]
         return problem_response(
             "validation", "A number in the request is out of range.", instance=request.url.path

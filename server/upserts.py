@@ -1,4 +1,8 @@
-"""INSERT ... ON CONFLICT for the two databases we run on (both speak it, each its dialect)."""
+"""INSERT ... ON CONFLICT for the two databases we run on (both speak it, each its dialect).
+
+Rows go in sorted by their key: concurrent batches then lock shared rows in the same order,
+so two of them never wait for each other (a deadlock on PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ async def increment(
     """Add each row's `value` to the stored one (insert when missing)."""
     if not rows:
         return
+    rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
     stmt = dialect_insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={"value": table.c.value + stmt.excluded.value}
@@ -30,11 +35,17 @@ async def increment(
 
 
 async def insert_new(
-    session: AsyncSession, table: Any, rows: list[dict[str, Any]], returning: list[str]
+    session: AsyncSession,
+    table: Any,
+    rows: list[dict[str, Any]],
+    returning: list[str],
+    keys: list[str],
 ) -> list[tuple[Any, ...]]:
-    """Insert the rows that are not there yet; returns the chosen columns of those inserted."""
+    """Insert the rows that are not there yet (`keys`: the unique key); returns the chosen
+    columns of those inserted."""
     if not rows:
         return []
+    rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
     stmt = (
         dialect_insert(session, table)
         .on_conflict_do_nothing()

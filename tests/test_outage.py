@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from server.app import create_app
 from server.settings import Settings
@@ -72,4 +73,39 @@ async def test_database_outage_is_a_503_and_heals(own_postgres: PostgresServer) 
             "items"
         ]
         assert len(listed) == 1
+    await app.state.engine.dispose()
+
+
+async def test_a_deadlock_is_a_503_to_retry_not_a_500(
+    postgres: PostgresServer, postgres_template: str
+) -> None:
+    # Two transactions that lock two rows in opposite orders: PostgreSQL ends one of them.
+    name = f"dl{uuid.uuid4().hex[:8]}"
+    postgres.psql(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    app = create_app(Settings(database_url=postgres.url(name), scheduler_enabled=False))
+    maker = app.state.sessionmaker
+    touch = "UPDATE neighbourhoods SET total_households = total_households WHERE id = :id"
+
+    async def crosswise(first: int, second: int, ready: asyncio.Barrier) -> None:
+        async with maker() as session:
+            await session.execute(text(touch), {"id": first})
+            await ready.wait()
+            await session.execute(text(touch), {"id": second})
+            await session.commit()
+
+    barrier = asyncio.Barrier(2)
+    outcomes = await asyncio.gather(crosswise(1, 2, barrier), crosswise(2, 1, barrier),
+                                    return_exceptions=True)  # fmt: skip
+    [deadlock] = [o for o in outcomes if isinstance(o, Exception)]
+
+    @app.get("/v1/deadlock-probe")
+    async def probe() -> None:
+        raise deadlock
+
+    # The handler answers, then Starlette raises it again for servers to log: let it.
+    transport = httpx.ASGITransport(app=app, client=TEST_CLIENT, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://buurt.test") as client:
+        body = assert_problem(await client.get("/v1/deadlock-probe"), 503, "service-unavailable")
+        assert "Try again" in body["detail"]
+        assert (await client.get("/v1/deadlock-probe")).headers["Retry-After"] == "1"
     await app.state.engine.dispose()

@@ -135,7 +135,10 @@ async def ingest(
         for e in valid.values()
     ]
     inserted = {
-        row[0] for row in await insert_new(session, EngagementEvent.__table__, rows, ["event_id"])
+        row[0]
+        for row in await insert_new(
+            session, EngagementEvent.__table__, rows, ["event_id"], ["municipality_id", "event_id"]
+        )
     }
     fresh = [valid[i] for i in valid if i in inserted]
 
@@ -199,8 +202,10 @@ async def ingest(
         }.values()
     )
     new_members = await insert_new(
-        session, PeriodMember.__table__, unique_members, ["neighbourhood_id", "period", "set_name"]
-    )
+        session, PeriodMember.__table__, unique_members,
+        ["neighbourhood_id", "period", "set_name"],
+        ["neighbourhood_id", "period", "set_name", "household"],
+    )  # fmt: skip
     counts: dict[tuple[int, str, str], int] = defaultdict(int)
     for hood, period, set_name in new_members:
         counts[(hood, period, set_name)] += 1
@@ -213,14 +218,14 @@ async def ingest(
             for (h, p, s), n in counts.items()
         ],
     )
-    for hood, n in registrations.items():
+    for hood, n in sorted(registrations.items()):
         await session.execute(
             update(Neighbourhood)
             .where(Neighbourhood.id == hood)
             .values(registered_households=Neighbourhood.registered_households + n)
         )
     city_orgs = select(Organisation.id).where(Organisation.municipality_id == municipality_id)
-    for (message_id, column), n in views.items():
+    for (message_id, column), n in sorted(views.items()):
         await session.execute(
             update(CityMessage)
             .where(CityMessage.id == message_id, CityMessage.organisation_id.in_(city_orgs))
