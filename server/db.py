@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,8 +15,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 
 from server.settings import Settings
+
+log = logging.getLogger("buurt.db")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,12 +41,44 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# SQLite has one writer at a time. Writers of this process queue here, in order, and each
+# gets the file's lock the moment the previous one ends; left to SQLite's busy handler they
+# would sleep and poll (up to 100 ms a round), and under load a write took seconds.
+WRITE_QUEUE_TIMEOUT = 10.0  # then try anyway: SQLite's own busy timeout still applies
+_write_queues: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+_LOCK_KEY = "buurt_write_lock"
+
+
+def _release_write_lock(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        lock = session.info.pop(_LOCK_KEY, None)
+        if lock is not None and lock.locked():
+            lock.release()
+
+
 async def begin_write(session: AsyncSession) -> None:
     """Start the write part of a request: ends the read transaction (authentication and the
     like) and begins one that holds SQLite's write lock from its first statement."""
     if session.in_transaction():
         await session.commit()
-    await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and _LOCK_KEY not in session.info:
+        lock = _write_queues.setdefault(bind, asyncio.Lock())
+        try:
+            await asyncio.wait_for(lock.acquire(), WRITE_QUEUE_TIMEOUT)
+        except TimeoutError:
+            # A holder that never ended its transaction must not stall every later write:
+            # start a fresh queue; SQLite's own lock still keeps writes one at a time.
+            log.error("the write queue did not move for %.0f s; starting a new one",
+                      WRITE_QUEUE_TIMEOUT)  # fmt: skip
+            lock = _write_queues[bind] = asyncio.Lock()
+            await lock.acquire()
+        session.info[_LOCK_KEY] = lock
+    try:
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    except BaseException:
+        await session.rollback()  # ends the transaction, so the queue moves on
+        raise
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
@@ -54,6 +92,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        if not event.contains(Session, "after_transaction_end", _release_write_lock):
+            event.listen(Session, "after_transaction_end", _release_write_lock)
     return engine
 
 

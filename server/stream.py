@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -72,6 +73,7 @@ class StreamHub:
         self.notified = 0
         self._refreshing: asyncio.Task[None] | None = None
         self._refreshing_covers = 0
+        self._refreshing_began = 0.0
         # None: no LISTEN here (SQLite); False: PostgreSQL, (re)connecting; True: listening.
         self.listening: bool | None = None
 
@@ -86,19 +88,32 @@ class StreamHub:
         if self.notified > seen:
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), seconds)
+            async with asyncio.timeout(seconds):  # no task per wait, unlike wait_for
+                await self._event.wait()
 
-    async def refresh(self, maker: Callable[[], Any]) -> int:
+    async def refresh(self, maker: Callable[[], Any], max_age: float = 0.0) -> int:
         """Read rows newer than the last one read, one query however many streams ask;
-        answers the number of notifications the read covers."""
+        answers the number of notifications the read covers. A finished read that covers
+        every notification so far and began less than `max_age` seconds ago is enough."""
         wanted = self.notified
         while True:
-            if self._refreshing is None or self._refreshing.done():
+            task = self._refreshing
+            if (
+                task is not None
+                and task.done()
+                and not task.cancelled()
+                and task.exception() is None
+                and self._refreshing_covers >= wanted
+                and time.monotonic() - self._refreshing_began < max_age
+            ):
+                return self._refreshing_covers
+            if task is None or task.done():
                 # A read started now sees every commit notified so far.
                 self._refreshing_covers = self.notified
-                self._refreshing = asyncio.ensure_future(self._read(maker))
+                self._refreshing_began = time.monotonic()
+                self._refreshing = task = asyncio.ensure_future(self._read(maker))
             covers = self._refreshing_covers
-            await asyncio.shield(self._refreshing)
+            await asyncio.shield(task)
             if covers >= wanted:
                 return covers
 
@@ -127,7 +142,14 @@ class StreamHub:
             return None
         if not self.buffer and self.last_id is not None and after < self.last_id:
             return None
-        return [item for item in self.buffer if item.id > after]
+        # Open streams are nearly always caught up: walk back from the newest item only.
+        newer: list[Item] = []
+        for item in reversed(self.buffer):
+            if item.id <= after:
+                break
+            newer.append(item)
+        newer.reverse()
+        return newer
 
 
 # Every app in this process has its own hub (its own database); a commit wakes them all.

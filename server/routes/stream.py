@@ -78,22 +78,30 @@ async def stream(
         yield "retry: 3000\n\n"
         last_sent = time.monotonic()
         seen = await hub.refresh(maker)
-        while not await request.is_disconnected():
+        # No polling for a disconnect: the response ends this generator when the client goes
+        # (Starlette watches for it; on ASGI 2.4 servers a failed send, heartbeats included).
+        while True:
             items = hub.since(after)
             if items is None:
                 items = await from_table(after)
+            # One write for everything new: a batch of events is one send, not one each.
+            chunk = []
             for item in items:
                 after = max(after, item.id)
                 if visible(item):
-                    yield item.text
-                    last_sent = time.monotonic()
+                    chunk.append(item.text)
+            if chunk:
+                yield "".join(chunk)
+                last_sent = time.monotonic()
             if items and items[-1].id < (hub.last_id or 0):
                 continue  # more to catch up on
             if time.monotonic() - last_sent > HEARTBEAT_SECONDS:
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()
             await hub.wait(seen, poll)
-            seen = await hub.refresh(maker)
+            # After a notification: a read that covers it. After a quiet `poll`: a read at
+            # most half a poll old (other streams' wake-ups share it).
+            seen = await hub.refresh(maker, max_age=poll / 2)
 
     return StreamingResponse(
         events(),
