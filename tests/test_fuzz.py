@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 
 from tests.conftest import DEMO_PASSWORD
 from tests.pgserver import free_port
+from tests.processes import wait_ready
 
 BIN = Path(sys.executable).parent
 
@@ -39,15 +39,7 @@ def server(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "fuzz server did not start"
-        time.sleep(0.2)
+    wait_ready(url)
     yield url
     process.terminate()
     process.wait(timeout=15)

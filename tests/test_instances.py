@@ -90,35 +90,41 @@ def announcement(title: str, **extra: object) -> dict:
     }
 
 
+async def token_for(http: httpx.AsyncClient, url: str, email: str) -> dict[str, str]:
+    answer = await http.post(
+        f"{url}/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}
+    )
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+async def published_on(
+    http: httpx.AsyncClient, url: str, headers: dict[str, str], count: int, ready: asyncio.Event
+) -> list[dict]:
+    """The first `count` messages published, as the stream at `url` tells them."""
+    received: list[dict] = []
+    async with aconnect_sse(http, "GET", f"{url}/v1/stream", headers=headers) as source:
+        ready.set()
+        async for sse in source.aiter_sse():
+            if sse.event == "message.published":
+                received.append(json.loads(sse.data))
+                if len(received) == count:
+                    break
+    return received
+
+
 async def test_published_on_a_is_streamed_on_b(two_instances: Instances) -> None:
     a, b = two_instances.urls
     async with httpx.AsyncClient(timeout=10) as http:
-        token = (
-            await http.post(
-                f"{a}/v1/auth/token",
-                json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD},
-            )
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        received: list = []
+        headers = await token_for(http, a, "officer@mechelen.demo")
         ready = asyncio.Event()
-
-        async def listen_on_b() -> None:
-            async with aconnect_sse(http, "GET", f"{b}/v1/stream", headers=headers) as source:
-                ready.set()
-                async for sse in source.aiter_sse():
-                    if sse.event == "message.published":
-                        received.append(json.loads(sse.data))
-                        return
-
-        listener = asyncio.create_task(listen_on_b())
+        listener = asyncio.create_task(published_on(http, b, headers, 1, ready))
         await asyncio.wait_for(ready.wait(), 10)
         published = await http.post(
             f"{a}/v1/messages", headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
             json=announcement("Via A", action="publish"),
         )  # fmt: skip
         assert published.status_code == 201
-        await asyncio.wait_for(listener, 10)
+        received = await asyncio.wait_for(listener, 10)
     assert received[0]["id"] == published.json()["id"]
 
 
@@ -158,30 +164,12 @@ async def test_scheduled_message_fires_once_with_both_running(two_instances: Ins
     assert [e["object_id"] for e in entries].count(str(message_id)) == 1
 
 
-async def token_for(http: httpx.AsyncClient, url: str, email: str) -> dict[str, str]:
-    answer = await http.post(
-        f"{url}/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}
-    )
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
 async def test_a_lost_notification_loses_nothing(two_instances: Instances) -> None:
     a, b = two_instances.urls
     async with httpx.AsyncClient(timeout=10) as http:
         headers = await token_for(http, a, "officer@mechelen.demo")
-        received: list[str] = []
         ready = asyncio.Event()
-
-        async def listen_on_b() -> None:
-            async with aconnect_sse(http, "GET", f"{b}/v1/stream", headers=headers) as source:
-                ready.set()
-                async for sse in source.aiter_sse():
-                    if sse.event == "message.published":
-                        received.append(json.loads(sse.data)["title"]["nl"])
-                        if len(received) == 2:
-                            return
-
-        listener = asyncio.create_task(listen_on_b())
+        listener = asyncio.create_task(published_on(http, b, headers, 2, ready))
         await asyncio.wait_for(ready.wait(), 10)
         # Written straight into the table: no NOTIFY comes with it.
         two_instances.psql(
@@ -200,8 +188,8 @@ async def test_a_lost_notification_loses_nothing(two_instances: Instances) -> No
             json=announcement("Luid", action="publish"),
         )  # fmt: skip
         assert published.status_code == 201
-        await asyncio.wait_for(listener, 10)
-    assert received == ["Stil", "Luid"]
+        received = await asyncio.wait_for(listener, 10)
+    assert [m["title"]["nl"] for m in received] == ["Stil", "Luid"]
 
 
 async def test_concurrent_writers_on_both_keep_stream_ids_in_order(

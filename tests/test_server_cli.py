@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.pgserver import free_port
+from tests.processes import wait_ready
 
 BIN = Path(sys.executable).parent
 
@@ -83,15 +83,7 @@ def test_migrate_seed_serve(tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.2)
+        wait_ready(base)
         login = httpx.post(
             f"{base}/v1/auth/token",
             json={"email": "new@mechelen.demo", "password": "long-enough-password"},
