@@ -278,3 +278,43 @@ async def test_rate_limit_and_idempotency_hold_across_instances(two_instances: I
             await http.get(f"{b}/v1/messages", headers=headers, params={"q": "Eén keer"})
         ).json()
         assert len(listed["items"]) == 1
+
+
+async def test_workers_of_one_serve_all_hear_a_publication(
+    postgres: PostgresServer, postgres_template: str, tmp_path: Path
+) -> None:
+    # `serve --workers 2`: one port, two processes; streams land on either, all hear it.
+    name = f"wrk{uuid.uuid4().hex[:8]}"
+    postgres.psql(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    env = {
+        **os.environ,
+        "BUURT_DATABASE_URL": postgres.url(name),
+        "BUURT_STREAM_POLL_SECONDS": "30",
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "buurt-server"), "serve", "--port", str(port), "--workers", "2",
+         "--log-level", "warning"],
+        env=env, stdout=open(tmp_path / "server.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_listening(url)
+        async with httpx.AsyncClient(timeout=10) as http:
+            headers = await token_for(http, url, "officer@mechelen.demo")
+            readies = [asyncio.Event() for _ in range(8)]
+            listeners = [
+                asyncio.create_task(published_on(http, url, headers, 1, ready)) for ready in readies
+            ]
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 10)
+            await asyncio.sleep(1)  # the second worker is listening by now too
+            published = await http.post(
+                f"{url}/v1/messages", headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                json=announcement("Iedereen", action="publish"),
+            )  # fmt: skip
+            assert published.status_code == 201
+            heard = await asyncio.wait_for(asyncio.gather(*listeners), 10)
+        assert [got[0]["id"] for got in heard] == [published.json()["id"]] * 8
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
