@@ -133,3 +133,29 @@ async def test_indicator_shows_a_lost_server_and_recovers(
                 and screen.overview.metrics.get("posts", 0) == before + 6
             ),
         )
+
+
+async def test_dashboard_fits_the_roles_and_counts_every_new_report(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    # A communicator alone may not read the inbox: the figures show, the inbox box does not.
+    app = await signed_in(live_server.url, "werf@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert await wait_for(pilot, lambda: screen.overview is not None)
+        assert not screen.query_one("#dashboard-error").display
+        assert not screen.query_one("#inbox-box").display
+    # A moderator sees the count of every new submission, not of a first page.
+    app = await signed_in(live_server.url, "moderator@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert await wait_for(pilot, lambda: screen.overview is not None)
+        async with app.context.client() as client:
+            expected = (await client.submission_counts()).by_status["new"]
+        shown = str(screen.query_one("#inbox-count", Static).render())
+        assert screen.query_one("#inbox-box").display
+        assert screen.new_submissions == expected and str(expected) in shown

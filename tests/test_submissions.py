@@ -280,3 +280,43 @@ async def test_duplicates_suggested_and_marked(client: httpx.AsyncClient) -> Non
         json={"of": original},
     )
     assert itself.status_code in (412, 422)
+
+
+async def every(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        page = (
+            await client.get("/v1/submissions", headers=headers,
+                             params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})})
+        ).json()  # fmt: skip
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
+
+
+async def test_counts_agree_with_the_list(client: httpx.AsyncClient) -> None:
+    headers = await auth_headers(client, MODERATOR)
+    sub = await first(client, headers, status=["new"])
+    acknowledged = await client.patch(
+        f"/v1/submissions/{sub['id']}", headers={**headers, "If-Match": f'"{sub["version"]}"'},
+        json={"status": "acknowledged"},
+    )  # fmt: skip
+    assert acknowledged.status_code == 200
+    for params in ({}, {"kind": "report"}, {"kind": "idea"}):
+        counts = (await client.get("/v1/submissions/counts", headers=headers, params=params)).json()
+        listed = await every(client, headers, **params)
+        statuses = [s["status"] for s in listed]
+        assert counts["total"] == len(listed) > 0
+        assert counts["by_status"] == {s: statuses.count(s) for s in set(statuses)}
+        closed = sum(statuses.count(s) for s in ("resolved", "rejected", "duplicate"))
+        assert counts["open"] == len(listed) - closed
+        assert counts["overdue"] == len(await every(client, headers, overdue="true", **params))
+    whole = (await client.get("/v1/submissions/counts", headers=headers)).json()
+    assert whole["by_status"]["acknowledged"] >= 1
+    # An agency counts its own neighbourhoods only; a communicator alone may not read the inbox.
+    agency = await auth_headers(client, "ocmw@mechelen.demo")
+    theirs = (await client.get("/v1/submissions/counts", headers=agency)).json()
+    assert theirs["total"] == len(await every(client, agency)) < whole["total"]
+    werf = await auth_headers(client, "werf@mechelen.demo")
+    assert_problem(await client.get("/v1/submissions/counts", headers=werf), 403, "missing-role")

@@ -34,6 +34,7 @@ from console.api.models import (
     Reach,
     Staff,
     Submission,
+    SubmissionCounts,
     SubmissionDetail,
     Suggestion,
     TimeSeries,
@@ -348,6 +349,12 @@ class ApiClient:
             params["cursor"] = cursor
         response = await self._request("GET", "/v1/submissions", params=params)
         return Page[Submission].model_validate(response.json())
+
+    async def submission_counts(self, filters: SubmissionFilters | None = None) -> SubmissionCounts:
+        """How many submissions match, per status, open and overdue."""
+        params = (filters or SubmissionFilters()).params()
+        response = await self._request("GET", "/v1/submissions/counts", params=params)
+        return SubmissionCounts.model_validate(response.json())
 
     async def submission(self, submission_id: int) -> SubmissionDetail:
         """One submission with its history, replies and notes."""

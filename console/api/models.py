@@ -52,6 +52,12 @@ class Me(ApiModel):
     organisation: Organisation
     token_scopes: list[str] | None = None
 
+    @property
+    def may_read_inbox(self) -> bool:
+        """Whether the server lets this caller read reports and ideas."""
+        scoped = self.token_scopes is None or "submissions:read" in self.token_scopes
+        return scoped and bool({"moderator", "admin", "analyst"} & set(self.roles))
+
 
 class Neighbourhood(ApiModel):
     id: int
@@ -167,6 +173,13 @@ class HistoryEntry(ApiModel):
     actor_account_id: int | None = None
     actor_name: str | None = None
     at: datetime
+
+
+class SubmissionCounts(ApiModel):
+    total: int
+    open: int
+    overdue: int
+    by_status: dict[str, int]
 
 
 class Submission(ApiModel):

@@ -148,9 +148,11 @@ class DashboardScreen(SignedInScreen):
             )
         )
         error = self.query_one("#dashboard-error", Static)
+        inbox = bool(me and me.may_read_inbox)
+        self.query_one("#inbox-box").display = inbox
         try:
             self.overview = await client.stats_overview(period=self.period)
-            new = await client.submissions(None, limit=200)
+            counts = await client.submission_counts() if inbox else None
             messages = await client.messages(state="published", limit=5)
         except ApiError as problem:
             error.update(problem.message)
@@ -158,7 +160,7 @@ class DashboardScreen(SignedInScreen):
             self.buurt.report_connection(problem)
             return
         error.display = False
-        self.new_submissions = sum(1 for s in new.items if s.status == "new")
+        self.new_submissions = counts.by_status.get("new", 0) if counts else 0
         self.show(self.overview)
         table = self.query_one("#recent-messages", DataTable)
         table.clear()

@@ -25,6 +25,7 @@ from server.schemas.submissions import (
     DuplicateIn,
     StaffOut,
     SubmissionChange,
+    SubmissionCounts,
     SubmissionDetail,
     SubmissionKind,
     SubmissionOut,
@@ -114,6 +115,16 @@ CSV_COLUMNS = (
     "created_at", "due_at", "first_response_at", "overdue", "address", "lat", "lon",
     "description", "reporter_name", "reporter_contact",
 )  # fmt: skip
+
+
+@router.get("/submissions/counts", response_model=SubmissionCounts)
+async def count_submissions(principal: Reader, session: DbSession, f: Filtered) -> SubmissionCounts:
+    """How many submissions match the filters: per status, open and overdue (the inbox's
+    and the dashboard's figures, without paging through them)."""
+    by_status, overdue = await service.counts(session, principal, f)
+    total = sum(by_status.values())
+    closed = sum(n for status, n in by_status.items() if status in service.CLOSED)
+    return SubmissionCounts(total=total, open=total - closed, overdue=overdue, by_status=by_status)
 
 
 @router.get("/submissions/export.csv", response_class=StreamingResponse)

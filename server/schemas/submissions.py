@@ -40,6 +40,15 @@ class EntryOut(BaseModel):
     at: datetime
 
 
+class SubmissionCounts(BaseModel):
+    """How many submissions match, per status; `open` is all but the closed ones."""
+
+    total: int
+    open: int
+    overdue: int
+    by_status: dict[SubmissionStatus, int]
+
+
 class SubmissionOut(BaseModel):
     id: int
     kind: SubmissionKind

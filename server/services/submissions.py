@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select, tuple_
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -315,6 +315,30 @@ def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) ->
     if f.until:
         stmt = stmt.where(Submission.created_at < f.until)
     return stmt
+
+
+async def counts(
+    session: AsyncSession, principal: Principal, f: Filters
+) -> tuple[dict[str, int], int]:
+    """How many match the filters, per status, and how many of them are overdue."""
+    matching = apply_filters(visible(principal), principal, f).subquery()
+    rows = (
+        await session.execute(
+            select(matching.c.status, func.count())
+            .select_from(matching)
+            .group_by(matching.c.status)
+        )
+    ).all()
+    overdue = await session.scalar(
+        select(func.count())
+        .select_from(matching)
+        .where(
+            matching.c.status == "new",
+            matching.c.first_response_at.is_(None),
+            matching.c.due_at < utcnow(),
+        )
+    )
+    return {status: int(n) for status, n in rows}, int(overdue or 0)
 
 
 def sort_key(sub: Submission, sort: str) -> list[Any]:
