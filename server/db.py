@@ -81,6 +81,17 @@ async def begin_write(session: AsyncSession) -> None:
         raise
 
 
+async def snapshot(session: AsyncSession) -> None:
+    """Make the rest of this request read one consistent snapshot. SQLite's read
+    transactions are snapshots already; PostgreSQL's READ COMMITTED sees each statement's
+    own moment, so a REPEATABLE READ transaction begins here."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.in_transaction():
+        await session.commit()
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     """Create the async engine for the configured database."""
     # Bound values never reach a log line or an exception message: they may be residents'

@@ -12,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from console.api.stream import LiveEvent
 from console.app import BuurtApp
 from console.screens.dashboard import DashboardScreen
 from console.screens.statistics import StatisticsScreen
@@ -78,6 +79,16 @@ async def test_dashboard_moves_when_events_arrive(
         assert screen.query_one("#tile-posts").has_class("changed")
         shown = str(screen.query_one("#value-posts", Static).render())
         assert shown.replace("\u202f", "") == str(before + 7)
+        # A reload that read the figures after a change, then that change's delta arriving
+        # late: counted once. A newer delta still counts.
+        await screen.load().wait()
+        assert screen.overview is not None and screen.overview.as_of_event
+        as_of, posts = screen.overview.as_of_event, screen.overview.metrics["posts"]
+        late = {"neighbourhood_id": hood, "metrics": {"posts": 7}}
+        screen.on_live_event(LiveEvent(id=str(as_of), type="stats.delta", data=late))
+        assert screen.overview.metrics["posts"] == posts
+        screen.on_live_event(LiveEvent(id=str(as_of + 1), type="stats.delta", data=late))
+        assert screen.overview.metrics["posts"] == posts + 7
         # The statistics screen shows the same activity, aggregated by the server.
         await pilot.press("g")
         await settle(pilot)

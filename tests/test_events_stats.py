@@ -12,7 +12,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from server.models import DailyRollup, EngagementEvent, MunicipalityRollup, PeriodCount
+from server.models import (
+    DailyRollup,
+    EngagementEvent,
+    MunicipalityRollup,
+    PeriodCount,
+    StreamEvent,
+)
 from server.schemas.events import EventIn
 from server.services.events import metrics_of, month_key, week_key
 from tests.conftest import assert_problem, auth_headers
@@ -187,3 +193,17 @@ async def test_events_need_the_scope_and_stats_are_scoped(client: httpx.AsyncCli
         "/v1/stats/neighbourhoods", headers=officer, params={"sort": "nope"}
     )
     assert_problem(bad_sort, 422, "validation")
+
+
+async def test_overview_names_the_newest_stream_event_it_includes(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await auth_headers(client, ADMIN)
+    hoods = (await hood_ids(client, headers))[:2]
+    sent = await client.post("/v1/events", headers=headers,
+                             json={"events": random_events(random.Random(9), hoods, 20, "asof")})  # fmt: skip
+    assert sent.json()["accepted"] == 20
+    overview = (await client.get("/v1/stats/overview", headers=headers)).json()
+    async with app.state.sessionmaker() as session:
+        newest = await session.scalar(select(func.max(StreamEvent.id)))
+    assert newest and overview["as_of_event"] == newest

@@ -238,6 +238,8 @@ class Overview(ApiModel):
 
     period_days: int | None = None
     neighbourhoods: int
+    # The newest live-stream event these figures include: older deltas are in already.
+    as_of_event: int | None = None
     registered_households: int
     total_households: int
     registered_share: float | None = None

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from server.db import snapshot
 from server.deps import DbSession, require
 from server.principal import Principal
 from server.services import stats as service
@@ -24,7 +25,9 @@ async def overview(
 ) -> dict[str, Any]:
     """Registered households and share, weekly active, contributors, interactions per
     household, posts, help requests and share solved, RSVPs, connections, encounters, views,
-    survey responses, proposals, votes, posts by topic."""
+    survey responses, proposals, votes, posts by topic; `as_of_event` is the newest stream
+    event they include."""
+    await snapshot(session)
     return await service.overview(
         session, principal, days=PERIODS[period], neighbourhood_ids=neighbourhoods
     )

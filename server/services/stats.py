@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.models import DailyRollup, MunicipalityRollup, Neighbourhood, PeriodCount, utcnow
+from server.models import (
+    DailyRollup,
+    MunicipalityRollup,
+    Neighbourhood,
+    PeriodCount,
+    StreamEvent,
+    utcnow,
+)
 from server.principal import Principal
 from server.problems import Problem
 from server.services.events import month_key, week_key
@@ -99,7 +106,12 @@ async def overview(
     days: int | None,
     neighbourhood_ids: list[int] | None = None,
 ) -> dict[str, Any]:
-    """The dashboard's figures for a period (days back from today, or all time)."""
+    """The dashboard's figures for a period (days back from today, or all time).
+
+    `as_of_event`: the newest live-stream event these figures include (call it within one
+    snapshot, `server.db.snapshot`), so that a client adding `stats.delta`s skips the older.
+    """
+    as_of = await session.scalar(select(func.coalesce(func.max(StreamEvent.id), 0)))
     hoods = await scope(session, principal, neighbourhood_ids)
     ids = [h.id for h in hoods]
     registered = sum(h.registered_households for h in hoods)
@@ -130,6 +142,7 @@ async def overview(
         "help_solved_share": share(metrics["help_solved"], metrics["help_requests"]),
         "metrics": metrics,
         "topics": dict(sorted(topics.items(), key=lambda kv: -kv[1])),
+        "as_of_event": int(as_of or 0),
     }
 
 
