@@ -248,3 +248,10 @@ async def test_open311_report_appears_in_the_console_inbox(
         await settle(pilot)
         assert [s.id for s in inbox.items] == [request_id]
         assert inbox.items[0].source == "open311"
+        # An empty search shows everything again and puts the field away.
+        box = inbox.query_one("#inbox-search", Input)
+        await pilot.press("slash")
+        box.value = ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not box.has_class("open") and len(inbox.items) > 1

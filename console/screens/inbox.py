@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, LoadingIndicator, Static
+from textual.widgets import DataTable, LoadingIndicator, Static
 
 from console.api.client import SubmissionFilters
 from console.api.errors import ApiError, EditConflict
@@ -28,6 +28,7 @@ from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen, describe_change
+from console.widgets.search import SearchBox
 
 PAGE = 100
 VIEWS: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -77,7 +78,7 @@ class InboxScreen(SignedInScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="inbox"):
             yield Static("", id="inbox-filters")
-            yield Input(placeholder=_("Words in the description or address"), id="inbox-search")
+            yield SearchBox(placeholder=_("Words in the description or address"), id="inbox-search")
             with Horizontal(id="inbox-main"):
                 with Vertical(id="inbox-left"):
                     yield LoadingIndicator(id="inbox-loading")
@@ -492,15 +493,11 @@ class InboxScreen(SignedInScreen):
         self.reload()
 
     def action_search(self) -> None:
-        box = self.query_one("#inbox-search", Input)
-        box.add_class("open")
-        box.focus()
+        self.query_one(SearchBox).open()
 
-    @on(Input.Submitted, "#inbox-search")
-    def _search(self, event: Input.Submitted) -> None:
-        self.query_text = event.value.strip()
-        if not self.query_text:
-            event.input.remove_class("open")
+    @on(SearchBox.Search)
+    def _search(self, event: SearchBox.Search) -> None:
+        self.query_text = event.query
         self.query_one(DataTable).focus()
         self.reload()
 

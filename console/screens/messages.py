@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, LoadingIndicator, Static
+from textual.widgets import DataTable, LoadingIndicator, Static
 
 from console.api.errors import ApiError
 from console.api.models import Message
@@ -17,6 +17,7 @@ from console.numbers import format_number
 from console.screens.base import SignedInScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.message_view import MessageView
+from console.widgets.search import SearchBox
 
 PAGE = 50
 STATE_FILTERS = (None, "draft", "scheduled", "published", "withdrawn")
@@ -49,7 +50,7 @@ class MessagesScreen(SignedInScreen):
             with Horizontal(id="messages-head"):
                 yield Static("", id="messages-title")
                 yield Static("", id="messages-filter")
-            yield Input(placeholder=_("Words in the title or text"), id="messages-search")
+            yield SearchBox(placeholder=_("Words in the title or text"), id="messages-search")
             yield LoadingIndicator(id="messages-loading")
             yield Static("", id="messages-error")
             yield DataTable(id="messages-table", cursor_type="row", zebra_stripes=True)
@@ -159,15 +160,11 @@ class MessagesScreen(SignedInScreen):
         self.reload()
 
     def action_search(self) -> None:
-        box = self.query_one("#messages-search", Input)
-        box.add_class("open")
-        box.focus()
+        self.query_one(SearchBox).open()
 
-    @on(Input.Submitted, "#messages-search")
-    def _search(self, event: Input.Submitted) -> None:
-        self.query_text = event.value.strip()
-        if not self.query_text:
-            event.input.remove_class("open")
+    @on(SearchBox.Search)
+    def _search(self, event: SearchBox.Search) -> None:
+        self.query_text = event.query
         self.query_one(DataTable).focus()
         self.reload()
 
