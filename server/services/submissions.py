@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -329,16 +329,12 @@ async def counts(
             .group_by(matching.c.status)
         )
     ).all()
-    overdue = await session.scalar(
-        select(func.count())
-        .select_from(matching)
-        .where(
-            matching.c.status == "new",
-            matching.c.first_response_at.is_(None),
-            matching.c.due_at < utcnow(),
-        )
-    )
-    return {status: int(n) for status, n in rows}, int(overdue or 0)
+    # The inbox's own overdue filter on top of the others (none when they exclude overdue).
+    overdue = 0
+    if f.overdue is not False:
+        late = apply_filters(visible(principal), principal, replace(f, overdue=True)).subquery()
+        overdue = await session.scalar(select(func.count()).select_from(late)) or 0
+    return {status: int(n) for status, n in rows}, overdue
 
 
 def sort_key(sub: Submission, sort: str) -> list[Any]:
