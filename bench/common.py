@@ -129,10 +129,16 @@ class Server:
             self.process.wait(timeout=10)
 
 
+def percentile_ms(values_s: list[float], q: float) -> float:
+    """The `q` quantile (0..1, nearest rank) of durations in seconds, in milliseconds."""
+    ordered = sorted(values_s)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000 if ordered else 0.0
+
+
 def summary(values_s: list[float]) -> str:
     """p50 / p95 / max in milliseconds."""
     ms = sorted(v * 1000 for v in values_s)
-    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    p95 = percentile_ms(values_s, 0.95)
     return (
         f"p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   "
         f"max {ms[-1]:7.1f} ms   (n={len(ms)})"

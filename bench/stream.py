@@ -20,7 +20,7 @@ import httpx
 from httpx_sse import aconnect_sse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, brussels_dataset, prepare
+from common import Server, brussels_dataset, percentile_ms, prepare
 
 
 def main() -> None:
@@ -77,7 +77,7 @@ async def run(url: str, dataset: dict, n_streams: int, n_events: int) -> None:
             await asyncio.sleep(0.2)
         await asyncio.wait_for(asyncio.gather(*listeners), 60)
     ms = sorted(v * 1000 for v in latencies)
-    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    p99 = percentile_ms(latencies, 0.99)
     print(
         f"Stream bench: {n_streams} open streams, {n_events} events, {len(ms):,} deliveries, SQLite"
     )
