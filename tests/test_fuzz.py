@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import DEMO_PASSWORD
 from tests.pgserver import free_port
-from tests.processes import wait_ready
+from tests.processes import start_server
 
 BIN = Path(sys.executable).parent
 
@@ -33,17 +33,10 @@ def server(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
         "BUURT_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
         "BUURT_LOGIN_MAX_FAILURES_PER_ACCOUNT": "1000000",
     }
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [str(BIN / "buurt-server"), "serve", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(url)
-    yield url
+    process = start_server(env, port, tmp_path / "server.log")
+    yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=15)
-    log.close()
     text = (tmp_path / "server.log").read_text()
     assert "unhandled error" not in text, text[-3000:]
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from httpx_sse import aconnect_sse
 
 from tests.conftest import DEMO_PASSWORD
 from tests.pgserver import PostgresServer, free_port
+from tests.processes import start_server, wait_ready
 
 BIN = Path(sys.executable).parent
 
@@ -35,19 +34,6 @@ class Instances:
 
     def psql(self, sql: str) -> None:
         self.postgres.psql(sql, database=self.database)
-
-
-def wait_listening(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            ready = httpx.get(f"{url}/readyz", timeout=1)
-            if ready.status_code == 200 and ready.json()["stream"] == "listening":
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, f"{url} is not listening"
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -63,18 +49,12 @@ def two_instances(
         # Far slower than any wait below: what arrives in time came by NOTIFY.
         "BUURT_STREAM_POLL_SECONDS": "30",
     }
-    processes, urls = [], []
-    for i in range(2):
-        port = free_port()
-        log = open(tmp_path / f"server{i}.log", "wb")  # noqa: SIM115
-        processes.append(subprocess.Popen(
-            [str(BIN / "buurt-server"), "serve", "--port", str(port), "--log-level", "warning"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))  # fmt: skip
-        urls.append(f"http://127.0.0.1:{port}")
-    for url in urls:
-        wait_listening(url)
-    yield Instances(urls, name, postgres)
+    ports = [free_port(), free_port()]
+    processes = [
+        start_server(env, port, tmp_path / f"server{i}.log", stream="listening")
+        for i, port in enumerate(ports)
+    ]
+    yield Instances([f"http://127.0.0.1:{port}" for port in ports], name, postgres)
     for p in processes:
         p.terminate()
         p.wait(timeout=15)
@@ -182,7 +162,7 @@ async def test_a_lost_notification_loses_nothing(two_instances: Instances) -> No
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE query LIKE 'LISTEN%' AND datname = current_database()"
         )
-        await asyncio.to_thread(wait_listening, b)
+        await asyncio.to_thread(wait_ready, b, 30, "listening")
         published = await http.post(
             f"{a}/v1/messages", headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
             json=announcement("Luid", action="publish"),
@@ -292,14 +272,10 @@ async def test_workers_of_one_serve_all_hear_a_publication(
         "BUURT_STREAM_POLL_SECONDS": "30",
     }
     port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "buurt-server"), "serve", "--port", str(port), "--workers", "2",
-         "--log-level", "warning"],
-        env=env, stdout=open(tmp_path / "server.log", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )  # fmt: skip
+    server = start_server(env, port, tmp_path / "server.log", "warning", "--workers", "2",
+                          stream="listening")  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_listening(url)
         async with httpx.AsyncClient(timeout=10) as http:
             headers = await token_for(http, url, "officer@mechelen.demo")
             readies = [asyncio.Event() for _ in range(8)]

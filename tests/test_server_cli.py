@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.pgserver import free_port
-from tests.processes import wait_ready
+from tests.processes import start_server
 
 BIN = Path(sys.executable).parent
 
@@ -75,15 +75,10 @@ def test_migrate_seed_serve(tmp_path: Path) -> None:
     assert too_much.returncode == 1 and "events:write" in too_much.stderr
 
     port = free_port()
-    server = subprocess.Popen(
-        [str(BIN / "buurt-server"), "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "server.log"
+    server = start_server(env, port, log)
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_ready(base)
         login = httpx.post(
             f"{base}/v1/auth/token",
             json={"email": "new@mechelen.demo", "password": "long-enough-password"},
@@ -93,6 +88,7 @@ def test_migrate_seed_serve(tmp_path: Path) -> None:
         assert me.status_code == 200 and me.json()["token_scopes"] == ["messages:write"]
     finally:
         server.terminate()
-        output = server.communicate(timeout=20)[0].decode()
+        server.wait(timeout=20)
+    output = log.read_text()
     # Neither the password nor the token ever reaches the log.
     assert "long-enough-password" not in output and secret not in output
