@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from httpx_sse import aconnect_sse
 from tests.conftest import DEMO_PASSWORD
 from tests.pgserver import PostgresServer, free_port
 from tests.processes import start_server, wait_ready
-
-BIN = Path(sys.executable).parent
 
 
 @dataclass
