@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 from typing import Any
 
 from console.api.errors import ApiError
-from console.commands.common import EXIT_OK, err, run_api
+from console.commands.common import EXIT_OK, err, print_json, run_api
 from console.i18n import _
 from console.session import Context
 
@@ -69,23 +68,19 @@ def cmd_whoami(args: argparse.Namespace, context: Context) -> int:
     me = run_api(context, work)
     where = context.credential_location()
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "email": me.email,
-                    "name": me.name,
-                    "organisation": me.organisation.name,
-                    "organisation_kind": me.organisation.kind,
-                    "municipality": me.organisation.municipality.name,
-                    "roles": me.roles,
-                    "token_scopes": me.token_scopes,
-                    "server": context.url,
-                    "profile": context.profile_name,
-                    "credential": where,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
+        print_json(
+            {
+                "email": me.email,
+                "name": me.name,
+                "organisation": me.organisation.name,
+                "organisation_kind": me.organisation.kind,
+                "municipality": me.organisation.municipality.name,
+                "roles": me.roles,
+                "token_scopes": me.token_scopes,
+                "server": context.url,
+                "profile": context.profile_name,
+                "credential": where,
+            }
         )
         return EXIT_OK
     rows = [
@@ -107,19 +102,16 @@ def cmd_whoami(args: argparse.Namespace, context: Context) -> int:
 def cmd_profiles(args: argparse.Namespace, context: Context) -> int:
     cfg = context.config
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "name": p.name,
-                        "url": p.url,
-                        "email": p.email,
-                        "default": p.name == cfg.default_profile,
-                    }
-                    for p in cfg.profiles.values()
-                ],
-                indent=2,
-            )
+        print_json(
+            [
+                {
+                    "name": p.name,
+                    "url": p.url,
+                    "email": p.email,
+                    "default": p.name == cfg.default_profile,
+                }
+                for p in cfg.profiles.values()
+            ]
         )
         return EXIT_OK
     if not cfg.profiles:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 from pathlib import Path
 from typing import Any
 
 from console.api.client import ApiClient
 from console.api.models import Message, Neighbourhood, Reach
-from console.commands.common import EXIT_OK, UsageError, err, run_api
+from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
 from console.composing import (
     KIND_FIELD,
     KINDS,
@@ -167,17 +166,8 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
 
     _draft, reach, message, key = run_api(context, work)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "dry_run": message is None,
-                    "reach": reach.model_dump(mode="json"),
-                    "message": message.model_dump(mode="json") if message else None,
-                    "idempotency_key": key,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
+        print_json(
+            {"dry_run": message is None, "reach": reach, "message": message, "idempotency_key": key}
         )
         return EXIT_OK
     _print_reach(reach)

@@ -7,9 +7,12 @@ Exit codes: 0 ok, 1 other error, 2 usage or config, 3 not signed in or sign-in r
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from console.api.client import ApiClient
 from console.session import Context
@@ -33,6 +36,21 @@ class UsageError(Exception):
 def err(message: str) -> None:
     """A line for people on stderr."""
     print(message, file=sys.stderr)
+
+
+def print_json(value: Any) -> None:
+    """`--json` output: models (or lists of them) as the API gives them, readable, UTF-8."""
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, BaseModel):
+            return item.model_dump(mode="json")
+        if isinstance(item, list):
+            return [plain(i) for i in item]
+        if isinstance(item, dict):
+            return {k: plain(v) for k, v in item.items()}
+        return item
+
+    print(json.dumps(plain(value), ensure_ascii=False, indent=2))
 
 
 def run_api(context: Context, work: Callable[[ApiClient], Awaitable[T]]) -> T:

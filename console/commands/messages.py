@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from rich.console import Console
@@ -12,7 +11,7 @@ from rich.table import Table
 
 from console.api.client import ApiClient
 from console.api.models import Message
-from console.commands.common import EXIT_OK, UsageError, err, run_api
+from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
 from console.composing import KIND_LABELS, KINDS, STATE_LABELS, zone
 from console.i18n import _
 from console.numbers import format_number
@@ -55,7 +54,7 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
 
     items, timezone = run_api(context, work)
     if args.json:
-        print(json.dumps([m.model_dump(mode="json") for m in items], ensure_ascii=False, indent=2))
+        print_json(items)
         return EXIT_OK
     if not items:
         err(_("No messages."))
@@ -103,7 +102,7 @@ def cmd_show(args: argparse.Namespace, context: Context) -> int:
 
     message = run_api(context, work)
     if args.json:
-        print(json.dumps(message.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print_json(message)
     else:
         _show(message)
     return EXIT_OK
@@ -115,7 +114,7 @@ def cmd_withdraw(args: argparse.Namespace, context: Context) -> int:
 
     message = run_api(context, work)
     if args.json:
-        print(json.dumps(message.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print_json(message)
     err(_("Message #{id} is withdrawn.").format(id=message.id))
     return EXIT_OK
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import json
 import sys
 from typing import Any
 
@@ -16,7 +15,7 @@ from rich.table import Table
 from console.api.client import ApiClient
 from console.api.models import Overview
 from console.api.stream import LiveStream
-from console.commands.common import EXIT_OK, UsageError, run_api
+from console.commands.common import EXIT_OK, UsageError, print_json, run_api
 from console.i18n import _
 from console.numbers import format_number
 from console.screens.dashboard import TILES, tile_values
@@ -60,7 +59,7 @@ def cmd_stats(args: argparse.Namespace, context: Context) -> int:
 
     overview = run_api(context, work)
     if args.json:
-        print(json.dumps(overview.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print_json(overview)
     elif args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["figure", "value"])

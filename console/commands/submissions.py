@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from rich.table import Table
 
 from console.api.client import ApiClient, SubmissionFilters
 from console.api.models import Submission, SubmissionDetail
-from console.commands.common import EXIT_OK, UsageError, err, run_api
+from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
 from console.i18n import _
 from console.inbox import PRIORITY_LABELS, STATUS_LABELS, STATUSES, age_text
 from console.session import Context
@@ -80,7 +79,7 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
 
     items = run_api(context, work)
     if args.json:
-        print(json.dumps([s.model_dump(mode="json") for s in items], ensure_ascii=False, indent=2))
+        print_json(items)
         return EXIT_OK
     if args.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS)
@@ -166,7 +165,7 @@ def cmd_show(args: argparse.Namespace, context: Context) -> int:
 
     detail = run_api(context, work)
     if args.json:
-        print(json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print_json(detail)
     else:
         _show(detail)
     return EXIT_OK
@@ -212,7 +211,7 @@ def cmd_update(args: argparse.Namespace, context: Context) -> int:
 
     detail = run_api(context, work)
     if args.json:
-        print(json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print_json(detail)
     err(
         _("Submission #{id} is now {status}.").format(
             id=detail.id, status=_(STATUS_LABELS.get(detail.status, detail.status))
