@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, brussels_dataset, prepare, summary
+from common import Server, brussels_dataset, prepare, sign_in, summary
 
 
 def main() -> None:
@@ -31,10 +31,7 @@ def main() -> None:
     dataset = brussels_dataset()
     prepare(database_url, dataset)
     with Server(database_url) as server, httpx.Client(base_url=server.url, timeout=30) as http:
-        token = http.post(
-            "/v1/auth/token",
-            json={"email": dataset["demo_officer"], "password": dataset["demo_password"]},
-        ).json()["access_token"]
+        token = sign_in(server.url, dataset)
         auth = {"Authorization": f"Bearer {token}"}
         reach_times, publish_times, replay_times = [], [], []
         for _ in range(runs):

@@ -90,6 +90,16 @@ def prepare(database_url: str, dataset: dict[str, Any]) -> None:
     asyncio.run(seed())
 
 
+def sign_in(url: str, dataset: dict[str, Any]) -> str:
+    """An access token of the dataset's officer on the server at `url`."""
+    answer = httpx.post(
+        f"{url}/v1/auth/token",
+        json={"email": dataset["demo_officer"], "password": dataset["demo_password"]},
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
 class Server:
     """`buurt-server serve` in a child process on a free port."""
 

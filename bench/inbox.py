@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, brussels_dataset, prepare, summary, with_categories
+from common import Server, brussels_dataset, prepare, sign_in, summary, with_categories
 
 WORDS = ("afval", "voetpad", "lamp", "boom", "fiets", "parking", "graffiti", "zwerfvuil", "put")
 
@@ -100,10 +100,7 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s (SQLite)"
     )
     with Server(database_url) as server, httpx.Client(base_url=server.url, timeout=60) as http:
-        token = http.post(
-            "/v1/auth/token",
-            json={"email": dataset["demo_officer"], "password": dataset["demo_password"]},
-        ).json()["access_token"]
+        token = sign_in(server.url, dataset)
         http.headers["Authorization"] = f"Bearer {token}"
         first_page = [
             timed(http, {"status": ["new"], "kind": "report", "limit": 50})[0]

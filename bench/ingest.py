@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, brussels_dataset, prepare
+from common import Server, brussels_dataset, prepare, sign_in
 
 TYPES = ("post", "comment", "reaction", "reaction", "reaction", "message_view", "message_view",
          "connection", "help_request", "rsvp")  # fmt: skip
@@ -56,10 +56,7 @@ def main() -> None:
     dataset = brussels_dataset()
     prepare(database_url, dataset)
     with Server(database_url) as server, httpx.Client(base_url=server.url, timeout=120) as http:
-        access = http.post(
-            "/v1/auth/token",
-            json={"email": dataset["demo_officer"], "password": dataset["demo_password"]},
-        ).json()["access_token"]
+        access = sign_in(server.url, dataset)
         http.headers["Authorization"] = f"Bearer {access}"
         hoods = [
             n["id"] for n in http.get("/v1/neighbourhoods", params={"limit": 200}).json()["items"]

@@ -47,6 +47,7 @@ from common import (  # noqa: E402
     brussels_dataset,
     percentile_ms,
     prepare,
+    sign_in,
     with_categories,
 )
 from inbox import fill  # noqa: E402
@@ -259,8 +260,7 @@ def run_deployment(label: str, database_url: str, instances: int, args: argparse
     with ExitStack() as stack:
         servers = [stack.enter_context(Server(database_url)) for _ in range(instances)]
         urls = [s.url for s in servers]
-        credentials = {"email": dataset["demo_officer"], "password": dataset["demo_password"]}
-        token = httpx.post(f"{urls[0]}/v1/auth/token", json=credentials).json()["access_token"]
+        token = sign_in(urls[0], dataset)
         auth = {"Authorization": f"Bearer {token}"}
         hoods = [h["id"] for h in httpx.get(f"{urls[0]}/v1/neighbourhoods", headers=auth,
                                             params={"limit": 200}).json()["items"]]  # fmt: skip

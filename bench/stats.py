@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, brussels_dataset, prepare, summary
+from common import Server, brussels_dataset, prepare, sign_in, summary
 
 
 def scan_overview(database_url: str, days: int) -> float:
@@ -65,10 +65,7 @@ def main() -> None:
     dataset = brussels_dataset()
     prepare(database_url, dataset)
     with Server(database_url) as server, httpx.Client(base_url=server.url, timeout=120) as http:
-        access = http.post(
-            "/v1/auth/token",
-            json={"email": dataset["demo_officer"], "password": dataset["demo_password"]},
-        ).json()["access_token"]
+        access = sign_in(server.url, dataset)
         http.headers["Authorization"] = f"Bearer {access}"
         token = http.post(
             "/v1/tokens", json={"name": "bench", "scopes": ["events:write", "stats:read"]}
