@@ -49,6 +49,7 @@ _write_queues: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDic
 _LOCK_KEY = "buurt_write_lock"
 
 
+@event.listens_for(Session, "after_transaction_end")
 def _release_write_lock(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         lock = session.info.pop(_LOCK_KEY, None)
@@ -103,8 +104,6 @@ def make_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        if not event.contains(Session, "after_transaction_end", _release_write_lock):
-            event.listen(Session, "after_transaction_end", _release_write_lock)
     return engine
 
 
