@@ -348,6 +348,11 @@ class CityMessage(Base):
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(secondary=message_targets)
     author: Mapped[StaffAccount | None] = relationship()
 
+    # Every ORM UPDATE of a message says `WHERE version = <the version loaded>`: of two
+    # writers that read the same version, the second changes nothing and fails (412). The
+    # version itself moves only where the service says so (a view count does not move it).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
 
 class IdempotencyKey(Base):
     """A write already done for an `Idempotency-Key`: a retry gets the first answer back."""
@@ -441,6 +446,9 @@ class Submission(Base):
     category: Mapped[Category] = relationship()
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     assignee: Mapped[StaffAccount | None] = relationship()
+
+    # As for messages: every ORM UPDATE is conditional on the version loaded.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class SubmissionEntry(Base):

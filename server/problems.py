@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("buurt.server")
@@ -202,7 +203,7 @@ def _transient(exc: Exception) -> bool:
     return bool(states & TRANSIENT_SQLSTATES)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     if _transient(exc):
         log.warning(
             "lock conflict on %s %s; the client may retry", request.method, request.url.path
@@ -217,17 +218,40 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             "validation", "A number in the request is out of range.", instance=request.url.path
         )
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, OperationalError | OSError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
         return await _on_database_unavailable(request, exc)
+    log.exception("unhandled database error on %s %s", request.method, request.url.path)
+    return problem_response("internal", instance=request.url.path)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response("internal", instance=request.url.path)
 
 
+async def _on_stale(request: Request, exc: Exception) -> JSONResponse:
+    # The conditional UPDATE (WHERE version = the one read) matched nothing: a colleague's
+    # change committed first. Nothing of this request was written.
+    return problem_response(
+        "precondition-failed",
+        "Someone else changed it at the same moment; nothing was saved. Reload and try again.",
+        instance=request.url.path,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Make every error of the app a problem+json response."""
+    """Make every error of the app a problem+json response.
+
+    Errors we expect (a version conflict, a lock conflict, a number out of range) have
+    handlers of their own: the catch-all `Exception` handler runs in Starlette's outermost
+    middleware, which logs a traceback and re-raises after answering."""
     app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(StaleDataError, _on_stale)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(OperationalError, _on_database_unavailable)
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(OverflowError, _on_database_error)
     app.add_exception_handler(OSError, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,10 +30,45 @@ from server.services.seed import seed_demo
 from server.settings import Settings
 from tests.live import LiveServer
 from tests.pgserver import PostgresServer
+from tests.processes import STARTED_LOGS, tracebacks_in
 
 DEMO_PASSWORD = "buurt-demo"
 # A client address from the documentation range: requests in tests come "from" here.
 TEST_CLIENT = ("203.0.113.7", 40000)
+
+
+class _TracebackRecords(logging.Handler):
+    """Keeps the log records that carry a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.seen.append(f"{record.name}: {record.getMessage()}")
+
+
+@pytest.fixture(autouse=True)
+def no_server_tracebacks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail any test during which a server (in-process, in a thread, or a process the test
+    started) logged a traceback: an error a user can cause must be a problem answer, not a
+    crash. Tests that crash a route on purpose say so with `expect_traceback`."""
+    handler = _TracebackRecords()
+    # uvicorn's own loggers do not propagate to the root logger.
+    loggers = [logging.getLogger(), logging.getLogger("uvicorn")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    STARTED_LOGS.clear()
+    yield
+    for logger in loggers:
+        logger.removeHandler(handler)
+    if request.node.get_closest_marker("expect_traceback"):
+        return
+    found = [f"{log}:\n{tb}" for log in STARTED_LOGS if (tb := tracebacks_in(log))]
+    STARTED_LOGS.clear()
+    assert not handler.seen, f"a server logged a traceback: {handler.seen}"
+    assert not found, "a server log holds a traceback:\n" + "\n".join(found)
 
 
 def seed(database_url: str) -> None:

@@ -10,6 +10,19 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+# The logs of the servers started during the current test; conftest fails the test when one
+# of them holds a traceback.
+STARTED_LOGS: list[Path] = []
+TRACEBACK_MARKS = ("Traceback (most recent call last)", "Exception in ASGI application")
+
+
+def tracebacks_in(log: Path) -> str | None:
+    """The part of a server log from its first traceback on, or None."""
+    if not log.exists():
+        return None
+    text = log.read_text(errors="replace")
+    found = [text.index(mark) for mark in TRACEBACK_MARKS if mark in text]
+    return text[min(found) : min(found) + 3000] if found else None
 
 
 def wait_ready(url: str, seconds: float = 30, stream: str | None = None) -> None:
@@ -38,6 +51,7 @@ def start_server(
 ) -> subprocess.Popen[bytes]:
     """Start `buurt-server serve` with `options` (its output appended to `log`) and wait
     until it is ready (see `wait_ready` for `stream`)."""
+    STARTED_LOGS.append(log)
     process = subprocess.Popen(
         [str(BIN / "buurt-server"), "serve", "--port", str(port), "--log-level", log_level,
          *options],

@@ -71,6 +71,7 @@ def failing_routes(app: FastAPI) -> FastAPI:
     return app
 
 
+@pytest.mark.expect_traceback
 async def test_rare_statuses(failing_routes: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
     transport = httpx.ASGITransport(app=failing_routes, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://buurt.test") as c:

@@ -14,6 +14,7 @@ from server.schemas import (
     MeOut,
     OrganisationOut,
     Page,
+    PathId,
     RefreshRequest,
     TokenRequest,
     TokenResponse,
@@ -132,7 +133,7 @@ async def list_tokens(
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_token(token_id: int, principal: PersonOnly, session: DbSession) -> Response:
+async def revoke_token(token_id: PathId, principal: PersonOnly, session: DbSession) -> Response:
     """Revoke an API token at once."""
     await token_service.revoke(session, principal, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,7 @@ from server.db import begin_write
 from server.deps import AnyStaff, DbSession, require
 from server.pagination import Paging
 from server.principal import Principal
-from server.schemas import Page
+from server.schemas import Page, PathId, QueryId
 from server.schemas.messages import (
     MessageCreate,
     MessageKind,
@@ -75,8 +75,8 @@ async def list_messages(
     paging: Paging,
     state: MessageState | None = None,
     kind: MessageKind | None = None,
-    neighbourhood: int | None = None,
-    author: int | None = None,
+    neighbourhood: QueryId = None,
+    author: QueryId = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in title or body")] = None,
 ) -> Page[MessageOut]:
     """The organisation's messages, most recently changed first."""
@@ -97,7 +97,7 @@ async def list_messages(
 
 
 @router.get("/{message_id}", response_model=MessageOut)
-async def get_message(message_id: int, principal: AnyStaff, session: DbSession) -> JSONResponse:
+async def get_message(message_id: PathId, principal: AnyStaff, session: DbSession) -> JSONResponse:
     """One message; its version is also in the ETag header, for If-Match."""
     out = service.to_out(await service.get(session, principal, message_id))
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
@@ -105,7 +105,7 @@ async def get_message(message_id: int, principal: AnyStaff, session: DbSession) 
 
 @router.put("/{message_id}", response_model=MessageOut)
 async def edit_message(
-    message_id: int,
+    message_id: PathId,
     body: MessageUpdate,
     principal: Publisher,
     session: DbSession,
@@ -121,7 +121,7 @@ async def edit_message(
 
 @router.post("/{message_id}/publish", response_model=MessageOut)
 async def publish_message(
-    message_id: int,
+    message_id: PathId,
     request: Request,
     principal: Publisher,
     session: DbSession,
@@ -138,7 +138,9 @@ async def publish_message(
 
 
 @router.post("/{message_id}/withdraw", response_model=MessageOut)
-async def withdraw_message(message_id: int, principal: Publisher, session: DbSession) -> MessageOut:
+async def withdraw_message(
+    message_id: PathId, principal: Publisher, session: DbSession
+) -> MessageOut:
     """Take a published or scheduled message back. Withdrawing twice is harmless."""
     await begin_write(session)
     return service.to_out(await service.withdraw(session, principal, message_id))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from server.deps import AnyStaff, DbSession
 from server.pagination import Paging
-from server.schemas import NeighbourhoodOut, Page
+from server.schemas import NeighbourhoodOut, Page, PathId
 from server.services import neighbourhoods as service
 
 router = APIRouter(prefix="/v1/neighbourhoods", tags=["neighbourhoods"])
@@ -32,7 +32,7 @@ async def list_neighbourhoods(
 
 @router.get("/{neighbourhood_id}", response_model=NeighbourhoodOut)
 async def get_neighbourhood(
-    neighbourhood_id: int, principal: AnyStaff, session: DbSession
+    neighbourhood_id: PathId, principal: AnyStaff, session: DbSession
 ) -> NeighbourhoodOut:
     """One neighbourhood; one outside your organisation is a 404."""
     return NeighbourhoodOut.model_validate(await service.get(session, principal, neighbourhood_id))

@@ -21,6 +21,7 @@ from server.db import begin_write
 from server.deps import DbSession, client_address
 from server.models import Category, Municipality, Submission, SubmissionEntry
 from server.problems import Problem
+from server.schemas import PathId
 from server.services import auth as auth_service
 from server.services import submissions as service
 
@@ -241,7 +242,9 @@ async def list_requests(fmt: str, request: Request, session: DbSession) -> Respo
 
 
 @router.get("/requests/{request_id}.{fmt}")
-async def get_request(request_id: int, fmt: str, request: Request, session: DbSession) -> Response:
+async def get_request(
+    request_id: PathId, fmt: str, request: Request, session: DbSession
+) -> Response:
     """One service request, as a list with one element (as the specification has it)."""
     fmt = _format(fmt)
     municipality = await _jurisdiction(session, request.query_params, fmt)

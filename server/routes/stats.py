@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from server.db import snapshot
 from server.deps import DbSession, require
 from server.principal import Principal
+from server.schemas import DbId
 from server.services import stats as service
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 Reader = Annotated[Principal, Depends(require(scope="stats:read"))]
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
 Period = Literal["7d", "30d", "90d", "365d", "all"]
-Hoods = Annotated[list[int] | None, Query(alias="neighbourhood")]
+Hoods = Annotated[list[DbId] | None, Query(alias="neighbourhood")]
 
 
 @router.get("/overview")

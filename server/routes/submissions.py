@@ -16,7 +16,7 @@ from server.deps import DbSession, require
 from server.pagination import Paging
 from server.principal import Principal
 from server.problems import Problem
-from server.schemas import Page
+from server.schemas import Page, PathId, QueryId
 from server.schemas.submissions import (
     BulkIn,
     BulkOut,
@@ -48,7 +48,7 @@ def filters(
     kind: SubmissionKind | None = None,
     status: Annotated[list[SubmissionStatus] | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
-    neighbourhood: int | None = None,
+    neighbourhood: QueryId = None,
     assignee: Annotated[str | None, Query(max_length=20, description="id, me or none")] = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -166,10 +166,17 @@ async def bulk_update(body: BulkIn, principal: Triager, session: DbSession) -> B
     """The same change for many submissions; one result per id, failures reported."""
     await begin_write(session)
     results: list[BulkResult] = []
-    for submission_id in dict.fromkeys(body.ids):
+    ids = list(dict.fromkeys(body.ids))
+    # Every row locked up front, in id order, before any change is flushed: a flush takes
+    # the stream's ordering lock, and waiting for a row while holding it would deadlock
+    # with a single change that holds that row.
+    locked = await service.lock_many(session, principal, ids)
+    for submission_id in ids:
         try:
             async with session.begin_nested():
-                sub = await service.get(session, principal, submission_id)
+                sub = locked.get(submission_id)
+                if sub is None:
+                    raise Problem("not-found", "No such submission.")
                 await service.apply_change(session, principal, sub, body.changes)
             results.append(BulkResult(id=submission_id, ok=True, version=sub.version, status=200))
         except Problem as problem:
@@ -192,7 +199,9 @@ async def bulk_update(body: BulkIn, principal: Triager, session: DbSession) -> B
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionDetail)
-async def get_submission(submission_id: int, principal: Reader, session: DbSession) -> JSONResponse:
+async def get_submission(
+    submission_id: PathId, principal: Reader, session: DbSession
+) -> JSONResponse:
     """One submission with its history, public replies and internal notes."""
     out = await service.detail(session, principal, submission_id)
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
@@ -200,7 +209,7 @@ async def get_submission(submission_id: int, principal: Reader, session: DbSessi
 
 @router.patch("/submissions/{submission_id}", response_model=SubmissionOut)
 async def update_submission(
-    submission_id: int,
+    submission_id: PathId,
     body: SubmissionChange,
     principal: Triager,
     session: DbSession,
@@ -215,27 +224,36 @@ async def update_submission(
 
 @router.post("/submissions/{submission_id}/replies", response_model=SubmissionOut)
 async def reply(
-    submission_id: int, body: TextIn, principal: Triager, session: DbSession
+    submission_id: PathId,
+    body: TextIn,
+    principal: Triager,
+    session: DbSession,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
-    """A public reply: the resident sees it (and Open311 shows it as status_notes)."""
+    """A public reply: the resident sees it (and Open311 shows it as status_notes). If-Match
+    is optional here: a reply overwrites nothing."""
     await begin_write(session)
-    sub = await service.add_text(session, principal, submission_id, "reply", body.text)
+    sub = await service.add_text(session, principal, submission_id, "reply", body.text, if_match)
     return _with_etag(service.to_out(sub, principal))
 
 
 @router.post("/submissions/{submission_id}/notes", response_model=SubmissionOut)
 async def note(
-    submission_id: int, body: TextIn, principal: Triager, session: DbSession
+    submission_id: PathId,
+    body: TextIn,
+    principal: Triager,
+    session: DbSession,
+    if_match: IfMatch = None,
 ) -> JSONResponse:
-    """An internal note, never shown outside staff."""
+    """An internal note, never shown outside staff (If-Match optional, as for replies)."""
     await begin_write(session)
-    sub = await service.add_text(session, principal, submission_id, "note", body.text)
+    sub = await service.add_text(session, principal, submission_id, "note", body.text, if_match)
     return _with_etag(service.to_out(sub, principal))
 
 
 @router.post("/submissions/{submission_id}/duplicate", response_model=SubmissionOut)
 async def duplicate(
-    submission_id: int,
+    submission_id: PathId,
     body: DuplicateIn,
     principal: Triager,
     session: DbSession,
@@ -249,7 +267,7 @@ async def duplicate(
 
 @router.get("/submissions/{submission_id}/suggestions", response_model=list[SuggestionOut])
 async def suggested_duplicates(
-    submission_id: int, principal: Reader, session: DbSession
+    submission_id: PathId, principal: Reader, session: DbSession
 ) -> list[SuggestionOut]:
     """Possible originals: same category, within 500 m, last 60 days, still open."""
     pairs = await service.suggestions(session, principal, submission_id)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from server.models import ROLES, SCOPES
@@ -24,10 +25,49 @@ assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
 assert set(Scope.__args__) == set(SCOPES)  # type: ignore[attr-defined]
 
 
+# Ids are INTEGER columns (int4 on PostgreSQL): anything outside is refused before the
+# database is asked, as a 422 naming the parameter.
+ID_MAX = 2**31 - 1
+DbId = Annotated[int, Field(ge=1, le=ID_MAX)]
+PathId = Annotated[int, Path(ge=1, le=ID_MAX, description="An id (1 to 2^31-1)")]
+QueryId = Annotated[int | None, Query(ge=1, le=ID_MAX, description="An id (1 to 2^31-1)")]
+
+
+def storable_text(value: str) -> str:
+    """Refuse text no database can store: NUL (PostgreSQL refuses it) and lone surrogates
+    (not encodable as UTF-8). Raised as ValueError, so pydantic names the field."""
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (a lone surrogate was sent)") from None
+    return value
+
+
+def _check_texts(value: Any) -> Any:
+    if isinstance(value, str):
+        storable_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_texts(key)
+            _check_texts(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _check_texts(item)
+    return value
+
+
 class Strict(BaseModel):
-    """Request bodies refuse unknown fields: a typo is an error, not silently ignored."""
+    """Request bodies refuse unknown fields (a typo is an error, not silently ignored) and
+    text that no database can store, naming the field."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _check_texts(value)
 
 
 class TokenRequest(Strict):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
+
+from server.schemas import DbId, Strict
 
 EventType = Literal[
     "registration", "post", "comment", "reaction", "help_request", "help_solved", "activity",
@@ -13,20 +15,18 @@ EventType = Literal[
 ]  # fmt: skip
 
 
-class EventIn(BaseModel):
+class EventIn(Strict):
     """One event. Unknown fields are refused: no text of a resident can slip in."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=100)
     type: EventType
     household: str = Field(min_length=1, max_length=100)
-    neighbourhood_id: int
+    neighbourhood_id: DbId
     at: AwareDatetime
     channel: Literal["invitation", "organic"] | None = None  # registration
     topic: str | None = Field(default=None, max_length=40, pattern=r"^[a-z0-9_-]+$")  # post
     response: Literal["interested", "attending"] | None = None  # rsvp
-    message_id: int | None = None  # message_view, survey_response
+    message_id: DbId | None = None  # message_view, survey_response
 
 
 class EventBatch(BaseModel):

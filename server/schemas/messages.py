@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from server.schemas import Strict
+from server.schemas import DbId, Strict
 
 MessageKind = Literal[
     "announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert"
@@ -56,7 +56,7 @@ class MessageContent(Strict):
     kind: MessageKind
     title: dict[Language, str] = Field(min_length=1)
     body: dict[Language, str] = Field(min_length=1)
-    targets: Literal["all"] | list[int] = Field(
+    targets: Literal["all"] | list[DbId] = Field(
         description='"all" or a list of neighbourhood ids (an agency\'s "all" is its own)'
     )
     event: EventDetails | None = None

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.schemas import Strict
+from server.schemas import DbId, Strict
 
 SubmissionKind = Literal["report", "idea"]
 SubmissionStatus = Literal[
@@ -88,7 +88,7 @@ class SubmissionChange(Strict):
     status: SubmissionStatus | None = None
     priority: Priority | None = None
     department: str | None = Field(default=None, min_length=1, max_length=100)
-    assignee_account_id: int | None = None
+    assignee_account_id: DbId | None = None
     unassign: bool = False
 
 
@@ -97,11 +97,11 @@ class TextIn(Strict):
 
 
 class DuplicateIn(Strict):
-    of: int
+    of: DbId
 
 
 class BulkIn(Strict):
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[DbId] = Field(min_length=1, max_length=500)
     changes: SubmissionChange
 
 

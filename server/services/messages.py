@@ -155,9 +155,18 @@ def _visible(principal: Principal) -> Select[CityMessage]:
     )
 
 
-async def get(session: AsyncSession, principal: Principal, message_id: int) -> CityMessage:
-    """One of the organisation's messages; another organisation's is a 404."""
-    message = await session.scalar(_visible(principal).where(CityMessage.id == message_id))
+async def get(
+    session: AsyncSession, principal: Principal, message_id: int, *, for_update: bool = False
+) -> CityMessage:
+    """One of the organisation's messages; another organisation's is a 404.
+
+    `for_update` locks the row until the transaction ends (PostgreSQL; on SQLite the writer
+    holds the file): a second editor or publisher waits, then sees the first one's result.
+    """
+    stmt = _visible(principal).where(CityMessage.id == message_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=CityMessage).execution_options(populate_existing=True)
+    message = await session.scalar(stmt)
     if message is None:
         raise Problem("not-found", "No such message.")
     return message
@@ -263,7 +272,7 @@ async def edit(
     if_match: str | None,
 ) -> CityMessage:
     """Replace a draft's or scheduled message's content; a stale version is a 412."""
-    message = await get(session, principal, message_id)
+    message = await get(session, principal, message_id, for_update=True)
     _check_version(message, if_match)
     if message.state not in ("draft", "scheduled"):
         raise Problem("invalid-state", f"A {message.state} message cannot be edited.")
@@ -300,8 +309,9 @@ async def edit(
 async def publish_now(
     session: AsyncSession, principal: Principal, message_id: int
 ) -> tuple[int, dict[str, Any]]:
-    """Publish a draft or scheduled message at once. Does not commit."""
-    message = await get(session, principal, message_id)
+    """Publish a draft or scheduled message at once, claimed once: of concurrent
+    publishers the first locks the row, the others then find it published. Does not commit."""
+    message = await get(session, principal, message_id, for_update=True)
     if message.state == "published":
         raise Problem("invalid-state", "The message is already published.")
     if message.state == "withdrawn":
@@ -317,7 +327,7 @@ async def publish_now(
 
 async def withdraw(session: AsyncSession, principal: Principal, message_id: int) -> CityMessage:
     """Take a message back: residents no longer see it; a scheduled one never goes out."""
-    message = await get(session, principal, message_id)
+    message = await get(session, principal, message_id, for_update=True)
     if message.state == "withdrawn":
         return message
     if message.state == "draft":
@@ -397,7 +407,13 @@ async def publish_due(maker: async_sessionmaker[AsyncSession], now: datetime | N
             await begin_write(session)
             claimed = await session.execute(
                 update(CityMessage)
-                .where(CityMessage.id == message_id, CityMessage.state == "scheduled")
+                # Still scheduled and still due: an edit that committed meanwhile may have
+                # moved it to a later time (PostgreSQL re-checks this after the row lock).
+                .where(
+                    CityMessage.id == message_id,
+                    CityMessage.state == "scheduled",
+                    CityMessage.scheduled_at <= now,
+                )
                 .values(state="publishing")
                 .execution_options(synchronize_session=False)
             )

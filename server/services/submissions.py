@@ -143,12 +143,37 @@ def visible(principal: Principal) -> Select[Submission]:
     return stmt
 
 
-async def get(session: AsyncSession, principal: Principal, submission_id: int) -> Submission:
-    """One submission; one the organisation may not see is a 404."""
-    sub = await session.scalar(visible(principal).where(Submission.id == submission_id))
+async def get(
+    session: AsyncSession, principal: Principal, submission_id: int, *, for_update: bool = False
+) -> Submission:
+    """One submission; one the organisation may not see is a 404.
+
+    `for_update` locks the row until the transaction ends (PostgreSQL; SQLite's writers hold
+    the whole file already), so a write checks the version it is about to change: of two
+    moderators who saw the same version, the second waits, then sees the new one (412).
+    """
+    stmt = visible(principal).where(Submission.id == submission_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Submission).execution_options(populate_existing=True)
+    sub = await session.scalar(stmt)
     if sub is None:
         raise Problem("not-found", "No such submission.")
     return sub
+
+
+async def lock_many(
+    session: AsyncSession, principal: Principal, ids: list[int]
+) -> dict[int, Submission]:
+    """The visible submissions among `ids`, each row locked (in id order, so two bulk
+    changes never wait for each other in a circle)."""
+    stmt = (
+        visible(principal)
+        .where(Submission.id.in_(ids))
+        .order_by(Submission.id)
+        .with_for_update(of=Submission)
+        .execution_options(populate_existing=True)
+    )
+    return {sub.id: sub for sub in (await session.scalars(stmt)).all()}
 
 
 async def history(session: AsyncSession, submission_id: int) -> list[EntryOut]:
@@ -510,7 +535,7 @@ async def update(
     if_match: str | None,
 ) -> Submission:
     """Change status, priority, department or assignee; a stale version is a 412."""
-    sub = await get(session, principal, submission_id)
+    sub = await get(session, principal, submission_id, for_update=True)
     _check_version(sub, principal, if_match)
     await apply_change(session, principal, sub, change)
     await session.commit()
@@ -518,10 +543,19 @@ async def update(
 
 
 async def add_text(
-    session: AsyncSession, principal: Principal, submission_id: int, kind: str, text: str
+    session: AsyncSession,
+    principal: Principal,
+    submission_id: int,
+    kind: str,
+    text: str,
+    if_match: str | None = None,
 ) -> Submission:
-    """A public reply (the resident sees it) or an internal note (staff only)."""
-    sub = await get(session, principal, submission_id)
+    """A public reply (the resident sees it) or an internal note (staff only). It does not
+    change the version (it overwrites nothing); `if_match`, when given, is checked all the
+    same, for a caller who wants to write only on what it saw."""
+    sub = await get(session, principal, submission_id, for_update=True)
+    if if_match is not None:
+        _check_version(sub, principal, if_match)
     session.add(
         SubmissionEntry(
             submission_id=sub.id,
@@ -546,7 +580,7 @@ async def mark_duplicate(
     session: AsyncSession, principal: Principal, submission_id: int, of: int, if_match: str | None
 ) -> Submission:
     """Close a submission as a duplicate of another the organisation can see."""
-    sub = await get(session, principal, submission_id)
+    sub = await get(session, principal, submission_id, for_update=True)
     _check_version(sub, principal, if_match)
     if of == sub.id:
         raise Problem("validation", "A submission cannot duplicate itself.")
