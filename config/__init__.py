@@ -16,6 +16,11 @@ def files() -> Traversable:
     return _files(__name__)
 
 
+def topics() -> dict[str, dict[str, str]]:
+    """The fixed vocabulary of post topics: code -> {language: label}."""
+    return dict(load_toml("topics.toml")["topics"])
+
+
 def load_toml(relative_path: str) -> dict[str, Any]:
     """Parse one TOML file of the config data, e.g. `demo/dataset.toml`."""
     node = files()

@@ -95,7 +95,8 @@ def simulator_token(url: str) -> tuple[str, bool]:
                 session,
                 principal,
                 name="demo simulator",
-                scopes=["events:write"],
+                # The resident side sends events; it reads the neighbourhoods to place them.
+                scopes=["events:write", "stats:read"],
                 expires_in_days=1,
             )
         await engine.dispose()

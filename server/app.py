@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from server import __version__, logs
 from server.db import make_engine, make_sessionmaker
-from server.limits import BodyLimit
+from server.limits import BodyLimit, NoNul
 from server.problems import install_problem_handlers
 from server.routes import (
     audit,
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_wakeup()
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(NoNul)
     open311.install(app)
     routers = (health, auth, neighbourhoods, messages, submissions, events, stats, stream)
     for module in (*routers, open311, audit):

@@ -67,27 +67,34 @@ async def current_principal(
         raise
 
 
-def require(
-    *roles: str, scope: str | None = None, tokens: bool = True
-) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that lets in callers holding one of `roles`.
+ANY_SCOPE = "*"
 
-    API tokens additionally need `scope`; with `tokens=False` the route is for people only
-    (e.g. minting tokens). No roles given means any staff role.
+
+def require(
+    *roles: str, scope: str | tuple[str, ...] | None = None
+) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets in callers holding one of `roles` (none given: any staff role).
+
+    Every route states what an API token needs: one of the scopes in `scope`; `ANY_SCOPE`
+    for a route any token may call (who am I); `None` for a route for people only (minting
+    tokens, the audit log). README lists them, route by route.
     """
+    scopes = (scope,) if isinstance(scope, str) else scope
 
     async def dependency(
         principal: Annotated[Principal, Depends(current_principal)],
     ) -> Principal:
         if principal.is_api_token:
-            if not tokens:
-                raise Problem("forbidden", "This needs a signed-in person, not an API token.")
             assert principal.scopes is not None
-            if scope is not None and scope not in principal.scopes:
+            if scopes is None:
+                raise Problem("forbidden", "This needs a signed-in person, not an API token.")
+            if ANY_SCOPE not in scopes and not principal.scopes.intersection(scopes):
+                names = " or ".join(scopes)
                 raise Problem(
                     "missing-scope",
-                    f"This API token lacks the scope {scope}.",
-                    missing_scope=scope,
+                    f"This API token lacks the scope {names}.",
+                    missing_scope=scopes[0],
+                    missing_scopes=list(scopes),
                 )
         if roles and not principal.roles.intersection(roles):
             names = " or ".join(roles)
@@ -101,6 +108,12 @@ def require(
     return dependency
 
 
-AnyStaff = Annotated[Principal, Depends(require())]
-PersonOnly = Annotated[Principal, Depends(require(tokens=False))]
-Admin = Annotated[Principal, Depends(require("admin", tokens=False))]
+# Who am I: any staff member, any API token.
+AnyStaff = Annotated[Principal, Depends(require(scope=ANY_SCOPE))]
+PersonOnly = Annotated[Principal, Depends(require())]
+Admin = Annotated[Principal, Depends(require("admin"))]
+# Reading messages, their reach and the neighbourhoods they go to.
+MESSAGE_READ_SCOPES = ("messages:read", "messages:write")
+# Who may read the inbox (its routes and its events on the live stream).
+INBOX_READ_ROLES = ("moderator", "admin", "analyst")
+MessageReader = Annotated[Principal, Depends(require(scope=MESSAGE_READ_SCOPES))]

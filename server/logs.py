@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
-SECRET_PARAMETER = re.compile(r"((?:^|[?&])(?:api_key|token|access_token|password)=)[^&\s]*", re.I)
+# A query parameter: its name and its value, up to the next `&` (or the end of the line).
+PARAMETER = re.compile(r"(?P<name>(?:^|(?<=[?&]))[^=&?\s]+)=(?P<value>[^&\s]*)")
+SECRET_NAMES = frozenset({"api_key", "token", "access_token", "refresh_token", "password"})
 CHATTY = ("sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncpg")
+
+
+def _redact_one(match: re.Match[str]) -> str:
+    # Judged by the decoded name, in any case: `api%5Fkey` and `API_KEY` are `api_key`.
+    name = unquote_plus(match["name"]).strip().lower()
+    return f"{match['name']}=[redacted]" if name in SECRET_NAMES else match[0]
 
 
 def redact(text: str) -> str:
     """`text` with the values of secret query parameters replaced."""
-    return SECRET_PARAMETER.sub(r"\1[redacted]", text)
+    if "=" not in text:
+        return text
+    return PARAMETER.sub(_redact_one, text)
 
 
 class RedactQuery(logging.Filter):

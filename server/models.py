@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 
 ROLES = ("admin", "communicator", "moderator", "analyst")
 SCOPES = (
+    "messages:read",
     "messages:write",
     "submissions:read",
     "submissions:write",

@@ -5,31 +5,52 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
 from server.problems import Problem
+from server.schemas import ID_MAX, storable_text
+
+INVALID = "The cursor is not one this list gave out; start again from the first page."
 
 
-def encode_cursor(key: list[Any]) -> str:
-    """Make an opaque cursor from the sort key of the last row of a page."""
-    raw = json.dumps(key, separators=(",", ":")).encode()
+def encode_cursor(scope: str, key: list[Any]) -> str:
+    """Make an opaque cursor from the sort key of the last row of a page. `scope` names the
+    list and its order, so a cursor is refused by any other list."""
+    raw = json.dumps([scope, *key], separators=(",", ":"), default=datetime.isoformat).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, length: int) -> list[Any]:
-    """Read a cursor back; a tampered or foreign cursor is a clear 400 problem."""
+def _typed(value: Any, kind: type) -> Any:
+    # bool is an int in Python, never in our keys.
+    if kind is int and type(value) is int and 0 <= value <= ID_MAX:
+        return value
+    if kind is str and isinstance(value, str):
+        storable_text(value)
+        return value
+    if kind is datetime and isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("naive time")
+        return parsed
+    raise ValueError(f"not a {kind.__name__}")
+
+
+def decode_cursor(cursor: str, scope: str, types: tuple[type, ...]) -> list[Any]:
+    """Read a cursor back, checking that this list made it and that every part has the
+    type its column needs; anything else is a 400 `invalid-cursor` problem."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, json.JSONDecodeError):
-        raise Problem(
-            "bad-request", "The cursor is not valid; start again from the first page."
-        ) from None
-    if not isinstance(key, list) or len(key) != length:
-        raise Problem("bad-request", "The cursor is not valid; start again from the first page.")
-    return key
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(decoded, list) or len(decoded) != len(types) + 1:
+            raise ValueError("wrong shape")
+        if decoded[0] != scope:
+            raise ValueError("another list's cursor")
+        return [_typed(value, kind) for value, kind in zip(decoded[1:], types, strict=True)]
+    except (ValueError, TypeError, RecursionError):
+        raise Problem("invalid-cursor", INVALID) from None
 
 
 class PageParams:
@@ -39,24 +60,29 @@ class PageParams:
         self.limit = limit
         self.cursor = cursor
 
-    def after(self, length: int) -> list[Any] | None:
-        """The decoded sort key to continue after, or None on the first page."""
-        return decode_cursor(self.cursor, length) if self.cursor else None
+    def after(self, scope: str, *types: type) -> list[Any] | None:
+        """The decoded sort key (of `types`) to continue after, or None on the first page."""
+        return decode_cursor(self.cursor, scope, types) if self.cursor else None
 
     def page(
-        self, rows: list[Any], key: Callable[[Any], list[Any]]
+        self, rows: list[Any], scope: str, key: Callable[[Any], list[Any]]
     ) -> tuple[list[Any], str | None]:
         """Cut the extra row fetched to know whether a next page exists."""
         if len(rows) > self.limit:
             rows = rows[: self.limit]
-            return rows, encode_cursor(key(rows[-1]))
+            return rows, encode_cursor(scope, key(rows[-1]))
         return rows, None
 
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page (1-200)")] = 50,
     cursor: Annotated[
-        str | None, Query(max_length=500, description="next_cursor of the previous page")
+        str | None,
+        Query(
+            max_length=500,
+            description="next_cursor of the previous page, as given: an opaque token that "
+            "only the same list (and order) accepts; anything else is a 400 invalid-cursor",
+        ),
     ] = None,
 ) -> PageParams:
     """FastAPI dependency for the paging query parameters."""

@@ -11,6 +11,7 @@ from server.models import Organisation, StaffAccount
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(
         {
+            "messages:read",
             "messages:write",
             "submissions:read",
             "submissions:write",
@@ -19,9 +20,11 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
             "open311:submit",
         }
     ),
-    "communicator": frozenset({"messages:write", "stats:read"}),
-    "moderator": frozenset({"submissions:read", "submissions:write", "stats:read"}),
-    "analyst": frozenset({"stats:read", "submissions:read"}),
+    "communicator": frozenset({"messages:read", "messages:write", "stats:read"}),
+    "moderator": frozenset(
+        {"messages:read", "submissions:read", "submissions:write", "stats:read"}
+    ),
+    "analyst": frozenset({"messages:read", "stats:read", "submissions:read"}),
 }
 
 
@@ -50,3 +53,10 @@ class Principal:
     def is_api_token(self) -> bool:
         """True when a script calls with an API token."""
         return self.scopes is not None
+
+    def may(self, *roles: str, scopes: tuple[str, ...] = ()) -> bool:
+        """Whether the caller holds one of `roles` and, with an API token, one of `scopes`
+        (the same rule as the routes': for what the live stream may carry)."""
+        if not self.roles.intersection(roles):
+            return False
+        return self.scopes is None or bool(self.scopes.intersection(scopes))

@@ -24,6 +24,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 # slug -> (status, title). The slugs are part of the API: never rename one.
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "bad-request": (400, "Bad request"),
+    "invalid-cursor": (400, "The cursor is not valid for this list"),
     "validation": (422, "The request is not valid"),
     "unauthenticated": (401, "Authentication required"),
     "invalid-credentials": (401, "Wrong email or password"),
@@ -121,7 +122,7 @@ def problem_response(
     )
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
         # Keep location and message; drop the echoed input (it may hold a password).
@@ -146,7 +147,7 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug = _STATUS_TO_SLUG.get(exc.status_code, "bad-request")
     detail: str | None = exc.detail if isinstance(exc.detail, str) else None
@@ -161,9 +162,9 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+async def on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = _validation_errors(exc)
+    errors = validation_errors(exc)
     first = errors[0] if errors else None
     detail = None
     if first:
@@ -249,8 +250,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     middleware, which logs a traceback and re-raises after answering."""
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StaleDataError, _on_stale)
-    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
-    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(OverflowError, _on_database_error)
     app.add_exception_handler(OSError, _on_database_unavailable)

@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+import config
+
 log = logging.getLogger("buurt.simulator")
 MONTH = 30 * 86400
 # Events per registered household per month.
@@ -49,16 +51,7 @@ HELP_SOLVED = 0.459
 WEEKLY_ACTIVE = 0.72
 CONTRIBUTORS = 0.70
 INVITATION_SHARE = 0.6
-TOPICS = (
-    "lost_and_found",
-    "help",
-    "events",
-    "safety",
-    "recommendations",
-    "for_sale",
-    "greenery",
-    "mobility",
-)
+TOPICS = tuple(config.topics())
 REPORT_RATE = 40 / 4100  # bottom-up submissions per registered household per month (The Hague)
 
 

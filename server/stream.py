@@ -48,13 +48,14 @@ class Item:
     neighbourhood_id: int | None
     organisation_id: int | None
     text: str  # the whole SSE block
+    type: str = ""
 
 
 def to_item(e: StreamEvent) -> Item:
     data = json.dumps({**e.data, "at": e.at.isoformat()}, separators=(",", ":"))
     return Item(
         e.id, e.municipality_id, e.neighbourhood_id, e.organisation_id,
-        f"id: {e.id}\nevent: {e.type}\ndata: {data}\n\n",
+        f"id: {e.id}\nevent: {e.type}\ndata: {data}\n\n", e.type,
     )  # fmt: skip
 
 

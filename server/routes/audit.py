@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from server.deps import Admin, DbSession
 from server.pagination import Paging
-from server.schemas import AuditEntryOut, Page
+from server.schemas import ID_MAX, AuditEntryOut, Page
 from server.services import audit as service
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -20,10 +20,12 @@ async def list_audit(
     session: DbSession,
     paging: Paging,
     action: Annotated[str | None, Query(max_length=60)] = None,
-    actor: Annotated[int | None, Query(description="Account id of the actor")] = None,
+    actor: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Account id of the actor")
+    ] = None,
 ) -> Page[AuditEntryOut]:
     """Who did what and when, newest first."""
-    after = paging.after(1)
+    after = paging.after("audit", int)
     rows = await service.list_entries(
         session,
         principal.organisation.id,
@@ -32,7 +34,7 @@ async def list_audit(
         action=action,
         actor_account_id=actor,
     )
-    rows, next_cursor = paging.page(rows, lambda e: [e.id])
+    rows, next_cursor = paging.page(rows, "audit", lambda e: [e.id])
     return Page[AuditEntryOut](
         items=[AuditEntryOut.model_validate(e) for e in rows], next_cursor=next_cursor
     )

@@ -122,11 +122,11 @@ async def list_tokens(
     principal: PersonOnly, session: DbSession, paging: Paging
 ) -> Page[ApiTokenOut]:
     """Your API tokens (an admin sees the whole organisation's), never their secrets."""
-    after = paging.after(1)
+    after = paging.after("tokens", int)
     rows = await token_service.list_tokens(
         session, principal, after_id=int(after[0]) if after else None, limit=paging.limit
     )
-    rows, next_cursor = paging.page(rows, lambda t: [t.id])
+    rows, next_cursor = paging.page(rows, "tokens", lambda t: [t.id])
     return Page[ApiTokenOut](
         items=[ApiTokenOut.model_validate(t) for t in rows], next_cursor=next_cursor
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from server.db import begin_write
-from server.deps import AnyStaff, DbSession, require
+from server.deps import DbSession, MessageReader, require
 from server.pagination import Paging
 from server.principal import Principal
 from server.schemas import Page, PathId, QueryId
@@ -44,7 +45,7 @@ def _answer(outcome: idempotency.Outcome) -> JSONResponse:
 
 
 @router.post("/reach", response_model=ReachOut)
-async def reach(body: ReachRequest, principal: AnyStaff, session: DbSession) -> ReachOut:
+async def reach(body: ReachRequest, principal: MessageReader, session: DbSession) -> ReachOut:
     """Registered and total households in the chosen targets, before sending."""
     _all, hoods = await service.resolve_targets(session, principal, body.targets)
     return service.reach_of(hoods)
@@ -70,7 +71,7 @@ async def create_message(
 
 @router.get("", response_model=Page[MessageOut])
 async def list_messages(
-    principal: AnyStaff,
+    principal: MessageReader,
     session: DbSession,
     paging: Paging,
     state: MessageState | None = None,
@@ -80,7 +81,7 @@ async def list_messages(
     q: Annotated[str | None, Query(max_length=200, description="Words in title or body")] = None,
 ) -> Page[MessageOut]:
     """The organisation's messages, most recently changed first."""
-    after = paging.after(2)
+    after = paging.after("messages", datetime, int)
     rows = await service.list_page(
         session,
         principal,
@@ -92,12 +93,14 @@ async def list_messages(
         author=author,
         text=q,
     )
-    rows, next_cursor = paging.page(rows, lambda m: [m.updated_at.isoformat(), m.id])
+    rows, next_cursor = paging.page(rows, "messages", lambda m: [m.updated_at, m.id])
     return Page[MessageOut](items=[service.to_out(m) for m in rows], next_cursor=next_cursor)
 
 
 @router.get("/{message_id}", response_model=MessageOut)
-async def get_message(message_id: PathId, principal: AnyStaff, session: DbSession) -> JSONResponse:
+async def get_message(
+    message_id: PathId, principal: MessageReader, session: DbSession
+) -> JSONResponse:
     """One message; its version is also in the ETag header, for If-Match."""
     out = service.to_out(await service.get(session, principal, message_id))
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})

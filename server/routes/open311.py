@@ -13,15 +13,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.db import begin_write
 from server.deps import DbSession, client_address
 from server.models import Category, Municipality, Submission, SubmissionEntry
-from server.problems import Problem
-from server.schemas import PathId
+from server.problems import Problem, on_http_exception, on_validation, validation_errors
+from server.schemas import ID_MAX, storable_text
 from server.services import auth as auth_service
 from server.services import submissions as service
 
@@ -78,13 +80,54 @@ async def _on_error(request: Request, exc: Exception) -> Response:
     return _answer(exc.fmt, "errors", "error", rows, status=exc.code)
 
 
+def _fmt_of(path: str) -> str:
+    return "xml" if path.endswith(".xml") else "json"
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    # An unknown Open311 path or method answers in the format asked for, like any other
+    # Open311 error; elsewhere it stays a problem.
+    if not request.url.path.startswith(router.prefix + "/"):
+        return await on_http_exception(request, exc)
+    assert isinstance(exc, StarletteHTTPException)
+    description = "Not found." if exc.status_code == 404 else str(exc.detail)
+    error = Open311Error(exc.status_code, description, _fmt_of(request.url.path))
+    response = await _on_error(request, error)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _on_invalid(request: Request, exc: Exception) -> Response:
+    if not request.url.path.startswith(router.prefix + "/"):
+        return await on_validation(request, exc)
+    assert isinstance(exc, RequestValidationError)
+    first = next(iter(validation_errors(exc)), {"loc": [], "msg": "invalid"})
+    field = ".".join(p for p in first["loc"] if p not in ("body", "query", "path"))
+    error = Open311Error(400, f"{field}: {first['msg']}", _fmt_of(request.url.path))
+    return await _on_error(request, error)
+
+
 def install(app: FastAPI) -> None:
-    """Answer Open311 errors in the specification's own format."""
+    """Answer Open311 errors in the specification's own format: ours, and the framework's
+    (an unknown path, a wrong method, a parameter that does not parse)."""
     app.add_exception_handler(Open311Error, _on_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_invalid)
+
+
+def _text(params: Any, name: str, fmt: str) -> str | None:
+    """A text parameter; NUL or a lone surrogate is refused, naming the parameter."""
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        return storable_text(str(value))
+    except ValueError as error:
+        raise Open311Error(400, f"{name} {error}.", fmt) from None
 
 
 async def _jurisdiction(session: AsyncSession, params: Any, fmt: str) -> Municipality:
-    slug = params.get("jurisdiction_id")
+    slug = _text(params, "jurisdiction_id", fmt)
     if not slug:
         raise Open311Error(400, "jurisdiction_id is required.", fmt)
     municipality = await session.scalar(select(Municipality).where(Municipality.slug == slug))
@@ -131,10 +174,9 @@ async def service_definition(
     """A service definition. Our services take no extra attributes (metadata is false)."""
     fmt = _format(fmt)
     municipality = await _jurisdiction(session, request.query_params, fmt)
+    code = _text({"service_code": service_code}, "service_code", fmt)
     category = await session.scalar(
-        select(Category).where(
-            Category.municipality_id == municipality.id, Category.code == service_code
-        )
+        select(Category).where(Category.municipality_id == municipality.id, Category.code == code)
     )
     if category is None:
         raise Open311Error(404, f"service_code {service_code} not found.", fmt)
@@ -184,14 +226,22 @@ def _request_row(
     }
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _date(value: str | None, name: str, fmt: str) -> datetime | None:
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         raise Open311Error(400, f"{name} must be a w3 date-time.", fmt) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # Far dates would overflow the 90-day window's arithmetic; no request is that old.
+    if not EARLIEST <= parsed <= LATEST:
+        raise Open311Error(400, f"{name} must lie between 1970 and 9000.", fmt)
+    return parsed
 
 
 @router.get("/requests.{fmt}")
@@ -211,9 +261,10 @@ async def list_requests(fmt: str, request: Request, session: DbSession) -> Respo
             ids = [int(part) for part in ids_param.split(",") if part.strip()]
         except ValueError:
             raise Open311Error(400, "service_request_id must be numbers.", fmt) from None
+        ids = [i for i in ids if 1 <= i <= ID_MAX]  # no other id exists
         stmt = stmt.where(Submission.id.in_(ids))
     else:
-        codes = [c for c in (params.get("service_code") or "").split(",") if c]
+        codes = [c for c in (_text(params, "service_code", fmt) or "").split(",") if c]
         if codes:
             stmt = stmt.where(
                 Submission.category_id.in_(
@@ -227,7 +278,7 @@ async def list_requests(fmt: str, request: Request, session: DbSession) -> Respo
         if end - start > DEFAULT_WINDOW + timedelta(seconds=1):
             raise Open311Error(400, "start_date to end_date may not span more than 90 days.", fmt)
         stmt = stmt.where(Submission.created_at >= start, Submission.created_at <= end)
-        status = params.get("status")
+        status = _text(params, "status", fmt)
         if status == "open":
             stmt = stmt.where(Submission.status.in_(OPEN))
         elif status == "closed":
@@ -242,15 +293,15 @@ async def list_requests(fmt: str, request: Request, session: DbSession) -> Respo
 
 
 @router.get("/requests/{request_id}.{fmt}")
-async def get_request(
-    request_id: PathId, fmt: str, request: Request, session: DbSession
-) -> Response:
+async def get_request(request_id: str, fmt: str, request: Request, session: DbSession) -> Response:
     """One service request, as a list with one element (as the specification has it)."""
     fmt = _format(fmt)
+    if not request_id.isascii() or not request_id.isdigit() or not 1 <= int(request_id) <= ID_MAX:
+        raise Open311Error(404, f"service_request_id {request_id[:20]} not found.", fmt)
     municipality = await _jurisdiction(session, request.query_params, fmt)
     sub = await session.scalar(
         select(Submission)
-        .where(Submission.id == request_id, Submission.municipality_id == municipality.id)
+        .where(Submission.id == int(request_id), Submission.municipality_id == municipality.id)
         .options(*service._options())
     )
     if sub is None:
@@ -284,6 +335,8 @@ async def create_request(fmt: str, request: Request, session: DbSession) -> Resp
         form = await request.form()
         params = {k: v for k, v in form.items() if isinstance(v, str)}
     params = {**dict(request.query_params), **params}
+    for key in params:
+        _text(params, key, fmt)
     api_key = params.get("api_key")
     if not api_key:
         raise Open311Error(403, "api_key is required.", fmt)

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
-from server.deps import DbSession, require
-from server.models import Neighbourhood, StreamEvent
+from server.deps import INBOX_READ_ROLES, MESSAGE_READ_SCOPES, DbSession, require
+from server.models import ROLES, Neighbourhood, StreamEvent
 from server.principal import Principal
 from server.services.neighbourhoods import addressable
 from server.stream import Item, StreamHub, to_item
@@ -51,8 +51,17 @@ async def stream(
     hub: StreamHub = request.app.state.stream_hub
     poll = request.app.state.settings.stream_poll_seconds
 
+    # The stream carries only what the reader may read elsewhere: the inbox's events to
+    # those who may read the inbox, messages to those who may read messages.
+    readable = {
+        "stats.delta": True,
+        "submission.created": principal.may(*INBOX_READ_ROLES, scopes=("submissions:read",)),
+        "submission.updated": principal.may(*INBOX_READ_ROLES, scopes=("submissions:read",)),
+        "message.published": principal.may(*ROLES, scopes=MESSAGE_READ_SCOPES),
+    }
+
     def visible(item: Item) -> bool:
-        if item.municipality_id != municipality_id:
+        if item.municipality_id != municipality_id or not readable.get(item.type, False):
             return False
         if item.organisation_id is not None and item.organisation_id != org_id:
             return False

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from server.db import begin_write
-from server.deps import DbSession, require
+from server.deps import INBOX_READ_ROLES, DbSession, require
 from server.pagination import Paging
 from server.principal import Principal
 from server.problems import Problem
@@ -37,9 +37,7 @@ from server.services import submissions as service
 
 router = APIRouter(prefix="/v1", tags=["inbox"])
 
-Reader = Annotated[
-    Principal, Depends(require("moderator", "admin", "analyst", scope="submissions:read"))
-]
+Reader = Annotated[Principal, Depends(require(*INBOX_READ_ROLES, scope="submissions:read"))]
 Triager = Annotated[Principal, Depends(require("moderator", "admin", scope="submissions:write"))]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
@@ -102,9 +100,14 @@ async def list_submissions(
 ) -> Page[SubmissionOut]:
     """The inbox, filtered and sorted, one page at a time."""
     rows = await service.list_page(
-        session, principal, f, sort=sort, after=paging.after(2), limit=paging.limit
+        session,
+        principal,
+        f,
+        sort=sort,
+        after=paging.after(f"submissions{sort}", datetime, int),
+        limit=paging.limit,
     )
-    rows, next_cursor = paging.page(rows, lambda s: service.sort_key(s, sort))
+    rows, next_cursor = paging.page(rows, f"submissions{sort}", lambda s: service.sort_key(s, sort))
     return Page[SubmissionOut](
         items=[service.to_out(s, principal) for s in rows], next_cursor=next_cursor
     )

@@ -14,6 +14,7 @@ T = TypeVar("T")
 
 Role = Literal["admin", "communicator", "moderator", "analyst"]
 Scope = Literal[
+    "messages:read",
     "messages:write",
     "submissions:read",
     "submissions:write",

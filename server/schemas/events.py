@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+import config
 from server.schemas import DbId, Strict
 
 EventType = Literal[
@@ -13,6 +14,9 @@ EventType = Literal[
     "rsvp", "helper_signup", "volunteer_signup", "connection", "encounter", "message_view",
     "survey_response", "proposal", "vote",
 ]  # fmt: skip
+
+
+TOPICS = frozenset(config.topics())
 
 
 class EventIn(Strict):
@@ -24,9 +28,17 @@ class EventIn(Strict):
     neighbourhood_id: DbId
     at: AwareDatetime
     channel: Literal["invitation", "organic"] | None = None  # registration
-    topic: str | None = Field(default=None, max_length=40, pattern=r"^[a-z0-9_-]+$")  # post
+    # post: a code of config/topics.toml, never words (the resident side classifies)
+    topic: str | None = Field(default=None, max_length=40)
     response: Literal["interested", "attending"] | None = None  # rsvp
     message_id: DbId | None = None  # message_view, survey_response
+
+    @field_validator("topic")
+    @classmethod
+    def _known_topic(cls, value: str | None) -> str | None:
+        if value is not None and value not in TOPICS:
+            raise ValueError(f"not a topic of the vocabulary ({', '.join(sorted(TOPICS))})")
+        return value
 
 
 class EventBatch(BaseModel):

@@ -138,7 +138,7 @@ class MessageUpdate(MessageContent):
 
 
 class ReachRequest(Strict):
-    targets: Literal["all"] | list[int]
+    targets: Literal["all"] | list[DbId]
 
 
 class NeighbourhoodReach(BaseModel):

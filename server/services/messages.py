@@ -46,7 +46,9 @@ async def resolve_targets(
         (await session.scalars(addressable(principal).order_by(Neighbourhood.name))).all()
     )
     if targets == "all":
-        return True, allowed
+        # An agency's "all" is the neighbourhoods it may address, stored and shown as such:
+        # should its reach change later, its message does not silently reach more.
+        return not principal.organisation.is_agency, allowed
     wanted = {int(t) for t in targets}
     by_id = {n.id: n for n in allowed}
     outside = wanted - set(by_id)
@@ -378,7 +380,7 @@ async def list_page(
             stmt = stmt.where(CityMessage.search_text.contains(word, autoescape=True))
     if after is not None:
         stmt = stmt.where(tuple_(CityMessage.updated_at, CityMessage.id) < tuple_(
-            datetime.fromisoformat(after[0]), after[1]
+            after[0], after[1]
         ))  # fmt: skip
     stmt = stmt.order_by(CityMessage.updated_at.desc(), CityMessage.id.desc()).limit(limit + 1)
     return list((await session.scalars(stmt)).all())

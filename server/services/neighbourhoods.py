@@ -35,7 +35,8 @@ async def list_page(
     """One page, ordered by name then id."""
     stmt = addressable(principal)
     if q:
-        stmt = stmt.where(Neighbourhood.name.ilike(f"%{q}%"))
+        # `%` and `_` are the words typed, not wildcards.
+        stmt = stmt.where(Neighbourhood.name.icontains(q, autoescape=True))
     if after is not None:
         stmt = stmt.where(tuple_(Neighbourhood.name, Neighbourhood.id) > tuple_(*after))
     stmt = stmt.order_by(Neighbourhood.name, Neighbourhood.id).limit(limit + 1)

@@ -20,6 +20,7 @@ from server.models import (
 )
 from server.principal import Principal
 from server.problems import Problem
+from server.schemas.events import TOPICS
 from server.services.events import month_key, week_key
 from server.services.neighbourhoods import addressable
 
@@ -125,7 +126,12 @@ async def overview(
     distinct = await period_counts(session, ids, [this_week, last_week, this_month])
     metrics = {m: totals.get(m, 0) for m in COUNTED}
     interactions = sum(metrics[m] for m in INTERACTIONS)
-    topics = {m.split(":", 1)[1]: n for m, n in totals.items() if m.startswith("topic:")}
+    # Only the vocabulary's topics, should older data hold anything else.
+    topics = {
+        code: n
+        for m, n in totals.items()
+        if m.startswith("topic:") and (code := m.split(":", 1)[1]) in TOPICS
+    }
     return {
         "period_days": days,
         "neighbourhoods": len(hoods),

@@ -365,7 +365,7 @@ async def counts(
 def sort_key(sub: Submission, sort: str) -> list[Any]:
     """The cursor of a row for a sort."""
     column, _desc = SORTS[sort]
-    return [getattr(sub, column).isoformat(), sub.id]
+    return [getattr(sub, column), sub.id]
 
 
 async def list_page(
@@ -382,7 +382,7 @@ async def list_page(
     column = getattr(Submission, column_name)
     stmt = apply_filters(visible(principal), principal, f)
     if after is not None:
-        key = (datetime.fromisoformat(after[0]), int(after[1]))
+        key = (after[0], after[1])
         if descending:
             stmt = stmt.where(tuple_(column, Submission.id) < tuple_(*key))
         else:
