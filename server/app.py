@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from server import __version__, logs
 from server.db import make_engine, make_sessionmaker
 from server.limits import BodyLimit, NoNul
+from server.openapi import document
 from server.problems import install_problem_handlers
 from server.routes import (
     audit,
@@ -73,4 +74,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (health, auth, neighbourhoods, messages, submissions, events, stats, stream)
     for module in (*routers, open311, audit):
         app.include_router(module.router)
+    app.openapi = lambda: document(app)  # type: ignore[method-assign]
     return app

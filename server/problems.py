@@ -8,6 +8,7 @@ ever put in a response.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -147,8 +148,33 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """The methods of the resource at this path, for a 405's Allow header. Starlette lists
+    those of the first route that matched the path only, not of its siblings (GET and
+    PATCH of one path are two routes)."""
+    path = request.url.path
+    first = next(
+        (
+            r
+            for r in request.app.routes
+            if getattr(r, "path_regex", None) and r.path_regex.match(path)
+        ),
+        None,
+    )
+    if first is None:
+        return ""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if getattr(route, "path", None) == first.path:
+            methods |= set(getattr(route, "methods", None) or ())
+    methods.discard("HEAD")
+    return ", ".join(sorted(methods))
+
+
 async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
     slug = _STATUS_TO_SLUG.get(exc.status_code, "bad-request")
     detail: str | None = exc.detail if isinstance(exc.detail, str) else None
     if detail == PROBLEM_TYPES[slug][1] or detail in ("Not Found", "Method Not Allowed"):
@@ -188,7 +214,8 @@ def _out_of_range(exc: Exception) -> bool:
     # sending; PostgreSQL answers "out of range" as a DataError).
     if isinstance(exc, OverflowError):
         return True
-    return isinstance(exc, DataError) and "out of range" in str(exc.orig)
+    # asyncpg says "value out of int32 range", PostgreSQL "... out of range".
+    return isinstance(exc, DataError) and re.search(r"out of \w* ?range", str(exc.orig)) is not None
 
 
 # PostgreSQL ended the transaction to resolve a lock conflict: nothing of it was written,

@@ -132,7 +132,7 @@ async def list_tokens(
     )
 
 
-@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/tokens/{token_id:int}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_token(token_id: PathId, principal: PersonOnly, session: DbSession) -> Response:
     """Revoke an API token at once."""
     await token_service.revoke(session, principal, token_id)

@@ -97,7 +97,7 @@ async def list_messages(
     return Page[MessageOut](items=[service.to_out(m) for m in rows], next_cursor=next_cursor)
 
 
-@router.get("/{message_id}", response_model=MessageOut)
+@router.get("/{message_id:int}", response_model=MessageOut)
 async def get_message(
     message_id: PathId, principal: MessageReader, session: DbSession
 ) -> JSONResponse:
@@ -106,7 +106,7 @@ async def get_message(
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
 
 
-@router.put("/{message_id}", response_model=MessageOut)
+@router.put("/{message_id:int}", response_model=MessageOut)
 async def edit_message(
     message_id: PathId,
     body: MessageUpdate,
@@ -122,7 +122,7 @@ async def edit_message(
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
 
 
-@router.post("/{message_id}/publish", response_model=MessageOut)
+@router.post("/{message_id:int}/publish", response_model=MessageOut)
 async def publish_message(
     message_id: PathId,
     request: Request,
@@ -140,7 +140,7 @@ async def publish_message(
     return _answer(outcome)
 
 
-@router.post("/{message_id}/withdraw", response_model=MessageOut)
+@router.post("/{message_id:int}/withdraw", response_model=MessageOut)
 async def withdraw_message(
     message_id: PathId, principal: Publisher, session: DbSession
 ) -> MessageOut:

@@ -34,7 +34,7 @@ async def list_neighbourhoods(
     )
 
 
-@router.get("/{neighbourhood_id}", response_model=NeighbourhoodOut)
+@router.get("/{neighbourhood_id:int}", response_model=NeighbourhoodOut)
 async def get_neighbourhood(
     neighbourhood_id: PathId, principal: HoodReader, session: DbSession
 ) -> NeighbourhoodOut:

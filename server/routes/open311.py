@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,13 +22,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from server.db import begin_write
 from server.deps import DbSession, client_address
 from server.models import Category, Municipality, Submission, SubmissionEntry
-from server.problems import Problem, on_http_exception, on_validation, validation_errors
+from server.problems import (
+    Problem,
+    allowed_methods,
+    on_http_exception,
+    on_validation,
+    validation_errors,
+)
 from server.schemas import ID_MAX, storable_text
 from server.services import auth as auth_service
 from server.services import submissions as service
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
+Format = Literal["json", "xml"]
 OPEN = ("new", "acknowledged", "in_progress")
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
@@ -68,12 +75,6 @@ def _answer(
     return JSONResponse(rows, status_code=status)
 
 
-def _format(fmt: str) -> str:
-    if fmt not in ("json", "xml"):
-        raise Open311Error(404, "Use .json or .xml.")
-    return fmt
-
-
 async def _on_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Open311Error)
     rows = [{"code": exc.code, "description": exc.description}]
@@ -94,6 +95,8 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     error = Open311Error(exc.status_code, description, _fmt_of(request.url.path))
     response = await _on_error(request, error)
     response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = allowed_methods(request)
     return response
 
 
@@ -148,9 +151,8 @@ def _name(category: Category, municipality: Municipality) -> str:
 
 
 @router.get("/services.{fmt}")
-async def services(fmt: str, request: Request, session: DbSession) -> Response:
+async def services(fmt: Format, request: Request, session: DbSession) -> Response:
     """The service list: our categories."""
-    fmt = _format(fmt)
     municipality = await _jurisdiction(session, request.query_params, fmt)
     rows = [
         {
@@ -169,10 +171,9 @@ async def services(fmt: str, request: Request, session: DbSession) -> Response:
 
 @router.get("/services/{service_code}.{fmt}")
 async def service_definition(
-    service_code: str, fmt: str, request: Request, session: DbSession
+    service_code: str, fmt: Format, request: Request, session: DbSession
 ) -> Response:
     """A service definition. Our services take no extra attributes (metadata is false)."""
-    fmt = _format(fmt)
     municipality = await _jurisdiction(session, request.query_params, fmt)
     code = _text({"service_code": service_code}, "service_code", fmt)
     category = await session.scalar(
@@ -245,9 +246,8 @@ def _date(value: str | None, name: str, fmt: str) -> datetime | None:
 
 
 @router.get("/requests.{fmt}")
-async def list_requests(fmt: str, request: Request, session: DbSession) -> Response:
+async def list_requests(fmt: Format, request: Request, session: DbSession) -> Response:
     """Service requests with the standard filters (default: the last 90 days, 1,000 at most)."""
-    fmt = _format(fmt)
     params = request.query_params
     municipality = await _jurisdiction(session, params, fmt)
     stmt = (
@@ -293,9 +293,10 @@ async def list_requests(fmt: str, request: Request, session: DbSession) -> Respo
 
 
 @router.get("/requests/{request_id}.{fmt}")
-async def get_request(request_id: str, fmt: str, request: Request, session: DbSession) -> Response:
+async def get_request(
+    request_id: str, fmt: Format, request: Request, session: DbSession
+) -> Response:
     """One service request, as a list with one element (as the specification has it)."""
-    fmt = _format(fmt)
     if not request_id.isascii() or not request_id.isdigit() or not 1 <= int(request_id) <= ID_MAX:
         raise Open311Error(404, f"service_request_id {request_id[:20]} not found.", fmt)
     municipality = await _jurisdiction(session, request.query_params, fmt)
@@ -320,9 +321,8 @@ def _float(value: str | None, name: str, fmt: str) -> float | None:
 
 
 @router.post("/requests.{fmt}")
-async def create_request(fmt: str, request: Request, session: DbSession) -> Response:
+async def create_request(fmt: Format, request: Request, session: DbSession) -> Response:
     """Create a service request: a new report or idea in the inbox."""
-    fmt = _format(fmt)
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = await request.json()

@@ -61,7 +61,9 @@ async def neighbourhoods(
     principal: Reader,
     session: DbSession,
     period: Period = "30d",
-    sort: Annotated[str, Query(max_length=40)] = "-registered_share",
+    sort: Annotated[
+        str, Query(pattern=rf"^-?({'|'.join(service.NEIGHBOURHOOD_COLUMNS)})$")
+    ] = "-registered_share",
 ) -> list[dict[str, Any]]:
     """One row per neighbourhood; sort by any column, `-` for descending."""
     return await service.per_neighbourhood(session, principal, days=PERIODS[period], sort=sort)

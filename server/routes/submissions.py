@@ -16,7 +16,7 @@ from server.deps import INBOX_READ_ROLES, DbSession, require
 from server.pagination import Paging
 from server.principal import Principal
 from server.problems import Problem
-from server.schemas import Page, PathId, QueryId
+from server.schemas import IsoTime, Page, PathId, QueryId
 from server.schemas.submissions import (
     BulkIn,
     BulkOut,
@@ -47,11 +47,13 @@ def filters(
     status: Annotated[list[SubmissionStatus] | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     neighbourhood: QueryId = None,
-    assignee: Annotated[str | None, Query(max_length=20, description="id, me or none")] = None,
+    assignee: Annotated[
+        str | None, Query(pattern=r"^(me|none|[1-9][0-9]{0,9})$", description="id, me or none")
+    ] = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoTime | None = None,
+    until: IsoTime | None = None,
 ) -> service.Filters:
     """The inbox filters from the query string."""
     return service.Filters(
@@ -201,7 +203,7 @@ async def bulk_update(body: BulkIn, principal: Triager, session: DbSession) -> B
     return BulkOut(results=results, succeeded=ok, failed=len(results) - ok)
 
 
-@router.get("/submissions/{submission_id}", response_model=SubmissionDetail)
+@router.get("/submissions/{submission_id:int}", response_model=SubmissionDetail)
 async def get_submission(
     submission_id: PathId, principal: Reader, session: DbSession
 ) -> JSONResponse:
@@ -210,7 +212,7 @@ async def get_submission(
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
 
 
-@router.patch("/submissions/{submission_id}", response_model=SubmissionOut)
+@router.patch("/submissions/{submission_id:int}", response_model=SubmissionOut)
 async def update_submission(
     submission_id: PathId,
     body: SubmissionChange,
@@ -225,7 +227,7 @@ async def update_submission(
     return _with_etag(service.to_out(sub, principal))
 
 
-@router.post("/submissions/{submission_id}/replies", response_model=SubmissionOut)
+@router.post("/submissions/{submission_id:int}/replies", response_model=SubmissionOut)
 async def reply(
     submission_id: PathId,
     body: TextIn,
@@ -240,7 +242,7 @@ async def reply(
     return _with_etag(service.to_out(sub, principal))
 
 
-@router.post("/submissions/{submission_id}/notes", response_model=SubmissionOut)
+@router.post("/submissions/{submission_id:int}/notes", response_model=SubmissionOut)
 async def note(
     submission_id: PathId,
     body: TextIn,
@@ -254,7 +256,7 @@ async def note(
     return _with_etag(service.to_out(sub, principal))
 
 
-@router.post("/submissions/{submission_id}/duplicate", response_model=SubmissionOut)
+@router.post("/submissions/{submission_id:int}/duplicate", response_model=SubmissionOut)
 async def duplicate(
     submission_id: PathId,
     body: DuplicateIn,
@@ -268,7 +270,7 @@ async def duplicate(
     return _with_etag(service.to_out(sub, principal))
 
 
-@router.get("/submissions/{submission_id}/suggestions", response_model=list[SuggestionOut])
+@router.get("/submissions/{submission_id:int}/suggestions", response_model=list[SuggestionOut])
 async def suggested_duplicates(
     submission_id: PathId, principal: Reader, session: DbSession
 ) -> list[SuggestionOut]:

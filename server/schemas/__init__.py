@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from server.models import ROLES, SCOPES
 
@@ -32,6 +32,27 @@ ID_MAX = 2**31 - 1
 DbId = Annotated[int, Field(ge=1, le=ID_MAX)]
 PathId = Annotated[int, Path(ge=1, le=ID_MAX, description="An id (1 to 2^31-1)")]
 QueryId = Annotated[int | None, Query(ge=1, le=ID_MAX, description="An id (1 to 2^31-1)")]
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic reads a bare number as a Unix time; in a query string that is a mistake.
+    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        raise ValueError("an ISO 8601 date-time, e.g. 2026-11-29T06:00:00+01:00")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+def version_in(if_match: str) -> int:
+    """The version an If-Match header names (`"3"`, `W/"3"` or `3`); a value that names no
+    version is a 422 problem (it can never match, so a 412 would mislead)."""
+    from server.problems import Problem
+
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        raise Problem("validation", 'If-Match: the version you saw, e.g. "3".')
+    return int(text)
 
 
 def storable_text(value: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from server.schemas import DbId, Strict
 
@@ -89,7 +89,7 @@ class SubmissionChange(Strict):
     priority: Priority | None = None
     department: str | None = Field(default=None, min_length=1, max_length=100)
     assignee_account_id: DbId | None = None
-    unassign: bool = False
+    unassign: StrictBool = False
 
 
 class TextIn(Strict):

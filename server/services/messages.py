@@ -15,6 +15,7 @@ from server.db import begin_write
 from server.models import CityMessage, Neighbourhood, Organisation, message_targets, utcnow
 from server.principal import Principal
 from server.problems import Problem
+from server.schemas import version_in
 from server.schemas.messages import (
     MessageContent,
     MessageCreate,
@@ -256,8 +257,8 @@ def _check_version(message: CityMessage, if_match: str | None) -> None:
             "Send If-Match with the version you edited, so no one's change is overwritten.",
             current_version=message.version,
         )
-    wanted = if_match.strip().strip('"').removeprefix("W/").strip('"')
-    if wanted != str(message.version):
+    wanted = version_in(if_match)
+    if wanted != message.version:
         raise Problem(
             "precondition-failed",
             f"The message is at version {message.version}; you edited version {wanted}.",

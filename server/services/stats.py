@@ -203,6 +203,14 @@ async def timeseries(
     }
 
 
+# The columns of the neighbourhood comparison, each a sort key.
+NEIGHBOURHOOD_COLUMNS = (
+    "id", "name", "total_households", "registered_households", "registered_share",
+    "weekly_active_share", "posts", "interactions", "interactions_per_household",
+    "help_requests", "help_solved", "new_households",
+)  # fmt: skip
+
+
 async def per_neighbourhood(
     session: AsyncSession, principal: Principal, *, days: int | None, sort: str
 ) -> list[dict[str, Any]]:
@@ -229,7 +237,7 @@ async def per_neighbourhood(
         )
     )
     active = {h: int(v) for h, v in active_rows.all()}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for h in hoods:
         m = per.get(h.id, {})
         interactions = sum(m.get(k, 0) for k in INTERACTIONS)
@@ -253,8 +261,8 @@ async def per_neighbourhood(
                 "new_households": m.get("registrations", 0),
             }
         )
-    key, _sep, _ = sort.lstrip("-").partition(":")
-    if rows and key not in rows[0]:
-        raise Problem("validation", f"sort: one of {', '.join(rows[0])}.")
+    key = sort.lstrip("-")
+    if key not in NEIGHBOURHOOD_COLUMNS:
+        raise Problem("validation", f"sort: one of {', '.join(NEIGHBOURHOOD_COLUMNS)}.")
     rows.sort(key=lambda r: (r[key] is None, r[key]), reverse=sort.startswith("-"))
     return rows

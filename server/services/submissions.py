@@ -29,6 +29,7 @@ from server.models import (
 )
 from server.principal import Principal
 from server.problems import Problem
+from server.schemas import ID_MAX, version_in
 from server.schemas.submissions import (
     CategoryOut,
     EntryOut,
@@ -320,10 +321,11 @@ def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) ->
     elif f.assignee == "none":
         stmt = stmt.where(Submission.assignee_account_id.is_(None))
     elif f.assignee:
-        try:
-            stmt = stmt.where(Submission.assignee_account_id == int(f.assignee))
-        except ValueError:
-            raise Problem("validation", "assignee: an account id, 'me' or 'none'.") from None
+        if not (f.assignee.isascii() and f.assignee.isdigit()):
+            raise Problem("validation", "assignee: an account id, 'me' or 'none'.")
+        # An id beyond the column's range belongs to no one: nothing matches.
+        account_id = int(f.assignee) if int(f.assignee) <= ID_MAX else -1
+        stmt = stmt.where(Submission.assignee_account_id == account_id)
     now = utcnow()
     overdue = and_(
         Submission.status == "new", Submission.first_response_at.is_(None), Submission.due_at < now
@@ -415,8 +417,8 @@ def _check_version(sub: Submission, principal: Principal, if_match: str | None) 
             "Send If-Match with the version you saw, so no colleague's change is overwritten.",
             current_version=sub.version,
         )
-    wanted = if_match.strip().removeprefix("W/").strip('"')
-    if wanted != str(sub.version):
+    wanted = version_in(if_match)
+    if wanted != sub.version:
         raise Problem(
             "precondition-failed",
             f"The submission is at version {sub.version}; you saw version {wanted}.",
