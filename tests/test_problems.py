@@ -36,19 +36,23 @@ async def test_page_size_and_cursor_are_checked(client: httpx.AsyncClient) -> No
         response = await client.get("/v1/neighbourhoods", headers=headers, params={"limit": limit})
         assert_problem(response, 422, "validation")
     tampered = await client.get("/v1/neighbourhoods", headers=headers, params={"cursor": "!!"})
-    assert_problem(tampered, 400, "bad-request")
+    assert_problem(tampered, 400, "invalid-cursor")
     wrong_shape = await client.get(
         "/v1/neighbourhoods",
         headers=headers,
         params={"cursor": "WzFd"},  # [1]: one key, not two
     )
-    assert_problem(wrong_shape, 400, "bad-request")
+    assert_problem(wrong_shape, 400, "invalid-cursor")
 
 
 async def test_path_parameter_type(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, "officer@mechelen.demo")
+    # An id that is no number names no resource; one out of the column's range is refused.
     assert_problem(
-        await client.get("/v1/neighbourhoods/not-a-number", headers=headers), 422, "validation"
+        await client.get("/v1/neighbourhoods/not-a-number", headers=headers), 404, "not-found"
+    )
+    assert_problem(
+        await client.get("/v1/neighbourhoods/2147483648", headers=headers), 422, "validation"
     )
 
 

@@ -78,6 +78,17 @@ async def scalar(database_url: str, sql: str, **params: Any) -> Any:
         await engine.dispose()
 
 
+async def draft(http: httpx.AsyncClient, url: str, headers: dict, title: str) -> dict:
+    made = await http.post(
+        f"{url}/v1/messages",
+        json={"kind": "announcement", "title": {"nl": title}, "body": {"nl": "Tekst."},
+              "targets": "all", "action": "draft"},
+        headers=headers,
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
 async def open_reports(http: httpx.AsyncClient, url: str, headers: dict, n: int) -> list[dict]:
     page = await http.get(
         f"{url}/v1/submissions",
@@ -134,21 +145,7 @@ async def test_same_if_match_on_a_message_one_wins(
 ) -> None:
     a, b = servers[0], servers[-1]
     headers = await bearer(http, a, "officer@mechelen.demo")
-    drafts = []
-    for i in range(PAIRS):
-        made = await http.post(
-            f"{a}/v1/messages",
-            json={
-                "kind": "announcement",
-                "title": {"nl": f"Ontwerp {i}"},
-                "body": {"nl": "Tekst."},
-                "targets": "all",
-                "action": "draft",
-            },
-            headers=headers,
-        )
-        assert made.status_code == 201, made.text
-        drafts.append(made.json())
+    drafts = [await draft(http, a, headers, f"Ontwerp {i}") for i in range(PAIRS)]
 
     async def put(url: str, message: dict, title: str) -> httpx.Response:
         return await http.put(
@@ -183,20 +180,7 @@ async def test_a_draft_published_by_racing_requests_goes_out_once(
     headers = await bearer(http, servers[0], "officer@mechelen.demo")
     extra_publications = 0
     for run in range(PUBLISH_RUNS):
-        made = await http.post(
-            f"{servers[0]}/v1/messages",
-            json={
-                "kind": "alert",
-                "title": {"nl": f"Wegenwerken {run}"},
-                "body": {"nl": "De Bruul is afgesloten."},
-                "targets": "all",
-                "alert": {"urgency": "high"},
-                "action": "draft",
-            },
-            headers=headers,
-        )
-        assert made.status_code == 201, made.text
-        message_id = made.json()["id"]
+        message_id = (await draft(http, servers[0], headers, f"Wegenwerken {run}"))["id"]
         answers = await asyncio.gather(
             *(
                 http.post(

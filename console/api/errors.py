@@ -153,7 +153,10 @@ def describe(status: int, slug: str, body: dict[str, Any]) -> str:
             )
         return _("Your account's roles do not allow this.")
     if slug == "missing-scope":
-        return _("The API token lacks the scope {scope}.").format(scope=body.get("missing_scope"))
+        scopes = body.get("missing_scopes") or [body.get("missing_scope")]
+        return _("The API token lacks the scope {scope}.").format(
+            scope=_(" or ").join(str(s) for s in scopes)
+        )
     if slug == "forbidden":
         return _("You are not allowed to do this.")
     if slug == "not-found":
