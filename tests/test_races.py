@@ -29,6 +29,7 @@ from tests.processes import start_server
 PAIRS = 30
 PUBLISHERS = 20
 PUBLISH_RUNS = 5
+BULK_ROUNDS = 3
 
 
 @pytest.fixture
@@ -220,32 +221,34 @@ async def test_bulk_racing_single_changes_loses_none(
 ) -> None:
     a, b = servers[0], servers[-1]
     headers = await bearer(http, a, "moderator@mechelen.demo")
-    subs = await open_reports(http, a, headers, 20)
-    bulk, *singles = await asyncio.gather(
-        http.post(
-            f"{a}/v1/submissions/bulk",
-            json={"ids": [s["id"] for s in subs], "changes": {"department": "Bulk"}},
-            headers=headers,
-        ),
-        *(
-            http.patch(
-                f"{b}/v1/submissions/{s['id']}",
-                json={"priority": "urgent" if s["priority"] != "urgent" else "low"},
-                headers={**headers, "If-Match": f'"{s["version"]}"'},
-            )
-            for s in subs
-        ),
-    )
-    assert bulk.status_code == 200, bulk.text
-    assert bulk.json()["succeeded"] == len(subs)
-    for sub, single in zip(subs, singles, strict=True):
-        assert single.status_code in (200, 412), single.text
-        now = (await http.get(f"{a}/v1/submissions/{sub['id']}", headers=headers)).json()
-        applied = 1 + (single.status_code == 200)
-        # Every change that was answered 200 is there, and moved the version once.
-        assert now["version"] == sub["version"] + applied, (now["version"], single.status_code)
-        assert now["department"] == "Bulk"
-        if single.status_code == 200:
-            assert now["priority"] == single.json()["priority"]
-        else:
-            assert now["priority"] == sub["priority"]
+
+    async def single(sub: dict, delay: float) -> httpx.Response:
+        # Spread over the bulk change's run, so some land while it holds its rows.
+        await asyncio.sleep(delay)
+        return await http.patch(
+            f"{b}/v1/submissions/{sub['id']}",
+            json={"priority": "urgent" if sub["priority"] != "urgent" else "low"},
+            headers={**headers, "If-Match": f'"{sub["version"]}"'},
+        )
+
+    for round_ in range(BULK_ROUNDS):
+        subs = await open_reports(http, a, headers, 40)
+        bulk, *singles = await asyncio.gather(
+            http.post(
+                f"{a}/v1/submissions/bulk",
+                json={"ids": [s["id"] for s in subs], "changes": {"department": f"Bulk {round_}"}},
+                headers=headers,
+            ),
+            *(single(s, i * 0.004) for i, s in enumerate(subs)),
+        )
+        assert bulk.status_code == 200, bulk.text
+        assert bulk.json()["succeeded"] == len(subs)
+        for sub, answer in zip(subs, singles, strict=True):
+            assert answer.status_code in (200, 412), answer.text
+            now = (await http.get(f"{a}/v1/submissions/{sub['id']}", headers=headers)).json()
+            applied = 1 + (answer.status_code == 200)
+            # Every change answered 200 is there, and each moved the version once.
+            assert now["version"] == sub["version"] + applied, (sub["id"], answer.status_code)
+            assert now["department"] == f"Bulk {round_}"
+            wanted = answer.json()["priority"] if answer.status_code == 200 else sub["priority"]
+            assert now["priority"] == wanted
