@@ -123,6 +123,7 @@ def test_the_document_tells_the_truth_under_fuzzing(server: str, tmp_path: Path)
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )  # fmt: skip
     summary = result.stdout[-6000:]
+    print(summary[-700:])  # the figures, shown with `pytest -rP`
     assert result.returncode == 0, summary
     assert re.search(r"\d+ generated", summary), summary
     assert "failures" not in summary.splitlines()[-1], summary

@@ -146,6 +146,14 @@ async def exercise(client: httpx.AsyncClient) -> list[str]:
               "long": "4.4780", "email": email, "last_name": name, "description": description},
     )  # fmt: skip
     assert created.status_code == 200, created.text
+    # The same name encoded or in capitals is the same parameter to the server: and to the log.
+    for name_in_url in ("api%5Fkey", "API_KEY"):
+        again = await client.post(
+            f"/open311/v2/requests.json?{name_in_url}={key}",
+            data={"jurisdiction_id": "mechelen", "service_code": "illegal-dumping",
+                  "address_string": "Bruul 1", "description": description},
+        )  # fmt: skip
+        assert again.status_code in (200, 403), again.text
     hood = (await client.get("/v1/neighbourhoods", headers=auth)).json()["items"][0]["id"]
     refused = await client.post(
         "/v1/events", headers={"Authorization": f"Bearer {events}"},
@@ -203,5 +211,6 @@ def test_the_access_log_of_a_real_server_holds_no_secret(
         server.wait(timeout=15)
     text = log.read_text()
     assert "POST /open311/v2/requests.json?api_key=[redacted]" in text  # the access log is on
+    assert "POST /open311/v2/requests.json?api%5Fkey=[redacted]" in text
     for secret in secrets:
         assert secret not in text
