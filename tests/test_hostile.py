@@ -191,6 +191,32 @@ def test_events_with_nul_are_refused_one_by_one(http: httpx.Client) -> None:
     assert sorted(r["index"] for r in result["rejected"]) == [1, 2]
 
 
+def test_far_dates_are_refused_not_overflowed(http: httpx.Client) -> None:
+    hood = http.get("/v1/neighbourhoods", params={"limit": 1}).json()["items"][0]["id"]
+    far = ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00"]
+    events = [
+        {"id": f"far-{i}", "type": "reaction", "household": "h", "neighbourhood_id": hood, "at": at}
+        for i, at in enumerate(far)
+    ]
+    answer = http.post("/v1/events", json={"events": events})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["accepted"] == 0 and len(answer.json()["rejected"]) == len(far)
+    for at in far:
+        for name in ("since", "until"):
+            problem(http.get("/v1/submissions", params={name: at}), 422, "validation")
+        message = {
+            "kind": "event", "title": {"nl": "t"}, "body": {"nl": "b"}, "targets": "all",
+            "action": "draft", "event": {"starts_at": at, "ends_at": at, "place": "x"},
+        }  # fmt: skip
+        problem(http.post("/v1/messages", json=message), 422, "validation")
+        for name in ("start_date", "end_date"):
+            response = http.get(
+                "/open311/v2/requests.json", params={"jurisdiction_id": "mechelen", name: at}
+            )
+            open311_error(response, "json", 400)
+    still_connected(http)
+
+
 def open311_error(response: httpx.Response, fmt: str, status: int) -> str:
     """The standard's own error format: a JSON list or an <errors> document."""
     assert response.status_code == status, response.text

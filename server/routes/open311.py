@@ -29,7 +29,7 @@ from server.problems import (
     on_validation,
     validation_errors,
 )
-from server.schemas import ID_MAX, storable_text
+from server.schemas import ID_MAX, bounded_moment, storable_text
 from server.services import auth as auth_service
 from server.services import submissions as service
 
@@ -227,22 +227,18 @@ def _request_row(
     }
 
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-
 def _date(value: str | None, name: str, fmt: str) -> datetime | None:
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except (ValueError, OverflowError):
+    except ValueError:
         raise Open311Error(400, f"{name} must be a w3 date-time.", fmt) from None
-    # Far dates would overflow the 90-day window's arithmetic; no request is that old.
-    if not EARLIEST <= parsed <= LATEST:
-        raise Open311Error(400, f"{name} must lie between 1970 and 9000.", fmt)
-    return parsed
+    try:
+        # Far dates would overflow the 90-day window's arithmetic; no request is that old.
+        return bounded_moment(parsed)
+    except ValueError:
+        raise Open311Error(400, f"{name} must lie between 1970 and 9000.", fmt) from None
 
 
 @router.get("/requests.{fmt}")

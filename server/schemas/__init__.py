@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Path, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from server.models import ROLES, SCOPES
 
@@ -41,7 +49,29 @@ def _iso_only(value: Any) -> Any:
     return value
 
 
-IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
+# What a date and time may be, anywhere it comes in: far dates overflow the arithmetic
+# (a time zone, a 90-day window) and the database's own types; none is a real moment here.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def bounded_moment(value: datetime) -> datetime:
+    """`value` (read as UTC without a zone) if it lies between 1970 and 9000; else ValueError."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # a query's time without zone is read as UTC
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must lie between 1970 and 9000") from None
+    if not EARLIEST <= in_utc <= LATEST:
+        raise ValueError("must lie between 1970 and 9000")
+    return value
+
+
+# A moment with its time zone, in a body (ISO 8601, between 1970 and 9000).
+Moment = Annotated[AwareDatetime, AfterValidator(bounded_moment)]
+# The same in a query string, where a bare number is refused (not read as a Unix time).
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(bounded_moment)]
 
 
 def version_in(if_match: str) -> int:

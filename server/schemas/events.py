@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 import config
-from server.schemas import DbId, Strict
+from server.schemas import DbId, Moment, Strict
 
 EventType = Literal[
     "registration", "post", "comment", "reaction", "help_request", "help_solved", "activity",
@@ -26,7 +26,7 @@ class EventIn(Strict):
     type: EventType
     household: str = Field(min_length=1, max_length=100)
     neighbourhood_id: DbId
-    at: AwareDatetime
+    at: Moment
     channel: Literal["invitation", "organic"] | None = None  # registration
     # post: a code of config/topics.toml, never words (the resident side classifies)
     topic: str | None = Field(default=None, max_length=40)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from server.schemas import DbId, Strict
+from server.schemas import DbId, Moment, Strict
 
 MessageKind = Literal[
     "announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert"
@@ -20,8 +20,8 @@ BODY_MAX = 10_000
 
 
 class EventDetails(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     place: str = Field(min_length=1, max_length=300)
 
     @model_validator(mode="after")
@@ -38,12 +38,12 @@ class SurveyQuestion(Strict):
 
 class SurveyDetails(Strict):
     questions: list[SurveyQuestion] = Field(min_length=1, max_length=30)
-    closes_at: AwareDatetime
+    closes_at: Moment
 
 
 class BudgetDetails(Strict):
     budget_eur: int = Field(ge=0, le=1_000_000_000)
-    deadline: AwareDatetime
+    deadline: Moment
 
 
 class AlertDetails(Strict):
@@ -119,7 +119,7 @@ class MessageContent(Strict):
 
 class MessageCreate(MessageContent):
     action: Literal["draft", "publish", "schedule"] = "draft"
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: Moment | None = None
 
     @model_validator(mode="after")
     def _schedule(self) -> MessageCreate:
@@ -134,7 +134,7 @@ class MessageUpdate(MessageContent):
     """A full replacement of a draft's or scheduled message's content (with If-Match)."""
 
     state: Literal["draft", "scheduled"] | None = None
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: Moment | None = None
 
 
 class ReachRequest(Strict):
