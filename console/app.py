@@ -14,7 +14,14 @@ from textual.screen import Screen
 
 from console import __version__
 from console.api.client import ApiClient
-from console.api.errors import ApiError, AuthError, Unreachable
+from console.api.errors import (
+    ApiError,
+    AuthError,
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+    Unreachable,
+)
 from console.api.models import Me, Message
 from console.api.stream import LiveEvent, LiveStream
 from console.bindings import translate_bindings
@@ -73,7 +80,7 @@ class BuurtApp(App[None]):
     def on_mount(self) -> None:
         if self.context.config.theme in self.available_themes:
             self.theme = self.context.config.theme
-        if self.client.access_token or self.client.refresh_token:
+        if self.client.signed_in:
             self.resume()
         else:
             self.show_login()
@@ -157,9 +164,17 @@ class BuurtApp(App[None]):
             async for event in stream.events():
                 for listener in list(self._listeners):
                     listener(event)
-        except AuthError as error:
+        except (AuthError, NotSignedIn) as error:
             self.connection = "offline"
             self.show_login(error.message)
+        except (PermissionDenied, NotFound) as error:
+            # The live figures are not for this account: say so once, stop trying.
+            self.connection = "offline"
+            self.notify(
+                _("The live updates are not available: {reason}").format(reason=error.message),
+                severity="warning",
+                timeout=15,
+            )
 
     def _warn(self, message: str) -> None:
         self.notify(message, severity="warning", timeout=10)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from console.api.auth import TokenState
 from console.api.client import ApiClient
 from console.api.models import Tokens
 from console.credentials import Credential, CredentialStore
@@ -56,11 +57,20 @@ class Context:
         cred = self.credential()
         return ApiClient(
             self.url,
-            access_token=cred.access_token if cred and cred.access_token_valid() else None,
+            access_token=cred.access_token if cred else None,
             refresh_token=cred.refresh_token if cred else None,
+            access_expires_at=cred.access_expires_at if cred else None,
             on_tokens=self.keep,
+            stored=self.stored_tokens,
             **kwargs,  # type: ignore[arg-type]
         )
+
+    def stored_tokens(self) -> TokenState | None:
+        """The tokens stored now (another process of this sign-in may have refreshed)."""
+        cred = self.credential()
+        if cred is None:
+            return None
+        return TokenState(cred.access_token, cred.refresh_token, cred.access_expires_at)
 
     def keep(self, tokens: Tokens) -> None:
         """Store tokens after a sign-in or refresh."""

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # A refresh token presented again this soon after its use is two processes of one
+    # sign-in refreshing at once (a CLI command beside the TUI), not a theft: each gets a
+    # pair of its own. Later, a reuse still revokes the whole sign-in.
+    refresh_reuse_grace_seconds: int = 30
     # Failed logins: per account and per client address, in a sliding window.
     login_window_seconds: int = 15 * 60
     login_max_failures_per_account: int = 5
@@ -39,6 +43,10 @@ class Settings(BaseSettings):
     # Open streams look at the event table at least this often; on PostgreSQL, LISTEN/NOTIFY
     # wakes them at once and this is only the safety net.
     stream_poll_seconds: float = 1.0
+    # An open stream checks its token again this often, and ends when the token has
+    # expired or been revoked (sign-out, revocation, a disabled account): the longest any
+    # stream goes on after its access ended.
+    stream_recheck_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -75,12 +76,46 @@ async def test_refresh_rotates(client: httpx.AsyncClient) -> None:
     assert me.status_code == 200
 
 
-async def test_reused_refresh_token_revokes_the_family(client: httpx.AsyncClient) -> None:
+async def used_long_ago(app: FastAPI, refresh_token: str) -> None:
+    """Move a refresh token's use out of the grace window (the next day)."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.token_hash == token_hash(refresh_token))
+            .values(used_at=datetime.now(UTC) - timedelta(days=1))
+        )
+        await session.commit()
+
+
+async def test_two_processes_refreshing_at_once_both_stay_signed_in(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await sign_in(client, OFFICER)
+    # The TUI and a CLI command hold the same stored refresh token and refresh together.
+    answers = await asyncio.gather(
+        *(
+            client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+            for _ in range(2)
+        )
+    )
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    for answer in answers:
+        pair = answer.json()
+        me = await client.get("/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+        assert me.status_code == 200
+        again = await client.post("/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+        assert again.status_code == 200
+
+
+async def test_reused_refresh_token_revokes_the_family(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     first = await sign_in(client, OFFICER)
     second = (
         await client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     ).json()
-    # A thief replays the first refresh token: the whole sign-in is revoked.
+    await used_long_ago(app, first["refresh_token"])
+    # A thief replays the first refresh token a day later: the whole sign-in is revoked.
     replay = await client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert_problem(replay, 401, "refresh-token-reused")
     # ... including the tokens the legitimate client got from the rotation.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 
 import pytest
 
+from console.api.auth import TokenState
 from console.api.client import ApiClient
 from console.api.errors import AuthError, NotFound, NotSignedIn, RateLimited, Unreachable
 from console.api.models import Me, Neighbourhood, Tokens
@@ -46,7 +48,7 @@ async def test_expired_access_token_is_refreshed_once_transparently(
         me = await client.me()  # 401 expired -> refresh -> retried
         assert me.email == "officer@denhaag.demo"
         assert len(rotated) == 2 and rotated[1].refresh_token != first.refresh_token
-        assert client.refresh_token == rotated[1].refresh_token
+        assert client.auth.state.refresh_token == rotated[1].refresh_token
 
 
 async def test_concurrent_calls_refresh_only_once(live_server: LiveServer) -> None:
@@ -62,14 +64,71 @@ async def test_concurrent_calls_refresh_only_once(live_server: LiveServer) -> No
         assert len(rotated) == 2
 
 
+async def test_a_stored_refresh_token_alone_signs_in(live_server: LiveServer) -> None:
+    # What a CLI command or a new TUI start has after the access token expired: only the
+    # refresh token. It is used, not refused as "not signed in".
+    async with ApiClient(live_server.url) as client:
+        tokens = await client.sign_in("officer@mons.demo", DEMO_PASSWORD)
+    rotated: list[Tokens] = []
+    async with ApiClient(
+        live_server.url, refresh_token=tokens.refresh_token, on_tokens=rotated.append
+    ) as later:
+        assert (await later.me()).email == "officer@mons.demo"
+    assert len(rotated) == 1 and rotated[0].refresh_token != tokens.refresh_token
+    # Known to be expired: refreshed before the call, not after a 401.
+    async with ApiClient(
+        live_server.url,
+        access_token=rotated[0].access_token,
+        access_expires_at=time.time() - 1,
+        refresh_token=rotated[0].refresh_token,
+        on_tokens=rotated.append,
+    ) as expired:
+        assert (await expired.me()).email == "officer@mons.demo"
+    assert len(rotated) == 2
+    async with ApiClient(live_server.url) as nothing:
+        with pytest.raises(NotSignedIn):
+            await nothing.me()  # no credential at all: nothing to send
+
+
+async def test_another_process_that_refreshed_first_is_followed(live_server: LiveServer) -> None:
+    """Two processes of one stored sign-in: the one that refreshes second finds the first's
+    tokens in the store and adopts them; refreshing at the same moment, both stay in."""
+    store: dict[str, TokenState] = {}
+
+    def keep(tokens: Tokens) -> None:
+        store["now"] = TokenState(tokens.access_token, tokens.refresh_token, time.time() + 900)
+
+    async with ApiClient(live_server.url, on_tokens=keep) as client:
+        first = await client.sign_in("analyst@mechelen.demo", DEMO_PASSWORD)
+
+    def process() -> ApiClient:
+        return ApiClient(
+            live_server.url, refresh_token=first.refresh_token, on_tokens=keep,
+            stored=lambda: store.get("now"),
+        )  # fmt: skip
+
+    # At the same moment: the server's grace window gives each a pair.
+    async with process() as a, process() as b:
+        store["now"] = TokenState(None, first.refresh_token, None)
+        both = await asyncio.gather(a.me(), b.me())
+        assert {m.email for m in both} == {"analyst@mechelen.demo"}
+    # One after the other: the second adopts what the first stored, and refreshes nothing.
+    async with process() as a:
+        await a.me()
+    adopted = store["now"]
+    async with process() as b:
+        assert (await b.me()).email == "analyst@mechelen.demo"
+        assert b.auth.state.refresh_token == adopted.refresh_token
+
+
 async def test_revoked_sign_in_is_an_auth_error(live_server: LiveServer) -> None:
     async with ApiClient(live_server.url) as client:
         tokens = await client.sign_in("admin@mons.demo", DEMO_PASSWORD)
     async with ApiClient(live_server.url, refresh_token=tokens.refresh_token) as other:
         await other.sign_out()
     async with ApiClient(live_server.url, refresh_token=tokens.refresh_token) as stale:
-        with pytest.raises(NotSignedIn):
-            await stale.me()  # no access token at all: nothing to send
+        with pytest.raises(AuthError):
+            await stale.me()  # the refresh is refused: the sign-in has ended
     async with ApiClient(
         live_server.url, access_token="bat_expired", refresh_token=tokens.refresh_token
     ) as stale:
@@ -117,8 +176,11 @@ async def test_unreachable_server_is_a_sentence_after_retries() -> None:
     assert time.monotonic() - started < 5
 
 
-async def test_user_agent_names_the_version(live_server: LiveServer) -> None:
+async def test_the_server_sees_the_console_and_its_version(live_server: LiveServer) -> None:
     from console import __version__
-    from console.api.client import USER_AGENT
 
-    assert f"buurt-console/{__version__}" in USER_AGENT
+    async with ApiClient(live_server.url) as client:
+        await client.sign_in("officer@mons.demo", DEMO_PASSWORD)
+    with sqlite3.connect(live_server.database) as db:
+        (agent,) = db.execute("SELECT user_agent FROM auth_sessions ORDER BY id DESC").fetchone()
+    assert agent.startswith(f"buurt-console/{__version__} (Python ")

@@ -14,6 +14,7 @@ import httpx
 from pydantic import BaseModel
 
 from console import __version__
+from console.api.auth import BearerAuth, TokenState
 from console.api.errors import (
     ApiError,
     AuthError,
@@ -49,10 +50,13 @@ PAGE_MAX = 200
 
 
 class ApiClient:
-    """One client per server. Holds the tokens; refreshes an expired access token once.
+    """One client per server. Every request authenticates through `BearerAuth`: an expired
+    or refused access token is refreshed with the refresh token, for calls, downloads and
+    the live stream alike.
 
     `on_tokens` is called with new tokens after a sign-in or a refresh, so the caller can
-    keep the (rotated) refresh token safe.
+    keep the (rotated) refresh token safe; `stored` reads the tokens another process of the
+    same sign-in may have stored meanwhile.
     """
 
     def __init__(
@@ -61,21 +65,26 @@ class ApiClient:
         *,
         access_token: str | None = None,
         refresh_token: str | None = None,
+        access_expires_at: float | None = None,
         api_token: str | None = None,
         on_tokens: Callable[[Tokens], None] | None = None,
+        stored: Callable[[], TokenState | None] | None = None,
         timeout: float = 10.0,
         retries: int = 2,
         backoff: float = 0.3,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.access_token = api_token or access_token
-        self.refresh_token = None if api_token else refresh_token
         self.uses_api_token = api_token is not None
-        self.on_tokens = on_tokens
+        self.auth = BearerAuth(
+            f"{self.base_url}/v1/auth/refresh",
+            api_token=api_token,
+            state=TokenState(access_token, refresh_token, access_expires_at),
+            on_tokens=on_tokens,
+            stored=stored,
+        )
         self.retries = retries
         self.backoff = backoff
-        self._refresh_lock = asyncio.Lock()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
@@ -95,17 +104,19 @@ class ApiClient:
 
     # -- plumbing -----------------------------------------------------------------------
 
+    @property
+    def signed_in(self) -> bool:
+        """Whether the client holds a credential (it may still turn out expired)."""
+        return self.auth.signed_in
+
     async def _send(self, method: str, path: str, *, auth: bool, **kwargs: Any) -> httpx.Response:
-        headers = dict(kwargs.pop("headers", None) or {})
-        if auth:
-            if not self.access_token:
-                raise NotSignedIn()
-            headers["Authorization"] = f"Bearer {self.access_token}"
         # Only reads are retried: a write that timed out may have happened.
         attempts = 1 + (self.retries if method == "GET" else 0)
         for attempt in range(attempts):
             try:
-                response = await self._http.request(method, path, headers=headers, **kwargs)
+                response = await self._http.request(
+                    method, path, auth=self.auth if auth else None, **kwargs
+                )
             except httpx.TransportError as exc:
                 if attempt + 1 < attempts:
                     await self._sleep(attempt)
@@ -123,15 +134,7 @@ class ApiClient:
     async def _request(
         self, method: str, path: str, *, auth: bool = True, **kwargs: Any
     ) -> httpx.Response:
-        token_used = self.access_token
         response = await self._send(method, path, auth=auth, **kwargs)
-        if response.status_code == 401 and auth and self.refresh_token:
-            # Refresh once, then retry; the lock keeps concurrent workers from refreshing
-            # twice (a reused refresh token would end the sign-in).
-            async with self._refresh_lock:
-                if self.access_token == token_used:
-                    await self._refresh()
-            response = await self._send(method, path, auth=auth, **kwargs)
         if response.is_error:
             raise self._error(response)
         return response
@@ -144,21 +147,6 @@ class ApiClient:
         if not isinstance(body, dict):
             body = {"status": response.status_code}
         return error_for(response.status_code, body)
-
-    async def _refresh(self) -> None:
-        response = await self._send(
-            "POST", "/v1/auth/refresh", auth=False, json={"refresh_token": self.refresh_token}
-        )
-        if response.is_error:
-            self.refresh_token = None
-            raise self._error(response)
-        self._accept(Tokens.model_validate(response.json()))
-
-    def _accept(self, tokens: Tokens) -> None:
-        self.access_token = tokens.access_token
-        self.refresh_token = tokens.refresh_token
-        if self.on_tokens:
-            self.on_tokens(tokens)
 
     async def _get_model(self, path: str, model: type[M], **params: Any) -> M:
         clean = {k: v for k, v in params.items() if v is not None}
@@ -174,22 +162,23 @@ class ApiClient:
         )
         tokens = Tokens.model_validate(response.json())
         self.uses_api_token = False
-        self._accept(tokens)
+        self.auth.api_token = None
+        self.auth.accept(tokens)
         return tokens
 
     async def sign_out(self) -> None:
         """End the sign-in on the server (revokes its tokens). Safe to call twice."""
         if self.uses_api_token:
             return
-        body = {"refresh_token": self.refresh_token} if self.refresh_token else None
-        if body is None and not self.access_token:
+        state = self.auth.state
+        body = {"refresh_token": state.refresh_token} if state.refresh_token else None
+        if body is None and not state.access_token:
             return
-        headers = {"Authorization": f"Bearer {self.access_token}"} if self.access_token else {}
+        headers = {"Authorization": f"Bearer {state.access_token}"} if state.access_token else {}
         try:
             await self._send("POST", "/v1/auth/logout", auth=False, json=body, headers=headers)
         finally:
-            self.access_token = None
-            self.refresh_token = None
+            self.auth.forget()
 
     async def me(self) -> Me:
         """Who the credential belongs to."""
@@ -416,8 +405,6 @@ class ApiClient:
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """Stream the filtered inbox as CSV into a file; returns the number of rows."""
-        if not self.access_token:
-            raise NotSignedIn()
         params = (filters or SubmissionFilters()).params()
         rows = -1  # the header line is not a row
         tmp = destination.with_suffix(destination.suffix + ".part")
@@ -426,7 +413,7 @@ class ApiClient:
                 "GET",
                 "/v1/submissions/export.csv",
                 params=params,
-                headers={"Authorization": f"Bearer {self.access_token}"},
+                auth=self.auth,
             ) as response:
                 if response.is_error:
                     await response.aread()
@@ -479,18 +466,17 @@ class ApiClient:
         response = await self._request("GET", "/v1/stats/timeseries", params=params)
         return TimeSeries.model_validate(response.json())
 
-    def stream_request(self, last_event_id: str | None) -> tuple[httpx.AsyncClient, dict[str, str]]:
-        """What the live stream needs: the connection pool and the headers to send."""
-        if not self.access_token:
+    def stream_request(
+        self, last_event_id: str | None
+    ) -> tuple[httpx.AsyncClient, dict[str, str], httpx.Auth]:
+        """What the live stream needs: the connection pool, the headers and the auth flow
+        (which refreshes the access token as any request's does)."""
+        if not self.signed_in:
             raise NotSignedIn()
-        headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "text/event-stream"}
+        headers = {"Accept": "text/event-stream"}
         if last_event_id:
             headers["Last-Event-ID"] = last_event_id
-        return self._http, headers
-
-    async def ensure_fresh_token(self) -> None:
-        """Refresh an expired access token (the stream cannot retry a request by itself)."""
-        await self.me()
+        return self._http, headers, self.auth
 
 
 class SubmissionFilters(BaseModel):

@@ -15,7 +15,15 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from console.api.client import ApiClient
-from console.api.errors import ApiError, AuthError
+from console.api.errors import (
+    ApiError,
+    AuthError,
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+    ProblemError,
+    error_for,
+)
 
 MAX_BACKOFF = 30.0
 
@@ -27,6 +35,14 @@ class LiveEvent:
     id: str
     type: str
     data: dict[str, Any]
+
+
+def _refusal(response: httpx.Response) -> ProblemError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return error_for(response.status_code, body if isinstance(body, dict) else {})
 
 
 class LiveStream:
@@ -60,24 +76,25 @@ class LiveStream:
         failures = 0
         while True:
             try:
-                http, headers = self.client.stream_request(self.last_event_id)
+                http, headers, auth = self.client.stream_request(self.last_event_id)
                 async with aconnect_sse(
-                    http, "GET", "/v1/stream", headers=headers, timeout=httpx.Timeout(10, read=60)
-                ) as source:
-                    if source.response.status_code == 401:
-                        await self.client.ensure_fresh_token()  # refreshes, or raises AuthError
-                        continue
+                    http, "GET", "/v1/stream", headers=headers, auth=auth,
+                    timeout=httpx.Timeout(10, read=60),
+                ) as source:  # fmt: skip
                     if source.response.is_error:
-                        raise httpx.HTTPStatusError(
-                            "stream refused",
-                            request=source.response.request,
-                            response=source.response,
-                        )
+                        # The auth flow refreshed already: what is refused now stays refused.
+                        await source.response.aread()
+                        raise _refusal(source.response)
                     self._set("live")
                     failures = 0
                     async for sse in source.aiter_sse():
                         if sse.retry and self.honour_retry:
                             self.retry = sse.retry / 1000
+                        if sse.event == "auth.ended":
+                            # The server ended the stream with our access (expired or
+                            # revoked): come back at once; the auth flow refreshes.
+                            failures = -1
+                            break
                         if not sse.data:
                             continue
                         if sse.id:
@@ -89,12 +106,15 @@ class LiveStream:
                         yield LiveEvent(id=sse.id or "", type=sse.event or "message", data=data)
             except asyncio.CancelledError:
                 raise
-            except AuthError:
+            except (AuthError, NotSignedIn, PermissionDenied, NotFound):
+                # Retrying cannot help: the caller tells the person why.
                 self._set("offline")
                 raise
             except (httpx.HTTPError, ApiError, OSError):
                 pass
             failures += 1
+            if failures == 0:
+                continue  # the stream ended with our access: reconnect without waiting
             self._set("reconnecting" if failures < 4 else "offline")
             delay = min(MAX_BACKOFF, max(self.min_delay, self.retry) * 2 ** min(failures - 1, 6))
             await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))  # noqa: S311

@@ -2,7 +2,9 @@
 
 Events: `stats.delta`, `submission.created`, `submission.updated`, `message.published`,
 each with an id. A client that comes back within a day with its last id misses nothing.
-Heartbeats keep proxies from closing the line.
+Heartbeats keep proxies from closing the line. The token is checked again every
+`stream_recheck_seconds` (30): once it has expired or was revoked, a last `auth.ended`
+event (`{"reason": "expired" | "revoked"}`) ends the stream.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
-from server.deps import INBOX_READ_ROLES, MESSAGE_READ_SCOPES, DbSession, require
+from server.deps import INBOX_READ_ROLES, MESSAGE_READ_SCOPES, DbSession, bearer_token, require
 from server.models import ROLES, Neighbourhood, StreamEvent
 from server.principal import Principal
+from server.problems import Problem
+from server.services import auth as auth_service
 from server.services.neighbourhoods import addressable
 from server.stream import Item, StreamHub, to_item
 
@@ -82,10 +86,24 @@ async def stream(
             ).all()
         return [to_item(r) for r in rows]
 
+    token = bearer_token(request)
+    recheck = request.app.state.settings.stream_recheck_seconds
+
+    async def access_ended() -> str | None:
+        # The token that opened the stream, checked again: sign-out, revocation, expiry
+        # or a disabled account end the stream (the client may come back with a fresh one).
+        try:
+            async with maker() as s:
+                await auth_service.resolve_bearer(s, token, client_address=None, touch=False)
+        except Problem as problem:
+            return "expired" if problem.extensions.get("expired") else "revoked"
+        return None
+
     async def events() -> AsyncIterator[str]:
         nonlocal after
         yield "retry: 3000\n\n"
         last_sent = time.monotonic()
+        next_check = last_sent + recheck
         seen = await hub.refresh(maker)
         # No polling for a disconnect: the response ends this generator when the client goes
         # (Starlette watches for it; on ASGI 2.4 servers a failed send, heartbeats included).
@@ -104,6 +122,12 @@ async def stream(
                 last_sent = time.monotonic()
             if items and items[-1].id < (hub.last_id or 0):
                 continue  # more to catch up on
+            if time.monotonic() >= next_check:
+                ended = await access_ended()
+                if ended is not None:
+                    yield f'event: auth.ended\ndata: {{"reason": "{ended}"}}\n\n'
+                    return
+                next_check = time.monotonic() + recheck
             if time.monotonic() - last_sent > HEARTBEAT_SECONDS:
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()

@@ -166,6 +166,14 @@ async def refresh(
         raise Problem("invalid-token", "This refresh token is not known. Sign in again.")
     auth = row.session
     now = utcnow()
+    grace = timedelta(seconds=settings.refresh_reuse_grace_seconds)
+    if row.used_at is not None and now - row.used_at <= grace and auth.revoked_at is None:
+        # Two processes of one sign-in refreshing at once: the later one gets its own pair.
+        if row.expires_at <= now or not auth.account.active:
+            raise Problem("invalid-token", "This sign-in has ended. Sign in again.")
+        pair = await _issue(session, settings, auth)
+        await session.commit()
+        return pair
     if row.used_at is not None:
         await _revoke_session(session, auth, "refresh_reuse", client_address)
         raise Problem(
@@ -175,15 +183,13 @@ async def refresh(
         )
     if auth.revoked_at is not None or row.expires_at <= now or not auth.account.active:
         raise Problem("invalid-token", "This sign-in has ended. Sign in again.")
-    # Mark used with a guarded update, so two racing refreshes cannot both win.
-    result = await session.execute(
+    # Mark used with a guarded update; a concurrent refresh of the same token that marked
+    # it a moment before is within the grace window, and gets a pair of its own too.
+    await session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
         .values(used_at=now)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        await session.rollback()
-        raise Problem("refresh-token-reused", "This refresh token was already used.")
     pair = await _issue(session, settings, auth)
     await session.commit()
     return pair
@@ -211,9 +217,10 @@ async def logout(session: AsyncSession, token: str, *, client_address: str | Non
 
 
 async def resolve_bearer(
-    session: AsyncSession, token: str, *, client_address: str | None
+    session: AsyncSession, token: str, *, client_address: str | None, touch: bool = True
 ) -> Principal:
-    """Turn a bearer token into the calling principal, or raise a 401 problem."""
+    """Turn a bearer token into the calling principal, or raise a 401 problem. `touch`
+    records an API token's use (at most once a minute)."""
     now = utcnow()
     digest = token_hash(token)
     if token.startswith(ACCESS_PREFIX):
@@ -259,7 +266,7 @@ async def resolve_bearer(
         if not api.account.active:
             raise Problem("invalid-token", "The account behind this API token is disabled.")
         # Touch last-used at most once a minute: a busy script should not write on every call.
-        if api.last_used_at is None or now - api.last_used_at > timedelta(minutes=1):
+        if touch and (api.last_used_at is None or now - api.last_used_at > timedelta(minutes=1)):
             # A write of its own (waiting its turn), not an upgrade of this read.
             api_id = api.id
             await begin_write(session)
