@@ -59,9 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         version=f"buurt {__version__}",
         help=_("show the version and exit"),
     )
-    parser.add_argument("--profile", help=_("the profile to use (see `buurt profiles`)"))
-    parser.add_argument("--url", help=_("the server address, overriding the profile's"))
-    parser.add_argument("--lang", choices=["en", "nl", "fr"], help=_("language of the console"))
+    _global_options(parser)
     sub = parser.add_subparsers(dest="command")
 
     account.register(sub)
@@ -73,7 +71,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help=_("start a demo server and open the console on it"))
     demo.add_argument("--reset", action="store_true", help=_("start from a fresh database"))
     demo.set_defaults(func=cmd_demo)
+    _globals_after_commands(parser)
     return parser
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    parser.add_argument(
+        "--profile", default=default, help=_("the profile to use (see `buurt profiles`)")
+    )
+    parser.add_argument(
+        "--url", default=default, help=_("the server address, overriding the profile's")
+    )
+    parser.add_argument(
+        "--lang", default=default, choices=["en", "nl", "fr"], help=_("language of the console")
+    )
+
+
+def _globals_after_commands(parser: argparse.ArgumentParser) -> None:
+    # `buurt login --url URL` as well as `buurt --url URL login`: every command takes the
+    # global options too; SUPPRESS keeps a command from resetting what was given before it.
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        for child in getattr(action, "choices", {}).values():
+            _global_options(child, default=argparse.SUPPRESS)
+            _globals_after_commands(child)
 
 
 def _translate_argparse() -> None:
