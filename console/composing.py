@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import tomllib
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +75,9 @@ class Draft:
     message_id: int | None = None  # set when editing a server message
     version: int | None = None
     saved_at: str = ""
+    # This draft's intent to publish: part of its Idempotency-Key, so a retry of this draft
+    # never publishes twice, and the same text composed again later is a new message.
+    intent: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,14 +148,18 @@ def parse_local_time(text: str, timezone: str) -> datetime:
     return parsed
 
 
-def idempotency_key(scope: str, content: dict[str, Any], action: str, when: datetime | None) -> str:
-    """A key derived from what is sent: re-running the same script sends nothing new."""
+def idempotency_key(
+    scope: str, content: dict[str, Any], action: str, when: datetime | None, intent: str
+) -> str:
+    """A key derived from what is sent and the intent it belongs to (a draft in the TUI, a
+    day's run of a script): a retry of one intent sends nothing new, a new intent does."""
     canonical = json.dumps(
         {
             "scope": scope,
             "content": content,
             "action": action,
             "at": when.isoformat() if when else None,
+            "intent": intent,
         },
         sort_keys=True,
         separators=(",", ":"),

@@ -6,6 +6,7 @@ import io
 import json
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,29 @@ def test_analyst_cannot_broadcast(
     capsys.readouterr()
     assert main(["broadcast", "--title", "t", "--body", "b"]) == 4
     assert "communicator or admin" in capsys.readouterr().err
+
+
+def test_the_same_file_goes_out_again_the_next_day(
+    signed_in: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daily cron of an unchanged text: once a day, never twice the same day."""
+    import console.commands.broadcast as broadcast
+
+    title = f"Afvalkalender {uuid.uuid4().hex[:6]}"
+    args = ("--title", title, "--body", "Morgen: papier.", "--to", "Arsenaal")
+    today = broadcast_json(capsys, *args)
+    retried = broadcast_json(capsys, *args)
+    assert retried["message"]["id"] == today["message"]["id"] and retried["message"]["replayed"]
+
+    real = broadcast.datetime
+
+    class Tomorrow(real):  # type: ignore[misc, valid-type]
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def]
+            return real.now(tz) + timedelta(days=1)
+
+    monkeypatch.setattr(broadcast, "datetime", Tomorrow)
+    tomorrow = broadcast_json(capsys, *args)
+    assert tomorrow["message"]["id"] != today["message"]["id"]
+    assert tomorrow["message"]["replayed"] is False
+    assert tomorrow["idempotency_key"] != today["idempotency_key"]

@@ -220,3 +220,42 @@ async def test_edit_duplicate_and_withdraw_from_the_list(
         await settle(pilot)
     async with context.client() as client:
         assert (await client.message(sent.id)).state == "withdrawn"
+
+
+async def test_the_same_text_composed_again_is_a_new_message(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """A weekly reminder typed again in the TUI goes out again: one key per draft, not per
+    text (a retry of one draft stays exactly once: the key is the draft's)."""
+    title = f"Herinnering {uuid.uuid4().hex[:6]}"
+    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    keys = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            await pilot.press("c")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ComposeScreen)
+            keys.append(screen.intent)
+            screen.query_one("#title-nl", Input).value = title
+            screen.query_one("#body-nl", TextArea).text = "Elke maandag: papier."
+            await pilot.press("f5")
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.click("#confirm-yes")
+            await settle(pilot)
+            assert isinstance(app.screen, MessagesScreen)
+    assert keys[0] != keys[1]
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        token = (
+            await http.post(
+                "/v1/auth/token", json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD}
+            )
+        ).json()["access_token"]
+        found = (
+            await http.get(
+                "/v1/messages", params={"q": title}, headers={"Authorization": f"Bearer {token}"}
+            )
+        ).json()["items"]
+    assert len(found) == 2 and all(m["state"] == "published" for m in found)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,20 @@ from console.composing import (
     idempotency_key,
     parse_local_time,
     read_message_file,
+    zone,
 )
 from console.i18n import _, ngettext
 from console.numbers import format_number
 from console.session import Context
+
+
+def run_intent(when: datetime | None, timezone: str) -> str:
+    """What makes one run of a script one intent: the scheduled time when there is one
+    (already in the key), else the municipality's calendar day. A retry the same day sends
+    nothing new; the same file sent by tomorrow's cron goes out again."""
+    if when is not None:
+        return ""
+    return datetime.now(zone(timezone)).date().isoformat()
 
 
 def _language_pairs(values: list[str] | None, default: str) -> dict[str, str]:
@@ -157,8 +168,9 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
             return draft, reach, None, None
         action = "draft" if args.draft else ("schedule" if when else "publish")
         key = args.idempotency_key or idempotency_key(
-            f"{context.url}|{me.organisation.id}", content, action, when
-        )
+            f"{context.url}|{me.organisation.id}", content, action, when,
+            run_intent(when, municipality.timezone),
+        )  # fmt: skip
         message = await client.create_message(
             content, action=action, scheduled_at=when, idempotency_key=key
         )

@@ -83,6 +83,8 @@ class ComposeScreen(SignedInScreen):
         self._ready = False
         self._sent = False
         self._store: DraftStore | None = None
+        # One intent per compose session (or per restored draft): see Draft.intent.
+        self.intent = Draft().intent
 
     @property
     def store(self) -> DraftStore:
@@ -249,6 +251,7 @@ class ComposeScreen(SignedInScreen):
 
     def fill(self, draft: Draft) -> None:
         """Put a draft into the form."""
+        self.intent = draft.intent
         self.query_one("#kind", Select).value = draft.kind
         self.query_one("#schedule", Input).value = draft.schedule
         for lang in self.languages:
@@ -297,6 +300,7 @@ class ComposeScreen(SignedInScreen):
             schedule=self.query_one("#schedule", Input).value,
             message_id=self.editing.id if self.editing else None,
             version=self.editing.version if self.editing else None,
+            intent=self.intent,
         )
 
     def with_details(self, draft: Draft) -> Draft:
@@ -503,7 +507,7 @@ class ComposeScreen(SignedInScreen):
                 return
         me = self.buurt.me
         scope = f"{client.base_url}|{me.organisation.id if me else ''}"
-        key = idempotency_key(scope, content, action, when)
+        key = idempotency_key(scope, content, action, when, self.intent)
         try:
             message = await self.submit(content, action, when, key)
         except EditConflict as conflict:
