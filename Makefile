@@ -50,5 +50,5 @@ clean:
 # Translations: extract the strings, merge them into nl/fr, compile the .mo files we ship.
 catalogs: $(VENV)/.dev-installed
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output -o console/locale/buurt.pot .
-	$(BIN)/pybabel update -i console/locale/buurt.pot -d console/locale -D buurt --no-location --width 100
+	$(BIN)/pybabel update -i console/locale/buurt.pot -d console/locale -D buurt --width 100
 	$(BIN)/pybabel compile -d console/locale -D buurt --statistics

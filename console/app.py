@@ -25,6 +25,7 @@ from console.api.errors import (
 from console.api.models import Me, Message
 from console.api.stream import LiveEvent, LiveStream
 from console.bindings import translate_bindings
+from console.credentials import UnreadableCredential
 from console.i18n import N_, _, set_language
 from console.screens.help import HelpScreen
 from console.screens.login import LoginScreen
@@ -66,7 +67,13 @@ class BuurtApp(App[None]):
         translate_bindings(self)
         self.context = context
         self.client_options = client_options or {}
-        self.client: ApiClient = context.client(**self.client_options)
+        self._first_message: str | None = None
+        try:
+            self.client: ApiClient = context.client(**self.client_options)
+        except UnreadableCredential as error:
+            # Say why the sign-in screen shows, instead of pretending nobody signed in.
+            self.client = context.client(fresh=True, **self.client_options)
+            self._first_message = error.message
         self.me: Me | None = None
         self.context.on_warning = self._warn
         self.stream_options = stream_options or {}
@@ -83,7 +90,7 @@ class BuurtApp(App[None]):
         if self.client.signed_in:
             self.resume()
         else:
-            self.show_login()
+            self.show_login(self._first_message)
 
     def show_login(self, message: str | None = None) -> None:
         """Show the sign-in screen, pre-filled from the profile."""

@@ -18,6 +18,7 @@ import keyring
 import keyring.errors
 from keyring.backends import fail
 
+from console.api.errors import ApiError
 from console.i18n import _
 
 SERVICE = "buurt"
@@ -61,6 +62,20 @@ def keyring_usable() -> bool:
         return float(backend.priority) > 0
     except Exception:
         return False
+
+
+class UnreadableCredential(ApiError):
+    """A stored sign-in that is there but cannot be read (damaged, or no permission)."""
+
+    exit_code = 3
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            _(
+                "Your stored sign-in ({where}) cannot be read ({reason}). Sign in again "
+                "(`buurt login`) to replace it."
+            ).format(where=where, reason=reason)
+        )
 
 
 class CredentialStore:
@@ -112,22 +127,29 @@ class CredentialStore:
         return Saved(self.where(profile), warning)
 
     def load(self, profile: str) -> Credential | None:
-        """The stored credential of a profile, if any."""
+        """The stored credential of a profile, if any; one that is there but cannot be read
+        is an `UnreadableCredential` (not a silent "not signed in")."""
         blob: str | None = None
         path = self._file(profile)
         if path.exists():
-            blob = path.read_text(encoding="utf-8")
+            try:
+                blob = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise UnreadableCredential(self.where(profile), str(error)) from None
         elif keyring_usable():
             try:
                 blob = keyring.get_password(SERVICE, profile)
-            except keyring.errors.KeyringError:
-                blob = None
+            except keyring.errors.KeyringError as error:
+                raise UnreadableCredential(self.where(profile), str(error)) from None
         if not blob:
             return None
         try:
-            return Credential(**json.loads(blob))
+            credential = Credential(**json.loads(blob))
         except (ValueError, TypeError):
-            return None
+            raise UnreadableCredential(self.where(profile), _("not a stored sign-in")) from None
+        if not isinstance(credential.refresh_token, str) or not isinstance(credential.url, str):
+            raise UnreadableCredential(self.where(profile), _("not a stored sign-in"))
+        return credential
 
     def delete(self, profile: str) -> None:
         """Forget the profile's credential everywhere it may be."""

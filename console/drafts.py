@@ -11,6 +11,14 @@ from pathlib import Path
 from console.composing import Draft
 
 
+class DraftUnreadable(Exception):
+    """The autosaved draft could not be read; its file was kept at `path`."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
 class DraftStore:
     """Keeps the one unsent draft of a profile."""
 
@@ -28,13 +36,23 @@ class DraftStore:
         tmp.replace(self.path)
 
     def load(self) -> Draft | None:
-        """The saved draft, if there is one worth offering back."""
+        """The saved draft, if there is one worth offering back. One that cannot be read is
+        moved aside (never deleted: it is someone's text) and reported as DraftUnreadable."""
+        if not self.path.exists():
+            return None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        draft = Draft.from_json(data) if isinstance(data, dict) else None
-        return draft if draft and not draft.is_empty() else None
+            draft = Draft.from_json(data) if isinstance(data, dict) else None
+            if draft is None:
+                raise ValueError("not a draft")
+        except (OSError, ValueError, TypeError):
+            kept = self.path.with_suffix(".damaged.json")
+            try:
+                self.path.replace(kept)
+            except OSError:
+                kept = self.path
+            raise DraftUnreadable(kept) from None
+        return draft if not draft.is_empty() else None
 
     def clear(self) -> None:
         """Forget the draft (it was sent or saved to the server, or discarded)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from console.api.auth import TokenState
 from console.api.client import ApiClient
 from console.api.models import Tokens
-from console.credentials import Credential, CredentialStore
+from console.credentials import Credential, CredentialStore, UnreadableCredential
 from console.settings import ConsoleConfig, Profile, data_dir, load_config
 
 DEFAULT_PROFILE = "default"
@@ -50,11 +50,12 @@ class Context:
             return "BUURT_TOKEN"
         return self.store.where(self.profile_name)
 
-    def client(self, **kwargs: object) -> ApiClient:
-        """An API client with the stored credential; rotated tokens are saved back."""
+    def client(self, *, fresh: bool = False, **kwargs: object) -> ApiClient:
+        """An API client with the stored credential (none when `fresh`, for signing in);
+        rotated tokens are saved back."""
         if self.api_token:
             return ApiClient(self.url, api_token=self.api_token, **kwargs)  # type: ignore[arg-type]
-        cred = self.credential()
+        cred = None if fresh else self.credential()
         return ApiClient(
             self.url,
             access_token=cred.access_token if cred else None,
@@ -67,7 +68,10 @@ class Context:
 
     def stored_tokens(self) -> TokenState | None:
         """The tokens stored now (another process of this sign-in may have refreshed)."""
-        cred = self.credential()
+        try:
+            cred = self.credential()
+        except UnreadableCredential:
+            return None
         if cred is None:
             return None
         return TokenState(cred.access_token, cred.refresh_token, cred.access_expires_at)

@@ -7,8 +7,10 @@ ever put in a response.
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
+import socket
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -199,11 +201,45 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
     return problem_response("validation", detail, instance=request.url.path, errors=errors)
 
 
+# What an operational failure of the storage was, by its errno or SQLite's message: each
+# says something else to the person who runs the server (a full disk is not a network).
+_STORAGE_FAILURES = (
+    ({errno.ENOSPC, errno.EDQUOT}, ("disk is full",),
+     "The server's disk is full; nothing was saved. Its administrator must free space."),
+    ({errno.EACCES, errno.EPERM, errno.EROFS}, ("readonly database", "read-only"),
+     "The server may not write its database; nothing was saved. Its administrator must "
+     "check the file's permissions."),
+    ({errno.EIO}, ("disk i/o error",),
+     "The server could not read or write its disk; nothing was saved. Try again later."),
+)  # fmt: skip
+
+
+def _storage_failure(exc: Exception) -> str | None:
+    cause = getattr(exc, "orig", None) or exc
+    code = getattr(cause, "errno", None)
+    text = str(cause).lower()
+    for codes, phrases, sentence in _STORAGE_FAILURES:
+        if code in codes or any(p in text for p in phrases):
+            return sentence
+    return None
+
+
 async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.error("database unavailable on %s %s: %s", request.method, request.url.path, type(exc))
+    storage = _storage_failure(exc)
+    if (
+        storage is None
+        and isinstance(exc, OSError)
+        and not isinstance(exc, ConnectionError | TimeoutError | socket.gaierror)
+    ):
+        # Not the database's connection: a fault of ours, with its traceback in the log.
+        return await _on_unexpected(request, exc)
+    log.error(
+        "database unavailable on %s %s: %s (%s)",
+        request.method, request.url.path, type(exc).__name__, storage or "no connection",
+    )  # fmt: skip
     return problem_response(
         "service-unavailable",
-        "The database cannot be reached. Try again in a moment.",
+        storage or "The database cannot be reached. Try again in a moment.",
         instance=request.url.path,
         headers={"Retry-After": "5"},
     )

@@ -202,3 +202,22 @@ def test_entry_point_in_dutch(console_home: Path) -> None:
         timeout=60,
     )
     assert usage.returncode == 2 and "choix invalide" in usage.stderr
+
+
+def test_a_damaged_stored_sign_in_says_so_and_login_replaces_it(
+    live_server: LiveServer,
+    console_home: Path,
+    no_keyring: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    credentials = console_home / "data" / "credentials"
+    credentials.mkdir(parents=True)
+    (credentials / "default.json").write_text("{not json")
+    assert main(["--url", live_server.url, "whoami"]) == 3
+    said = capsys.readouterr().err
+    assert "cannot be read" in said and "buurt login" in said and "Traceback" not in said
+    assert login(monkeypatch, live_server.url, "analyst@mechelen.demo") == 0
+    capsys.readouterr()
+    assert main(["whoami", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["email"] == "analyst@mechelen.demo"

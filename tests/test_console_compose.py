@@ -259,3 +259,23 @@ async def test_the_same_text_composed_again_is_a_new_message(
             )
         ).json()["items"]
     assert len(found) == 2 and all(m["state"] == "published" for m in found)
+
+
+async def test_a_damaged_autosave_is_kept_and_reported(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    drafts = console_home / "data" / "drafts"
+    drafts.mkdir(parents=True)
+    (drafts / "default.json").write_text('{"title": {"nl": "Half af, en dan stroomuit')
+    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ComposeScreen)
+        error = str(screen.query_one("#compose-error", Static).render())
+        assert "could not be read back" in error and "default.damaged.json" in error
+    # Nothing typed is thrown away: the text is still on disk, out of the way.
+    assert "stroomuit" in (drafts / "default.damaged.json").read_text()
+    assert not (drafts / "default.json").exists()

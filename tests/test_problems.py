@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 
 import httpx
 import pytest
 from fastapi import FastAPI, HTTPException
+from sqlalchemy.exc import OperationalError
 
 from server.problems import PROBLEM_TYPES, Problem
 from tests.conftest import assert_problem, auth_headers
@@ -92,6 +95,34 @@ async def test_rare_statuses(failing_routes: FastAPI, caplog: pytest.LogCaptureF
         assert stale["current_version"] == 3
 
 
+def _raising(error: Exception):  # type: ignore[no-untyped-def]
+    async def route() -> None:
+        raise error
+
+    return route
+
+
+async def test_storage_failures_say_what_failed(app: FastAPI) -> None:
+    """A full disk or a read-only database file is not "the database cannot be reached"."""
+    readonly = sqlite3.OperationalError("attempt to write a readonly database")
+    cases = {
+        "/test/full": (OSError(errno.ENOSPC, "No space left on device"), "disk is full"),
+        "/test/readonly": (OperationalError("INSERT", {}, readonly), "may not write"),
+        "/test/refused": (
+            ConnectionRefusedError(errno.ECONNREFUSED, "refused"),
+            "cannot be reached",
+        ),
+        "/test/lost": (OperationalError("SELECT", {}, ConnectionResetError()), "cannot be reached"),
+    }
+    for path, (error, _words) in cases.items():
+        app.add_api_route(path, _raising(error))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://buurt.test") as c:
+        for path, (_error, words) in cases.items():
+            body = assert_problem(await c.get(path), 503, "service-unavailable")
+            assert words in body["detail"], (path, body)
+
+
 def test_problem_types_are_unique_and_stable() -> None:
     # Clients switch on these; renaming one breaks them.
     expected = {
@@ -99,6 +130,7 @@ def test_problem_types_are_unique_and_stable() -> None:
         "refresh-token-reused", "forbidden", "missing-role", "missing-scope", "not-found",
         "method-not-allowed", "conflict", "precondition-failed", "payload-too-large",
         "unsupported-media-type", "rate-limited", "internal", "service-unavailable",
+        "invalid-cursor",
     }  # fmt: skip
     assert expected <= set(PROBLEM_TYPES)
     with pytest.raises(ValueError):

@@ -9,6 +9,7 @@ from typing import Any
 
 from console.api.errors import ApiError
 from console.commands.common import EXIT_OK, err, print_json, run_api
+from console.credentials import UnreadableCredential
 from console.i18n import _
 from console.session import Context
 
@@ -28,7 +29,7 @@ def cmd_login(args: argparse.Namespace, context: Context) -> int:
         await client.sign_in(email, password)
         return await client.me()
 
-    me = run_api(context, work)
+    me = run_api(context, work, fresh=True)  # a damaged stored sign-in is simply replaced
     context.remember_profile(email)
     for warning in context.warnings:
         err(_("warning: {message}").format(message=warning))
@@ -44,7 +45,14 @@ def cmd_login(args: argparse.Namespace, context: Context) -> int:
 
 
 def cmd_logout(args: argparse.Namespace, context: Context) -> int:
-    if context.credential() is None:
+    try:
+        stored = context.credential()
+    except UnreadableCredential as error:
+        context.forget()
+        err(_("warning: {message}").format(message=error.message))
+        err(_("Signed out of profile '{profile}'.").format(profile=context.profile_name))
+        return EXIT_OK
+    if stored is None:
         err(_("Profile '{profile}' is not signed in.").format(profile=context.profile_name))
         return EXIT_OK
 

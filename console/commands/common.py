@@ -53,11 +53,14 @@ def print_json(value: Any) -> None:
     print(json.dumps(plain(value), ensure_ascii=False, indent=2))
 
 
-def run_api(context: Context, work: Callable[[ApiClient], Awaitable[T]]) -> T:
-    """Run one sequence of API calls with the context's client, closing it afterwards."""
+def run_api(
+    context: Context, work: Callable[[ApiClient], Awaitable[T]], *, fresh: bool = False
+) -> T:
+    """Run one sequence of API calls with the context's client (without the stored sign-in
+    when `fresh`), closing it afterwards."""
 
     async def main() -> T:
-        async with context.client() as client:
+        async with context.client(fresh=fresh) as client:
             return await work(client)
 
     return asyncio.run(main())

@@ -38,7 +38,7 @@ from console.composing import (
     parse_local_time,
     zone,
 )
-from console.drafts import DraftStore
+from console.drafts import DraftStore, DraftUnreadable
 from console.i18n import N_, _, ngettext
 from console.numbers import format_number
 from console.screens.base import SignedInScreen
@@ -185,7 +185,16 @@ class ComposeScreen(SignedInScreen):
         else:
             self.chosen = {n.id for n in self.neighbourhoods}
             self.rebuild_hoods()
-            saved = self.store.load()
+            try:
+                saved = self.store.load()
+            except DraftUnreadable as damaged:
+                saved = None
+                self.show_error(
+                    _(
+                        "The message you were writing could not be read back; its file was "
+                        "kept as {path}."
+                    ).format(path=damaged.path)
+                )
             if saved is not None and saved.message_id is None:
                 restore = await self.app.push_screen_wait(
                     ConfirmScreen(

@@ -138,8 +138,14 @@ class InboxScreen(SignedInScreen):
     async def load_staff(self) -> None:
         try:
             self.staff = await self.buurt.client.staff()
-        except ApiError:
+        except ApiError as problem:
             self.staff = []  # assigning to someone else is then unavailable; the rest works
+            self.app.notify(
+                _(
+                    "Colleagues could not be loaded, so assigning to them is unavailable: {reason}"
+                ).format(reason=problem.message),
+                severity="warning",
+            )
 
     @work(exclusive=True, group="inbox-page")
     async def load_page(self, keep_id: int | None = None) -> None:

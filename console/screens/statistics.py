@@ -92,8 +92,15 @@ class StatisticsScreen(SignedInScreen):
     async def load_hoods(self) -> None:
         try:
             hoods = await self.buurt.client.all_neighbourhoods()
-        except ApiError:
-            return  # the selector stays at "all"; the rest of the screen says what failed
+        except ApiError as problem:
+            # The selector stays at "all": say why it offers nothing else.
+            self.app.notify(
+                _("The neighbourhoods could not be loaded: {reason}").format(
+                    reason=problem.message
+                ),
+                severity="warning",
+            )
+            return
         self.query_one("#stats-hood", Select).set_options([(h.name, h.id) for h in hoods])
 
     def on_select_changed(self, event: Select.Changed) -> None:
