@@ -206,6 +206,17 @@ def live_server(
 
 
 @pytest.fixture
+def own_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server of the test's own, for tests that change what the shared one keeps
+    (expired tokens, sign-in limits, a stopped server): no test depends on another's."""
+    shutil.copy(sqlite_template, tmp_path / "own.db")
+    server = LiveServer(tmp_path / "own.db")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def console_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Empty config and data dirs for the console, and no inherited BUURT_* variables."""
     home = tmp_path / "home"

@@ -168,7 +168,10 @@ async def test_inline_validation_keeps_the_text(
         await pilot.pause()
         await pilot.press("f5")
         await settle(pilot)
-        assert "AAAA" in str(error.render()) or "YYYY" in str(error.render())
+        # The French sentence, with the French way to write the pattern.
+        assert str(error.render()) == (
+            "Écrivez l'heure sous la forme AAAA-MM-JJ HH:MM, par exemple 2026-12-01 06:00."
+        )
 
 
 async def test_edit_duplicate_and_withdraw_from_the_list(

@@ -3,12 +3,10 @@ header shows a lost server and recovers by itself when it returns."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -94,16 +92,6 @@ async def test_dashboard_moves_when_events_arrive(
         await settle(pilot)
         assert isinstance(app.screen, StatisticsScreen)
         assert "safety" in str(app.screen.query_one("#topics", Static).render())
-
-
-@pytest.fixture
-def own_server(sqlite_template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    path = tmp_path / "own.db"
-    shutil.copy(sqlite_template, path)
-    server = LiveServer(path)
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_indicator_shows_a_lost_server_and_recovers(

@@ -207,3 +207,67 @@ async def test_overview_names_the_newest_stream_event_it_includes(
     async with app.state.sessionmaker() as session:
         newest = await session.scalar(select(func.max(StreamEvent.id)))
     assert newest and overview["as_of_event"] == newest
+
+
+def _values(series: dict) -> dict[str, dict[str, int]]:
+    return {name: {p["bucket"]: p["value"] for p in points} for name, points in series.items()}
+
+
+@pytest.mark.parametrize("granularity", ["day", "week", "month"])
+async def test_timeseries_counts_each_event_in_its_bucket(
+    client: httpx.AsyncClient, granularity: str
+) -> None:
+    """What the chart shows: every post in the bucket of its day, in total, per
+    neighbourhood and for a chosen neighbourhood (measured as the change the events make)."""
+    from server.services.stats import bucket
+
+    headers = await auth_headers(client, ADMIN)
+    hoods = (await client.get("/v1/neighbourhoods", headers=headers, params={"limit": 200})).json()
+    a, b = hoods["items"][0], hoods["items"][1]
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    plan = [(a, 1, 3), (a, 9, 2), (b, 9, 1), (b, 40, 4)]  # (hood, days ago, posts)
+
+    async def series(**params: object) -> dict[str, dict[str, int]]:
+        answer = await client.get(
+            "/v1/stats/timeseries", headers=headers,
+            params={"metric": "posts", "granularity": granularity, "period": "90d", **params},
+        )  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["metric"] == "posts" and body["granularity"] == granularity
+        return _values(body["series"])
+
+    views = {
+        "total": {},
+        "per": {"per_neighbourhood": "true"},
+        "only a": {"neighbourhood": a["id"]},
+    }
+    before = {name: await series(**params) for name, params in views.items()}
+    events = [
+        {"id": f"ts-{granularity}-{hood['id']}-{ago}-{i}", "type": "post", "topic": "help",
+         "household": f"ts{i}", "neighbourhood_id": hood["id"],
+         "at": (noon - timedelta(days=ago)).isoformat()}
+        for hood, ago, n in plan for i in range(n)
+    ]  # fmt: skip
+    sent = await client.post("/v1/events", headers=headers, json={"events": events})
+    assert sent.json()["accepted"] == len(events)
+    expected: dict[str, Counter[str]] = {"total": Counter(), a["name"]: Counter(),
+                                         b["name"]: Counter()}  # fmt: skip
+    for hood, ago, n in plan:
+        key = bucket((noon - timedelta(days=ago)).date(), granularity)
+        expected["total"][key] += n
+        expected[hood["name"]][key] += n
+    for name, params in views.items():
+        after = await series(**params)
+        change: dict[str, Counter[str]] = {}
+        for line, points in after.items():
+            old = before[name].get(line, {})
+            diff = Counter({k: v - old.get(k, 0) for k, v in points.items() if v != old.get(k, 0)})
+            if diff:
+                change[line] = diff
+        if name == "total":
+            assert change == {"total": expected["total"]}
+        elif name == "per":
+            assert change == {a["name"]: expected[a["name"]], b["name"]: expected[b["name"]]}
+        else:
+            assert change == {"total": expected[a["name"]]}

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-import pytest
 from httpx_sse import aconnect_sse
 
 import config
@@ -149,16 +145,6 @@ async def collect(http: httpx.AsyncClient, token: str, ready: asyncio.Event) -> 
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(run(), 4)
     return seen
-
-
-@pytest.fixture
-def own_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
-    """A server of this test's own: the shared one's sign-in limits see other tests'."""
-    shutil.copy(sqlite_template, tmp_path / "buurt.db")
-    server = LiveServer(tmp_path / "buurt.db")
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_the_stream_carries_only_what_its_reader_may_read(own_server: LiveServer) -> None:

@@ -274,12 +274,22 @@ async def test_duplicates_suggested_and_marked(client: httpx.AsyncClient) -> Non
     )
     assert marked.status_code == 200, marked.text
     assert marked.json()["status"] == "duplicate" and marked.json()["duplicate_of_id"] == original
+    # With the current version, so that the rule itself answers (not the version check).
+    current = (await client.get(f"/v1/submissions/{original}", headers=headers)).json()
     itself = await client.post(
         f"/v1/submissions/{original}/duplicate",
-        headers={**headers, "If-Match": '"99"'},
+        headers={**headers, "If-Match": f'"{current["version"]}"'},
         json={"of": original},
     )
-    assert itself.status_code in (412, 422)
+    assert assert_problem(itself, 422, "validation")["detail"] == (
+        "A submission cannot duplicate itself."
+    )
+    stale = await client.post(
+        f"/v1/submissions/{original}/duplicate",
+        headers={**headers, "If-Match": f'"{current["version"] + 5}"'},
+        json={"of": original},
+    )
+    assert_problem(stale, 412, "precondition-failed")
 
 
 async def every(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> list[dict]:
