@@ -255,6 +255,15 @@ def english() -> Iterator[None]:
     set_language("en")
 
 
+async def wait_until(pilot: Any, check: Any, seconds: float = 10.0) -> None:
+    """Wait for a condition of the app (not for a fixed time); fail if it never holds."""
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await pilot.pause(0.05)
+    assert check(), "the condition did not hold in time"
+
+
 async def settle(pilot: Any) -> None:
     """Wait for the app's workers to finish, except the live stream (it never does)."""
     from textual.worker import WorkerCancelled, WorkerFailed

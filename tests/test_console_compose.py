@@ -15,7 +15,7 @@ from console.screens.compose import ComposeScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.messages import MessagesScreen
 from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
 from tests.live import LiveServer
 
 SIZE = (140, 50)
@@ -74,8 +74,7 @@ async def test_compose_in_two_languages_and_publish(
         assert "(of 2\u202f950) in 2 neighbourhoods" in reach_text
 
         await pilot.press("f5")
-        await pilot.pause(0.3)
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         assert "2 neighbourhoods" in confirm.details and "2\u202f950" in confirm.details
@@ -120,7 +119,10 @@ async def test_quit_mid_draft_and_get_it_back(
         screen.query_one("#title-nl", Input).focus()
         await pilot.press(*"Half af")
         screen.query_one("#body-nl", TextArea).text = "Nog niet klaar"
-        await pilot.pause(0.6)  # the autosave runs a moment after the last change
+        drafts = console_home / "data" / "drafts"
+        # The autosave runs a moment after the last change.
+        await wait_until(pilot, lambda: "Nog niet klaar" in "".join(
+            p.read_text() for p in drafts.glob("*.json")))  # fmt: skip
     saved = list((console_home / "data" / "drafts").glob("*.json"))
     assert len(saved) == 1 and "Half af" in saved[0].read_text()
 
@@ -128,8 +130,7 @@ async def test_quit_mid_draft_and_get_it_back(
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("c")
-        await pilot.pause(0.3)
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(again.screen, ConfirmScreen))
         offer = again.screen
         assert isinstance(offer, ConfirmScreen)
         assert "Half af" in offer.details
@@ -217,8 +218,7 @@ async def test_edit_duplicate_and_withdraw_from_the_list(
         row = next(i for i in range(table.row_count) if table.get_row_at(i)[2] == title)
         table.move_cursor(row=row)
         await pilot.press("w")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.click("#confirm-yes")
         await settle(pilot)
     async with context.client() as client:
@@ -244,8 +244,7 @@ async def test_the_same_text_composed_again_is_a_new_message(
             screen.query_one("#title-nl", Input).value = title
             screen.query_one("#body-nl", TextArea).text = "Elke maandag: papier."
             await pilot.press("f5")
-            await pilot.pause(0.3)
-            assert isinstance(app.screen, ConfirmScreen)
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.click("#confirm-yes")
             await settle(pilot)
             assert isinstance(app.screen, MessagesScreen)

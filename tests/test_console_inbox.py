@@ -23,7 +23,7 @@ from console.screens.inbox import InboxScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen
 from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
 from tests.live import LiveServer
 
 SIZE = (160, 45)
@@ -75,8 +75,9 @@ async def test_triage_from_the_keyboard(
         await settle(pilot)
         assert {s.status for s in inbox.items} == {"new"}
         first = inbox.items[0]
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await wait_until(
+            pilot, lambda: f"#{first.id}" in str(inbox.query_one("#detail-text", Static).render())
+        )
         detail = str(inbox.query_one("#detail-text", Static).render())
         assert f"#{first.id}" in detail and first.description in detail
         # Acknowledge, reply, assign to me.
@@ -92,9 +93,12 @@ async def test_triage_from_the_keyboard(
         await pilot.press("i")
         await settle(pilot)
         assert inbox.items[0].assignee_name == "Sofie Janssens"
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert "Bedankt, we komen langs." in str(inbox.query_one("#detail-text", Static).render())
+        await wait_until(
+            pilot,
+            lambda: (
+                "Bedankt, we komen langs." in str(inbox.query_one("#detail-text", Static).render())
+            ),
+        )
         # Bulk-resolve two acknowledged or in-progress ones from the "open" view.
         for _ in range(4):
             await pilot.press("v")

@@ -18,7 +18,7 @@ from console.session import resolve
 from console.widgets.status import StatusHeader
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
 from tests.live import LiveServer
 from tests.pgserver import free_port
 
@@ -49,10 +49,9 @@ async def test_sign_in_wrong_then_right_then_navigate(
 
         await type_into(pilot, "#password", DEMO_PASSWORD)
         await pilot.press("enter")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: not isinstance(app.screen, LoginScreen))
         await pilot.press("o")
-        await pilot.pause(0.5)
-        assert isinstance(app.screen, OverviewScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, OverviewScreen))
         table = app.screen.query_one(DataTable)
         assert table.row_count == 20
         header = app.screen.query_one(StatusHeader)
@@ -94,10 +93,9 @@ async def test_stored_sign_in_opens_the_overview_in_dutch(
         await client.sign_in("ocmw@mechelen.demo", DEMO_PASSWORD)
     app = BuurtApp(resolve(url=live_server.url), language="nl")
     async with app.run_test(size=(110, 36)) as pilot:
-        await pilot.pause(0.5)
+        await settle(pilot)
         await pilot.press("o")
-        await pilot.pause(0.5)
-        assert isinstance(app.screen, OverviewScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, OverviewScreen))
         table = app.screen.query_one(DataTable)
         assert table.row_count == 4  # the agency's own neighbourhoods only
         summary = str(app.screen.query_one("#overview-summary", Static).render())
@@ -189,9 +187,8 @@ def test_snapshot_overview(
         await type_into(pilot, "#email", "officer@denhaag.demo")
         await type_into(pilot, "#password", DEMO_PASSWORD)
         await pilot.press("enter")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
         await pilot.press("o")
-        await pilot.pause(0.5)
-        assert isinstance(pilot.app.screen, OverviewScreen)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, OverviewScreen))
 
     assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
