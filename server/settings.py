@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # expired or been revoked (sign-out, revocation, a disabled account): the longest any
     # stream goes on after its access ended.
     stream_recheck_seconds: float = 30.0
+    # A comment line on an idle stream, so proxies and clients know it is alive.
+    stream_heartbeat_seconds: float = 15.0
 
     @property
     def is_sqlite(self) -> bool:

@@ -28,7 +28,6 @@ from server.stream import Item, StreamHub, to_item
 router = APIRouter(prefix="/v1", tags=["stream"])
 
 Listener = Annotated[Principal, Depends(require(scope="stats:read"))]
-HEARTBEAT_SECONDS = 15.0
 BATCH = 500
 
 
@@ -88,6 +87,7 @@ async def stream(
 
     token = bearer_token(request)
     recheck = request.app.state.settings.stream_recheck_seconds
+    heartbeat = request.app.state.settings.stream_heartbeat_seconds
 
     async def access_ended() -> str | None:
         # The token that opened the stream, checked again: sign-out, revocation, expiry
@@ -128,7 +128,7 @@ async def stream(
                     yield f'event: auth.ended\ndata: {{"reason": "{ended}"}}\n\n'
                     return
                 next_check = time.monotonic() + recheck
-            if time.monotonic() - last_sent > HEARTBEAT_SECONDS:
+            if time.monotonic() - last_sent > heartbeat:
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()
             await hub.wait(seen, poll)
