@@ -221,3 +221,23 @@ def test_a_damaged_stored_sign_in_says_so_and_login_replaces_it(
     capsys.readouterr()
     assert main(["whoami", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["email"] == "analyst@mechelen.demo"
+
+
+def test_exit_codes_5_conflict_and_7_rate_limited(
+    own_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert login(monkeypatch, own_server.url, "officer@mechelen.demo") == 0
+    capsys.readouterr()
+    assert main(["broadcast", "--title", "Ontwerp", "--body", "x", "--draft", "--json"]) == 0
+    draft = json.loads(capsys.readouterr().out)["message"]
+    # Withdrawing a draft conflicts with its state: 5.
+    assert main(["messages", "withdraw", str(draft["id"])]) == 5
+    assert "current state" in capsys.readouterr().err
+    # Wrong passwords until the server says wait: 7, with when to try again.
+    codes = [login(monkeypatch, own_server.url, "analyst@mechelen.demo", "wrong") for _ in range(6)]
+    assert codes[:5] == [3] * 5 and codes[5] == 7
+    assert "Try again in" in capsys.readouterr().err
