@@ -259,3 +259,59 @@ async def test_open311_report_appears_in_the_console_inbox(
         await pilot.press("enter")
         await settle(pilot)
         assert not box.has_class("open") and len(inbox.items) > 1
+
+
+async def test_the_other_inbox_keys(
+    own_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """k (kind), p (priority), n (note), A (assign: Shift+A as terminals send it), x (CSV
+    export), f5 (reload): each does what the footer says."""
+    monkeypatch.chdir(tmp_path)
+    app = await open_inbox(own_server.url, "admin@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        await pilot.press("k")
+        await wait_until(pilot, lambda: inbox.items and {s.kind for s in inbox.items} == {"report"})
+        sub = inbox.items[0]
+        await pilot.press("p")
+        await pilot.pause()
+        await choose(pilot, "Urgent")
+        await wait_until(pilot, lambda: inbox.items[0].priority == "urgent")
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, TextEntryScreen)
+        app.screen.query_one(TextArea).text = "Aannemer gebeld."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("A")
+        await pilot.pause()
+        await choose(pilot, "Sofie Janssens")
+        await wait_until(pilot, lambda: inbox.items[0].assignee_name == "Sofie Janssens")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: bool(list(tmp_path.glob("buurt-inbox-*.csv"))))
+        # A colleague closes it meanwhile; f5 shows it.
+        with api(own_server, "moderator@mechelen.demo") as colleague:
+            now = colleague.get(f"/v1/submissions/{sub.id}").json()
+            changed = colleague.patch(
+                f"/v1/submissions/{sub.id}", json={"department": "Werken"},
+                headers={"If-Match": f'"{now["version"]}"'},
+            )  # fmt: skip
+            assert changed.status_code == 200, changed.text
+        await pilot.press("f5")
+        await wait_until(
+            pilot, lambda: any(s.id == sub.id and s.department == "Werken" for s in inbox.items)
+        )
+    with api(own_server) as http:
+        detail = http.get(f"/v1/submissions/{sub.id}").json()
+    assert detail["priority"] == "urgent" and detail["assignee_name"] == "Sofie Janssens"
+    assert any(e["kind"] == "note" and e["text"] == "Aannemer gebeld." for e in detail["history"])
+    export = next(tmp_path.glob("buurt-inbox-*.csv")).read_text().splitlines()
+    assert export[0].startswith("id,kind,") and all(",report," in line for line in export[1:])

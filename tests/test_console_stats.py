@@ -69,3 +69,62 @@ def test_stats_cli(
     assert "Ménages inscrits" in capsys.readouterr().out
     assert main(["stats", "--neighbourhood", "Atlantis"]) == 2
     assert "Atlantis" in capsys.readouterr().err
+
+
+async def test_statistics_keys_and_the_neighbourhood_selector(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual.widgets import DataTable, Select
+
+    from console.app import BuurtApp
+    from console.screens.statistics import COLUMNS, METRICS, StatisticsScreen
+    from console.session import resolve
+    from tests.conftest import settle, wait_until
+
+    monkeypatch.chdir(tmp_path)
+    context = resolve(url=live_server.url)
+    async with context.client() as client:
+        await client.sign_in("analyst@mechelen.demo", DEMO_PASSWORD)
+        hood = (await client.all_neighbourhoods())[0]
+        whole = await client.stats_timeseries("posts", granularity="day", period="30d")
+        only = await client.stats_timeseries(
+            "posts", granularity="day", period="30d", neighbourhoods=[hood.id]
+        )
+    app = BuurtApp(resolve(url=live_server.url), language="en")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatisticsScreen))
+        screen = app.screen
+        assert isinstance(screen, StatisticsScreen)
+        await wait_until(pilot, lambda: screen.series is not None)
+        assert screen.series == whole
+        # The selector narrows what is shown to one neighbourhood.
+        screen.query_one("#stats-hood", Select).value = hood.id
+        await wait_until(pilot, lambda: screen.series == only and screen.overview is not None
+                         and screen.overview.neighbourhoods == 1)  # fmt: skip
+        # n: the next metric; p: the next period; s: the next sort; x: the table as CSV.
+        await pilot.press("n")
+        await wait_until(pilot, lambda: screen.series is not None
+                         and screen.series.metric == METRICS[1][0])  # fmt: skip
+        period = screen.period
+        await pilot.press("p")
+        await wait_until(pilot, lambda: screen.period != period)
+        table = screen.query_one(DataTable)
+        before = screen.sort_index
+        await pilot.press("s")
+        assert screen.sort_index == (before + 1) % len(COLUMNS)
+        key = COLUMNS[screen.sort_index][0]
+        best = max(getattr(r, key) for r in screen.rows if getattr(r, key) is not None)
+        leaders = {r.name for r in screen.rows if getattr(r, key) == best}
+        assert table.get_row_at(0)[0] in leaders  # the largest comes first
+        await pilot.press("x")
+        await settle(pilot)
+    saved = list(tmp_path.glob("buurt-stats-*.csv"))
+    assert len(saved) == 1
+    lines = saved[0].read_text().splitlines()
+    assert lines[0] == ",".join(k for k, _label in COLUMNS) and len(lines) == 1 + 20

@@ -192,3 +192,27 @@ def test_snapshot_overview(
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, OverviewScreen))
 
     assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
+
+
+async def test_keys_remapped_in_the_config(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """`[keys]` in config.toml moves a binding by its id: the new key works, the old one
+    no longer does."""
+    config = console_home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text('[keys]\noverview = "f6"\ninbox = "f7"\n')
+    context = resolve(url=live_server.url)
+    async with context.client() as client:
+        await client.sign_in("officer@mechelen.demo", DEMO_PASSWORD)
+    app = BuurtApp(resolve(url=live_server.url), language="en")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        start = app.screen
+        await pilot.press("o")
+        await settle(pilot)
+        assert app.screen is start, "the old key still opened the overview"
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, OverviewScreen))
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "InboxScreen")

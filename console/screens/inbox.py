@@ -49,7 +49,8 @@ class InboxScreen(SignedInScreen):
         Binding("a", "acknowledge", N_("Acknowledge"), id="acknowledge"),
         Binding("s", "status", N_("Status"), id="change_status"),
         Binding("i", "assign_me", N_("Assign to me"), id="assign_me"),
-        Binding("shift+a", "assign", N_("Assign"), id="assign"),
+        # "A", not "shift+a": what tmux, xterm and most terminals deliver for Shift+A.
+        Binding("A", "assign", N_("Assign"), id="assign"),
         Binding("p", "priority", N_("Priority"), id="priority"),
         Binding("r", "reply", N_("Reply"), id="reply"),
         Binding("n", "note", N_("Note"), id="note"),

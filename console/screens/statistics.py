@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Select, Static
 from textual_plotext import PlotextPlot
 
 from console.api.errors import ApiError
-from console.api.models import NeighbourhoodStats
+from console.api.models import NeighbourhoodStats, Overview, TimeSeries
 from console.i18n import N_, _
 from console.numbers import format_number
 from console.screens.base import SignedInScreen
@@ -59,6 +59,9 @@ class StatisticsScreen(SignedInScreen):
         self.metric_index = 0
         self.sort_index = 3
         self.rows: list[NeighbourhoodStats] = []
+        self.hood: int | None = None  # the neighbourhood chosen in the selector, or all
+        self.overview: Overview | None = None
+        self.series: TimeSeries | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="statistics"):
@@ -84,7 +87,6 @@ class StatisticsScreen(SignedInScreen):
             table.add_column(_(label), key=key)
         self.query_one("#stats-error").display = False
         table.focus()
-        self.hood: int | None = None
         self.load_hoods()
         self.load()
 
@@ -135,11 +137,14 @@ class StatisticsScreen(SignedInScreen):
             _("Statistics · {period}").format(period=_(PERIODS[self.period_index][1]))
         )
         try:
-            overview = await client.stats_overview(period=self.period)
+            # The chosen neighbourhood narrows the figures and the chart; the comparison
+            # table keeps every neighbourhood.
+            chosen = [self.hood] if self.hood is not None else None
+            overview = await client.stats_overview(period=self.period, neighbourhoods=chosen)
             self.rows = await client.stats_neighbourhoods(period=self.period)
             granularity = "day" if self.period in ("7d", "30d") else "week"
             series = await client.stats_timeseries(
-                metric, granularity=granularity, period=self.period
+                metric, granularity=granularity, period=self.period, neighbourhoods=chosen
             )
         except ApiError as problem:
             error = self.query_one("#stats-error", Static)
@@ -148,6 +153,7 @@ class StatisticsScreen(SignedInScreen):
             self.buurt.report_connection(problem)
             return
         self.query_one("#stats-error").display = False
+        self.overview, self.series = overview, series
         points = series.series.get("total", [])
         # The server aggregated already: a handful of points, one redraw per load.
         plot = self.query_one("#series-plot", PlotextPlot)
