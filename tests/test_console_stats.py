@@ -128,3 +128,51 @@ async def test_statistics_keys_and_the_neighbourhood_selector(
     assert len(saved) == 1
     lines = saved[0].read_text().splitlines()
     assert lines[0] == ",".join(k for k, _label in COLUMNS) and len(lines) == 1 + 20
+
+
+def test_stats_watch_follows_the_stream_until_ctrl_c(
+    own_server: LiveServer, console_home: Path
+) -> None:
+    """`buurt stats watch` in a real process: posts sent while it runs are added to what it
+    shows (none missed between its first read and the stream), Ctrl-C ends it with 0."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import UTC, datetime
+
+    token = asyncio.run(admin_token(own_server.url, "admin@mons.demo"))
+    headers = {"Authorization": f"Bearer {token}"}
+    hood = httpx.get(f"{own_server.url}/v1/neighbourhoods", headers=headers).json()["items"][0]
+    env = {**os.environ, "BUURT_TOKEN": token, "BUURT_URL": own_server.url, "COLUMNS": "100"}
+    watcher = subprocess.Popen(
+        [str(Path(sys.executable).parent / "buurt"), "--lang", "en", "stats", "watch",
+         "--period", "7d"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        now = datetime.now(UTC).isoformat()
+        # Posts keep coming while it starts and runs (some before its stream is open).
+        for batch in range(12):
+            events = [{"id": f"watch-{batch}-{i}", "type": "post", "topic": "help",
+                       "household": f"w{i}", "neighbourhood_id": hood["id"], "at": now}
+                      for i in range(3)]  # fmt: skip
+            sent = httpx.post(
+                f"{own_server.url}/v1/events", headers=headers, json={"events": events}
+            )
+            assert sent.status_code == 200
+            time.sleep(0.25)  # a script's pace, not a wait for the watcher
+        time.sleep(1.5)  # the last delta reaches the watcher (a poll of the stream: 1 s)
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=15)
+    assert watcher.returncode == 0, err
+    assert "Traceback" not in err
+    final = httpx.get(
+        f"{own_server.url}/v1/stats/overview", headers=headers, params={"period": "7d"}
+    ).json()["metrics"]["posts"]
+    shown = re.findall(r"^\s*Posts\s+([\d\u202f,.]+)\s*$", out, re.M)
+    assert shown, out[-2000:]
+    assert int(re.sub(r"\D", "", shown[-1])) == final
