@@ -181,3 +181,33 @@ async def test_an_open_stream_ends_when_its_access_ends(server: LiveServer, how:
         # The bound: the next check (RECHECK) plus a poll of the stream (1 s).
         reason = await asyncio.wait_for(reader, RECHECK + 1 + 3)
     assert reason == ("expired" if how == "expired" else "revoked")
+
+
+async def test_the_console_stream_stops_on_what_cannot_succeed(server: LiveServer) -> None:
+    """A token that may not read the stream is told so at once, not retried forever."""
+    from console.api.client import ApiClient
+    from console.api.errors import AuthError, PermissionDenied
+    from console.api.stream import LiveStream
+
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        access = (
+            await http.post(
+                "/v1/auth/token", json={"email": "admin@mechelen.demo", "password": DEMO_PASSWORD}
+            )
+        ).json()["access_token"]
+        made = await http.post(
+            "/v1/tokens", headers={"Authorization": f"Bearer {access}"},
+            json={"name": "cron", "scopes": ["messages:write"]},
+        )  # fmt: skip
+    states: list[str] = []
+    async with ApiClient(server.url, api_token=made.json()["token"]) as client:
+        stream = LiveStream(client, on_state=states.append, min_delay=0.05, honour_retry=False)
+        with pytest.raises(PermissionDenied) as refused:
+            await asyncio.wait_for(anext(stream.events()), 5)
+    assert "stats:read" in refused.value.message
+    assert states == ["offline"]
+    # A revoked one likewise, as an AuthError (the TUI then shows the sign-in screen).
+    async with ApiClient(server.url, api_token="bpt_revoked") as client:
+        stream = LiveStream(client, min_delay=0.05, honour_retry=False)
+        with pytest.raises(AuthError):
+            await asyncio.wait_for(anext(stream.events()), 5)
