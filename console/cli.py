@@ -8,6 +8,7 @@ refused, 4 permission or validation, 5 conflict, 6 server unreachable or failing
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -142,6 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, EOFError):
         err("")
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (`buurt messages list --json | head`): that is fine.
+        # Python would complain again when flushing stdout at exit; point it at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -241,3 +241,29 @@ def test_exit_codes_5_conflict_and_7_rate_limited(
     codes = [login(monkeypatch, own_server.url, "analyst@mechelen.demo", "wrong") for _ in range(6)]
     assert codes[:5] == [3] * 5 and codes[5] == 7
     assert "Try again in" in capsys.readouterr().err
+
+
+def test_output_into_a_closed_pipe_ends_quietly(
+    live_server: LiveServer, console_home: Path
+) -> None:
+    """`buurt messages list --json | head`: the reader goes away, no traceback follows."""
+    import asyncio
+
+    from console.api.client import ApiClient
+
+    async def token() -> str:
+        async with ApiClient(live_server.url) as client:
+            await client.sign_in("officer@mechelen.demo", DEMO_PASSWORD)
+            return str(client.auth.state.access_token)
+
+    env = {**os.environ, "BUURT_URL": live_server.url, "BUURT_TOKEN": asyncio.run(token())}
+    for command in (["messages", "list", "--json"], ["stats", "--json"]):
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "buurt"), *command],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # like `head` that has read what it wanted
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=30) == 0, stderr
+        assert "Traceback" not in stderr and "BrokenPipe" not in stderr

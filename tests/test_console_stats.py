@@ -133,8 +133,9 @@ async def test_statistics_keys_and_the_neighbourhood_selector(
 def test_stats_watch_follows_the_stream_until_ctrl_c(
     own_server: LiveServer, console_home: Path
 ) -> None:
-    """`buurt stats watch` in a real process: posts sent while it runs are added to what it
-    shows (none missed between its first read and the stream), Ctrl-C ends it with 0."""
+    """`buurt stats watch` in a real process, into a pipe: posts sent while it runs are added
+    to what it shows, a line per change (none missed between its first read and the stream),
+    and Ctrl-C ends it with 0."""
     import os
     import re
     import signal
@@ -173,6 +174,10 @@ def test_stats_watch_follows_the_stream_until_ctrl_c(
     final = httpx.get(
         f"{own_server.url}/v1/stats/overview", headers=headers, params={"period": "7d"}
     ).json()["metrics"]["posts"]
-    shown = re.findall(r"^\s*Posts\s+([\d\u202f,.]+)\s*$", out, re.M)
-    assert shown, out[-2000:]
-    assert int(re.sub(r"\D", "", shown[-1])) == final
+    # Into a pipe: a line per change, the figures as they stood then.
+    lines = out.strip().splitlines()
+    assert len(lines) > 1, out
+    shown = [re.search(r"· Posts ([\d\u202f,.]+)(?: ·|$)", line) for line in lines]
+    assert all(shown), lines
+    posts = [int(re.sub(r"\D", "", m.group(1))) for m in shown if m]
+    assert posts == sorted(posts) and posts[-1] == final

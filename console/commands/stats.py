@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import csv
 import sys
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -37,6 +38,13 @@ async def _hood_ids(client: ApiClient, names: list[str] | None) -> list[int] | N
             )
         ids.append(by_name[name.casefold()])
     return ids
+
+
+def _line(overview: Overview) -> str:
+    """The figures on one line, with the time: what `stats watch` writes into a pipe."""
+    values = tile_values(overview)
+    parts = [f"{_(label)} {values[tid]}" for tid, label in TILES if tid in values]
+    return f"{datetime.now().astimezone():%H:%M:%S} · " + " · ".join(parts)
 
 
 def _table(overview: Overview, title: str) -> Table:
@@ -92,15 +100,30 @@ def cmd_watch(args: argparse.Namespace, context: Context) -> int:
             )
             return _table(overview, title)
 
+        def add(event_data: dict[str, Any]) -> None:
+            nonlocal overview
+            metrics = dict(overview.metrics)
+            for name, n in event_data.get("metrics", {}).items():
+                metrics[name] = metrics.get(name, 0) + int(n)
+            overview = overview.model_copy(update={"metrics": metrics})
+
+        def concerns(event: Any) -> bool:
+            return event.type == "stats.delta" and (
+                hoods is None or event.data.get("neighbourhood_id") in hoods
+            )
+
+        if not console.is_terminal:
+            # Into a file or a pipe: one line per change, not frames of a live table.
+            print(_line(overview), flush=True)
+            async for event in stream.events():
+                if concerns(event):
+                    add(event.data)
+                    print(_line(overview), flush=True)
+            return
         with Live(view(), console=console, refresh_per_second=4) as live:
             async for event in stream.events():
-                if event.type == "stats.delta" and (
-                    hoods is None or event.data.get("neighbourhood_id") in hoods
-                ):
-                    metrics = dict(overview.metrics)
-                    for name, n in event.data.get("metrics", {}).items():
-                        metrics[name] = metrics.get(name, 0) + int(n)
-                    overview = overview.model_copy(update={"metrics": metrics})
+                if concerns(event):
+                    add(event.data)
                 live.update(view())
 
     with contextlib.suppress(KeyboardInterrupt):
