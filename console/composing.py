@@ -3,6 +3,7 @@ its content, message files, local times, and the idempotency key derived from it
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -54,6 +55,11 @@ MISSING_FIELDS = {
     "alert": N_("An alert needs an urgency."),
 }
 LANG_MARKER = re.compile(r"^<!--\s*(nl|fr|en)\s*-->\s*$", re.MULTILINE)
+# Any marker that looks like a language, to refuse one we do not know (`<!-- de -->`).
+ANY_LANG_MARKER = re.compile(r"^<!--\s*([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)\s*-->\s*$", re.MULTILINE)
+LANGUAGES = ("nl", "fr", "en")
+# What a message file's front matter may hold.
+FILE_KEYS = ("kind", "to", "schedule", "language", "title", "event", "survey", "budget", "alert")
 
 
 class ComposeError(ValueError):
@@ -184,19 +190,39 @@ def read_message_file(path: Path, default_language: str) -> MessageFile:
             _("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
         ) from None
     settings: dict[str, Any] = {}
-    if text.startswith("+++"):
-        end = text.find("\n+++", 3)
-        if end == -1:
-            raise ComposeError(_("{path}: the front matter has no closing +++.").format(path=path))
-        try:
-            settings = tomllib.loads(text[3:end])
-        except tomllib.TOMLDecodeError as exc:
+    if not text.startswith("+++"):
+        raise ComposeError(
+            _(
+                "{path}: this file has no front matter: it starts with a +++ block holding at "
+                "least the [title] (see config/templates/)."
+            ).format(path=path)
+        )
+    end = text.find("\n+++", 3)
+    if end == -1:
+        raise ComposeError(_("{path}: the front matter has no closing +++.").format(path=path))
+    try:
+        settings = tomllib.loads(text[3:end])
+    except tomllib.TOMLDecodeError as exc:
+        raise ComposeError(
+            _("{path}: the front matter is not valid TOML: {error}").format(path=path, error=exc)
+        ) from None
+    text = text[end + 4 :]
+    for key in settings:
+        # A typo (`shedule`) must not pass silently: the real run would publish at once.
+        if key not in FILE_KEYS:
+            near = difflib.get_close_matches(key, FILE_KEYS, n=1)
+            hint = _(" Did you mean '{near}'?").format(near=near[0]) if near else ""
             raise ComposeError(
-                _("{path}: the front matter is not valid TOML: {error}").format(
-                    path=path, error=exc
+                _("{path}: unknown key '{key}' in the front matter.").format(path=path, key=key)
+                + hint
+            )
+    for lang in ANY_LANG_MARKER.findall(text):
+        if lang not in LANGUAGES:
+            raise ComposeError(
+                _("{path}: unknown language marker <!-- {lang} -->; use nl, fr or en.").format(
+                    path=path, lang=lang
                 )
-            ) from None
-        text = text[end + 4 :]
+            )
     bodies: dict[str, str] = {}
     parts = LANG_MARKER.split(text)
     if len(parts) == 1:

@@ -179,3 +179,45 @@ def test_the_same_file_goes_out_again_the_next_day(
     assert tomorrow["message"]["id"] != today["message"]["id"]
     assert tomorrow["message"]["replayed"] is False
     assert tomorrow["idempotency_key"] != today["idempotency_key"]
+
+
+def test_message_files_are_read_strictly_and_the_dry_run_says_when(
+    signed_in: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def file(front: str, body: str = "<!-- nl -->\nTekst.\n") -> str:
+        path = tmp_path / f"m{uuid.uuid4().hex[:6]}.md"
+        path.write_text(f'+++\n{front}\n[title]\nnl = "Titel"\n+++\n{body}')
+        return str(path)
+
+    # A typo in a key: refused, naming the key and the nearest one, nothing sent.
+    typo = file('shedule = "2027-12-24 06:00"')
+    assert main(["broadcast", "--file", typo, "--dry-run"]) == 2
+    said = capsys.readouterr().err
+    assert "unknown key 'shedule'" in said and "Did you mean 'schedule'?" in said
+    # A language we do not write in: refused, not folded into the Dutch text.
+    german = file('to = ["Battel"]', "<!-- nl -->\nTekst.\n<!-- de -->\nText.\n")
+    assert main(["broadcast", "--file", german, "--dry-run"]) == 2
+    assert "unknown language marker <!-- de -->" in capsys.readouterr().err
+    # No front matter at all.
+    bare = tmp_path / "bare.md"
+    bare.write_text("Alleen tekst.\n")
+    assert main(["broadcast", "--file", str(bare), "--dry-run"]) == 2
+    assert "has no front matter" in capsys.readouterr().err
+    # The dry run says when it would go out; a past time fails it as it fails the real run.
+    now = file('to = ["Battel"]')
+    assert main(["broadcast", "--file", now, "--dry-run"]) == 0
+    assert "It would be published now." in capsys.readouterr().err
+    later = file('to = ["Battel"]\nschedule = "2030-01-02 06:00"')
+    assert main(["broadcast", "--file", later, "--dry-run"]) == 0
+    assert "It would be scheduled for 2030-01-02 06:00 CET." in capsys.readouterr().err
+    assert broadcast_json(capsys, "--file", later, "--dry-run")["publishes"].startswith(
+        "2030-01-02T06:00:00+01:00"
+    )
+    past = file('to = ["Battel"]\nschedule = "2020-01-02 06:00"')
+    assert main(["broadcast", "--file", past, "--dry-run"]) == 4
+    assert "has passed" in capsys.readouterr().err
+    assert main(["broadcast", "--file", past]) == 4
+    capsys.readouterr()
+    # A draft with a schedule: a sentence, not the server's field error.
+    assert main(["broadcast", "--file", later, "--draft"]) == 2
+    assert "A draft is not scheduled" in capsys.readouterr().err

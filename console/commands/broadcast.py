@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from console.api.client import ApiClient
 from console.api.models import Message, Neighbourhood, Reach
-from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
+from console.commands.common import EXIT_OK, InvalidInput, UsageError, err, print_json, run_api
 from console.composing import (
     KIND_FIELD,
     KINDS,
@@ -151,7 +151,9 @@ def _print_reach(reach: Reach) -> None:
 
 
 def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
-    async def work(client: ApiClient) -> tuple[Draft, Reach, Message | None, str | None]:
+    async def work(
+        client: ApiClient,
+    ) -> tuple[Draft, Reach, Message | None, str | None, datetime | None]:
         me = await client.me()
         municipality = me.organisation.municipality
         hoods = await client.all_neighbourhoods()
@@ -163,9 +165,22 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
             when = parse_local_time(schedule_text, municipality.timezone) if schedule_text else None
         except ComposeError as error:
             raise UsageError(str(error)) from None
+        if when is not None and args.draft:
+            raise UsageError(
+                _(
+                    "A draft is not scheduled: leave out --draft to schedule it, or the "
+                    "schedule to save a draft."
+                )
+            )
+        if when is not None and when <= datetime.now(UTC):
+            raise InvalidInput(
+                _("The scheduled time {when} has passed; choose a time in the future.").format(
+                    when=f"{when:%Y-%m-%d %H:%M}"
+                )
+            )
         reach = await client.reach(content["targets"])
         if args.dry_run:
-            return draft, reach, None, None
+            return draft, reach, None, None, when
         action = "draft" if args.draft else ("schedule" if when else "publish")
         key = args.idempotency_key or idempotency_key(
             f"{context.url}|{me.organisation.id}", content, action, when,
@@ -174,17 +189,27 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
         message = await client.create_message(
             content, action=action, scheduled_at=when, idempotency_key=key
         )
-        return draft, reach, message, key
+        return draft, reach, message, key, when
 
-    _draft, reach, message, key = run_api(context, work)
+    _draft, reach, message, key, when = run_api(context, work)
     if args.json:
         print_json(
-            {"dry_run": message is None, "reach": reach, "message": message, "idempotency_key": key}
-        )
+            {"dry_run": message is None, "reach": reach, "message": message, "idempotency_key": key,
+             "publishes": "draft" if args.draft else when.isoformat() if when else "now"}
+        )  # fmt: skip
         return EXIT_OK
     _print_reach(reach)
     if message is None:
-        err(_("Dry run: nothing was sent."))
+        if args.draft:
+            err(_("Dry run: nothing was sent. It would be saved as a draft."))
+        elif when is None:
+            err(_("Dry run: nothing was sent. It would be published now."))
+        else:
+            err(
+                _("Dry run: nothing was sent. It would be scheduled for {when}.").format(
+                    when=f"{when:%Y-%m-%d %H:%M %Z}"
+                )
+            )
         return EXIT_OK
     if message.replayed:
         err(_("Already done earlier with the same idempotency key: nothing new was sent."))

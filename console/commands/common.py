@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from console.api.client import ApiClient
+from console.api.errors import ApiError
 from console.session import Context
 
 T = TypeVar("T")
@@ -31,6 +32,13 @@ EXIT_RATE_LIMITED = 7
 
 class UsageError(Exception):
     """Wrong or missing options; the message says what to change (exit code 2)."""
+
+
+class InvalidInput(ApiError):
+    """Input the server would refuse, found before asking it (exit code 4, as the server's
+    own refusal): a dry run fails where the real run would."""
+
+    exit_code = 4
 
 
 def err(message: str) -> None:
