@@ -28,6 +28,20 @@ async def signed_in_app(url: str, email: str, language: str = "en") -> BuurtApp:
     return BuurtApp(resolve(url=url), language=language)
 
 
+async def messages_titled(url: str, title: str) -> list[dict]:
+    """The officer's messages whose text holds `title`, as the server has them."""
+    async with httpx.AsyncClient(base_url=url) as http:
+        token = (
+            await http.post(
+                "/v1/auth/token", json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD}
+            )
+        ).json()["access_token"]
+        answer = await http.get(
+            "/v1/messages", params={"q": title}, headers={"Authorization": f"Bearer {token}"}
+        )
+    return list(answer.json()["items"])
+
+
 async def pick_only(pilot: Pilot[None], screen: ComposeScreen, names: list[str]) -> None:
     await pilot.click("#hood-none")
     await pilot.pause()
@@ -86,17 +100,7 @@ async def test_compose_in_two_languages_and_publish(
         titles = [table.get_row_at(i)[2] for i in range(table.row_count)]
         assert "Roadworks " + title in titles  # the English title for an English console
 
-    async with httpx.AsyncClient(base_url=live_server.url) as http:
-        token = (
-            await http.post(
-                "/v1/auth/token", json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD}
-            )
-        ).json()["access_token"]
-        found = (
-            await http.get(
-                "/v1/messages", params={"q": title}, headers={"Authorization": f"Bearer {token}"}
-            )
-        ).json()["items"]
+    found = await messages_titled(live_server.url, title)
     assert len(found) == 1
     message = found[0]
     assert message["state"] == "published"
@@ -249,17 +253,7 @@ async def test_the_same_text_composed_again_is_a_new_message(
             await settle(pilot)
             assert isinstance(app.screen, MessagesScreen)
     assert keys[0] != keys[1]
-    async with httpx.AsyncClient(base_url=live_server.url) as http:
-        token = (
-            await http.post(
-                "/v1/auth/token", json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD}
-            )
-        ).json()["access_token"]
-        found = (
-            await http.get(
-                "/v1/messages", params={"q": title}, headers={"Authorization": f"Bearer {token}"}
-            )
-        ).json()["items"]
+    found = await messages_titled(live_server.url, title)
     assert len(found) == 2 and all(m["state"] == "published" for m in found)
 
 
