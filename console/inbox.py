@@ -30,6 +30,8 @@ NEXT_STATUSES = {
     "rejected": ("acknowledged",),
     "duplicate": ("acknowledged",),
 }
+# Only these can be closed as a duplicate (the server enforces the same).
+DUPLICABLE = ("new", "acknowledged")
 
 
 def age_text(created: datetime, now: datetime | None = None) -> str:

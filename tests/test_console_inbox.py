@@ -315,3 +315,52 @@ async def test_the_other_inbox_keys(
     assert any(e["kind"] == "note" and e["text"] == "Aannemer gebeld." for e in detail["history"])
     export = next(tmp_path.glob("buurt-inbox-*.csv")).read_text().splitlines()
     assert export[0].startswith("id,kind,") and all(",report," in line for line in export[1:])
+
+
+async def test_d_says_up_front_what_cannot_be_a_duplicate_and_takes_a_number(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    with api(own_server) as http:
+        subs = http.get("/v1/submissions", params={"status": "new", "limit": 200}).json()["items"]
+        lonely = next(
+            s for s in subs if not http.get(f"/v1/submissions/{s['id']}/suggestions").json()
+        )
+        busy = next(s for s in subs if s["id"] != lonely["id"])
+        original = next(s for s in subs if s["id"] not in (lonely["id"], busy["id"]))
+        moved = http.patch(
+            f"/v1/submissions/{busy['id']}", json={"status": "in_progress"},
+            headers={"If-Match": f'"{busy["version"]}"'},
+        )  # fmt: skip
+        assert moved.status_code == 200
+    app = await open_inbox(own_server.url, "admin@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        table = inbox.query_one(DataTable)
+
+        async def select(submission_id: int) -> None:
+            row = next(i for i, s in enumerate(inbox.items) if s.id == submission_id)
+            table.move_cursor(row=row)
+            await pilot.pause()
+
+        # In progress: told at once, nothing offered.
+        await select(busy["id"])
+        await pilot.press("d")
+        await wait_until(pilot, lambda: any(
+            "can be marked a duplicate" in n.message for n in app._notifications))  # fmt: skip
+        assert app.screen is inbox
+        # No likely original nearby: the number can be typed.
+        await select(lonely["id"])
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextEntryScreen))
+        app.screen.query_one(TextArea).text = f"#{original['id']}"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: any(
+            s.id == lonely["id"] and s.status == "duplicate" for s in inbox.items))  # fmt: skip
+    with api(own_server) as http:
+        assert (
+            http.get(f"/v1/submissions/{lonely['id']}").json()["duplicate_of_id"] == original["id"]
+        )

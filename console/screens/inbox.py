@@ -21,9 +21,9 @@ from textual.widgets import DataTable, LoadingIndicator, Static
 
 from console.api.client import SubmissionFilters
 from console.api.errors import ApiError, EditConflict
-from console.api.models import Staff, Submission, SubmissionDetail
+from console.api.models import Staff, Submission, SubmissionDetail, Suggestion
 from console.i18n import N_, _, ngettext
-from console.inbox import NEXT_STATUSES, PRIORITY_LABELS, STATUS_LABELS, age_text
+from console.inbox import DUPLICABLE, NEXT_STATUSES, PRIORITY_LABELS, STATUS_LABELS, age_text
 from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.text_entry import TextEntryScreen
@@ -396,30 +396,22 @@ class InboxScreen(SignedInScreen):
         sub = self.current()
         if sub is None:
             return
+        if sub.status not in DUPLICABLE:
+            # Say so before offering originals that could not be used.
+            self.app.notify(
+                _("Only a new or acknowledged submission can be marked a duplicate; #{id} is "
+                  "{status}.").format(id=sub.id, status=_(STATUS_LABELS[sub.status]).lower()),
+                severity="warning",
+            )  # fmt: skip
+            return
         try:
             suggestions = await self.buurt.client.suggestions(sub.id)
         except ApiError as error:
             self.app.notify(error.message, severity="error")
             return
-        if not suggestions:
-            self.app.notify(_("No likely originals nearby. Search for it and note its number."))
-            return
-        options = [
-            (
-                f"#{s.submission.id} · {age_text(s.submission.created_at)} · "
-                + (f"{s.distance_m} m · " if s.distance_m is not None else "")
-                + s.submission.description[:50],
-                str(s.submission.id),
-            )
-            for s in suggestions
-        ]
-        value = await self.app.push_screen_wait(
-            ChoiceScreen(
-                _("#{id} is a duplicate of…").format(id=sub.id),
-                options,
-                details=_("Same category, close by, recent, still open."),
-            )
-        )
+        value = await self._choose_original(sub, suggestions) if suggestions else "other"
+        if value == "other":
+            value = await self._original_by_number(sub)
         if not value:
             return
         try:
@@ -431,6 +423,39 @@ class InboxScreen(SignedInScreen):
             return
         self.replace_row(updated)
         self.load_detail()
+
+    async def _original_by_number(self, sub: Submission) -> str | None:
+        typed = await self.app.push_screen_wait(
+            TextEntryScreen(
+                _("#{id} is a duplicate of number…").format(id=sub.id),
+                _("No likely original nearby: type the number of the original."),
+            )
+        )
+        number = (typed or "").strip().lstrip("#")
+        if not typed:
+            return None
+        if not number.isdigit():
+            self.app.notify(_("Type the number of the original, e.g. 42."), severity="warning")
+            return None
+        return number
+
+    async def _choose_original(self, sub: Submission, suggestions: list[Suggestion]) -> str | None:
+        options = [
+            (
+                f"#{s.submission.id} · {age_text(s.submission.created_at)} · "
+                + (f"{s.distance_m} m · " if s.distance_m is not None else "")
+                + s.submission.description[:50],
+                str(s.submission.id),
+            )
+            for s in suggestions
+        ] + [(_("Another number…"), "other")]
+        return await self.app.push_screen_wait(
+            ChoiceScreen(
+                _("#{id} is a duplicate of…").format(id=sub.id),
+                options,
+                details=_("Same category, close by, recent, still open."),
+            )
+        )
 
     def action_toggle_select(self) -> None:
         sub = self.current()
