@@ -240,7 +240,22 @@ class BuurtApp(App[None]):
         from console.screens.compose import ComposeScreen
 
         if self.me:
-            self._replace_top(ComposeScreen(message, duplicate=duplicate))
+            back = self._reopenable(self.screen)
+            self._replace_top(ComposeScreen(message, duplicate=duplicate, back=back))
+
+    def _reopenable(self, screen: Screen[Any]) -> Callable[[], Screen[Any]] | None:
+        # The main screens (built without arguments) can be opened again on leaving compose.
+        from console.screens.dashboard import DashboardScreen
+        from console.screens.inbox import InboxScreen
+        from console.screens.messages import MessagesScreen
+        from console.screens.statistics import StatisticsScreen
+
+        kinds = (DashboardScreen, InboxScreen, MessagesScreen, StatisticsScreen, OverviewScreen)
+        return type(screen) if isinstance(screen, kinds) else None
+
+    def reopen(self, factory: Callable[[], Screen[Any]]) -> None:
+        """Show a new screen made by `factory` in place of the current one."""
+        self._replace_top(factory())
 
     def action_show_messages(self) -> None:
         from console.screens.messages import MessagesScreen

@@ -275,3 +275,23 @@ async def test_a_damaged_autosave_is_kept_and_reported(
     # Nothing typed is thrown away: the text is still on disk, out of the way.
     assert "stroomuit" in (drafts / "default.damaged.json").read_text()
     assert not (drafts / "default.json").exists()
+
+
+async def test_escape_goes_back_where_compose_was_opened(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    from console.screens.dashboard import DashboardScreen
+    from console.screens.inbox import InboxScreen
+
+    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        for start_key, start in (("h", DashboardScreen), ("t", InboxScreen)):
+            await pilot.press(start_key)
+            await wait_until(pilot, lambda s=start: isinstance(app.screen, s))  # type: ignore[misc]
+            await pilot.press("c")
+            await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+            await settle(pilot)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda s=start: isinstance(app.screen, s))  # type: ignore[misc]

@@ -6,6 +6,7 @@ What is typed is saved locally as it is typed, and offered back when the screen 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
     Button,
@@ -72,8 +74,16 @@ class ComposeScreen(SignedInScreen):
         Binding("escape", "leave", N_("Back"), id="leave_compose"),
     ]
 
-    def __init__(self, message: Message | None = None, *, duplicate: bool = False) -> None:
+    def __init__(
+        self,
+        message: Message | None = None,
+        *,
+        duplicate: bool = False,
+        back: Callable[[], Screen[Any]] | None = None,
+    ) -> None:
         super().__init__()
+        # Where Esc goes: the screen compose was opened from (the messages list otherwise).
+        self.back = back
         # Editing a server message (None for a new one); a duplicate starts as a new draft.
         self.editing = None if duplicate else message
         self.source = message
@@ -459,7 +469,10 @@ class ComposeScreen(SignedInScreen):
 
     def action_leave(self) -> None:
         self.save_locally()
-        self.buurt.show_messages()
+        if self.back is not None:
+            self.buurt.reopen(self.back)
+        else:
+            self.buurt.show_messages()
 
     def action_save_draft(self) -> None:
         self.send("draft")
