@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -308,7 +309,24 @@ class BuurtApp(App[None]):
         self.me = None
         self.show_login(_("You are signed out."))
 
+    def screen_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every action of the screen in front (its keys), for the palette: whatever the
+        footer has room for, the palette finds ("assign", "export")."""
+        seen: set[str] = set()
+        for key, (node, binding, enabled, _tip) in screen.active_bindings.items():
+            if node is self or not enabled or not binding.id or not binding.description:
+                continue
+            if binding.action in seen:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                _(binding.description),
+                _("Key: {key}").format(key=self.get_key_display(binding) or key),
+                functools.partial(self.run_action, binding.action, node),
+            )
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from self.screen_commands(screen)
         if self.me:
             yield SystemCommand(
                 _("Dashboard"), _("Live figures of your neighbourhoods"), self.action_show_dashboard

@@ -364,3 +364,29 @@ async def test_d_says_up_front_what_cannot_be_a_duplicate_and_takes_a_number(
         assert (
             http.get(f"/v1/submissions/{lonely['id']}").json()["duplicate_of_id"] == original["id"]
         )
+
+
+async def test_the_palette_finds_every_action_of_the_screen(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    from console.screens.choice import ChoiceScreen as Choice
+
+    app = await open_inbox(live_server.url, "admin@mechelen.demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        titles = {c.title: c for c in app.get_system_commands(inbox)}
+        # Each of the screen's keys, even those the footer has no room for at 80 columns.
+        for wanted in ("Assign", "Export", "Kind", "Reload", "Duplicate", "Bulk change"):
+            assert wanted in titles, sorted(titles)
+        assert "A" in titles["Assign"].help
+        # As a person does: Ctrl+P, a word, Enter.
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        await pilot.press(*"assign")
+        await wait_until(pilot, lambda: app.screen.query_one(OptionList).option_count > 0)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, Choice))
