@@ -141,6 +141,7 @@ def test_stats_watch_follows_the_stream_until_ctrl_c(
     import signal
     import subprocess
     import sys
+    import threading
     import time
     from datetime import UTC, datetime
 
@@ -153,6 +154,16 @@ def test_stats_watch_follows_the_stream_until_ctrl_c(
          "--period", "7d"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    assert watcher.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(watcher.stdout or []), daemon=True)
+    reader.start()
+
+    def posts_shown() -> list[int]:
+        found = [re.search(r"· Posts ([\d\u202f,.]+)(?: ·|$)", line) for line in list(lines)]
+        assert all(found), lines
+        return [int(re.sub(r"\D", "", m.group(1))) for m in found if m]
+
     try:
         now = datetime.now(UTC).isoformat()
         # Posts keep coming while it starts and runs (some before its stream is open).
@@ -165,19 +176,20 @@ def test_stats_watch_follows_the_stream_until_ctrl_c(
             )
             assert sent.status_code == 200
             time.sleep(0.25)  # a script's pace, not a wait for the watcher
-        time.sleep(1.5)  # the last delta reaches the watcher (a poll of the stream: 1 s)
+        final = httpx.get(
+            f"{own_server.url}/v1/stats/overview", headers=headers, params={"period": "7d"}
+        ).json()["metrics"]["posts"]
+        # Wait for the watcher to show the final figure (its lines arrive as they change).
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (not lines or posts_shown()[-1] != final):
+            time.sleep(0.1)
     finally:
         watcher.send_signal(signal.SIGINT)
-        out, err = watcher.communicate(timeout=15)
+        watcher.wait(timeout=15)
+        reader.join(timeout=5)
+        err = watcher.stderr.read() if watcher.stderr else ""
     assert watcher.returncode == 0, err
     assert "Traceback" not in err
-    final = httpx.get(
-        f"{own_server.url}/v1/stats/overview", headers=headers, params={"period": "7d"}
-    ).json()["metrics"]["posts"]
-    # Into a pipe: a line per change, the figures as they stood then.
-    lines = out.strip().splitlines()
-    assert len(lines) > 1, out
-    shown = [re.search(r"· Posts ([\d\u202f,.]+)(?: ·|$)", line) for line in lines]
-    assert all(shown), lines
-    posts = [int(re.sub(r"\D", "", m.group(1))) for m in shown if m]
+    posts = posts_shown()
+    assert len(posts) > 1, lines
     assert posts == sorted(posts) and posts[-1] == final

@@ -24,7 +24,7 @@ from console.cli import main
 from console.screens.dashboard import DashboardScreen
 from console.screens.inbox import InboxScreen
 from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
 from tests.live import LiveServer
 
 RECHECK = 0.5  # seconds between the stream's checks of its token, here
@@ -113,22 +113,20 @@ async def test_the_tui_after_expiry_and_left_open_past_it(
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         app.subscribe(heard.append)
-        for _ in range(100):
-            if app.connection == "live":
-                break
-            await pilot.pause(0.05)
-        assert app.connection == "live"
+        await wait_until(pilot, lambda: app.connection == "live", 20)
         # Left open past the next expiry: the server ends the stream, the console refreshes
         # and comes back; what is published meanwhile still arrives.
         expire_access_tokens(server)
         title = f"Na het verlopen {uuid.uuid4().hex[:6]}"
         await asyncio.sleep(RECHECK * 3)
         await publish(server.url, title)
-        for _ in range(100):
-            if any(e.type == "message.published" and e.data["title"]["nl"] == title for e in heard):
-                break
-            await pilot.pause(0.05)
-        assert any(e.type == "message.published" and e.data["title"]["nl"] == title for e in heard)
+        await wait_until(
+            pilot,
+            lambda: any(
+                e.type == "message.published" and e.data["title"]["nl"] == title for e in heard
+            ),
+            20,
+        )
         # The inbox, opened after the expiry, loads (its request refreshes first).
         expire_access_tokens(server)
         await pilot.press("t")
