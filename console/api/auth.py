@@ -103,8 +103,10 @@ class BearerAuth(httpx.Auth):
     async def _refreshed(self, response: httpx.Response) -> None:
         await response.aread()
         if response.is_error:
-            # The sign-in has ended (expired, revoked, reused): nothing left to refresh.
-            self.state = TokenState()
+            if response.status_code in (400, 401, 403):
+                # The sign-in has ended (expired, revoked, reused): nothing left to refresh.
+                # A server that is merely away (5xx) leaves the sign-in as it is.
+                self.state = TokenState()
             try:
                 body = response.json()
             except ValueError:
