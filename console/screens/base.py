@@ -29,6 +29,12 @@ class SignedInScreen(Screen[None]):
 
         return cast(BuurtApp, self.app)
 
+    @property
+    def left(self) -> bool:
+        """The person has moved on to another screen (this one is out of the stack and its
+        widgets are going): an answer that arrives now is not shown."""
+        return self not in self.app.screen_stack
+
     def compose(self) -> ComposeResult:
         yield StatusHeader()
         yield from self.compose_body()

@@ -159,6 +159,8 @@ class DashboardScreen(SignedInScreen):
             error.display = True
             self.buurt.report_connection(problem)
             return
+        if self.left:
+            return  # the person went elsewhere while the figures came
         error.display = False
         self.new_submissions = counts.by_status.get("new", 0) if counts else 0
         self.show(self.overview)

@@ -159,6 +159,8 @@ class InboxScreen(SignedInScreen):
                 self.filters(), limit=PAGE, cursor=self.cursor
             )
         except ApiError as problem:
+            if self.left:
+                return
             error.update(problem.message + "  " + _("Press F5 to try again."))
             error.display = True
             self.buurt.report_connection(problem)
@@ -166,6 +168,8 @@ class InboxScreen(SignedInScreen):
         finally:
             loading.display = False
         self.buurt.report_connection(None)
+        if self.left:
+            return
         self.cursor = page.next_cursor
         for sub in page.items:
             self.items.append(sub)
@@ -233,9 +237,12 @@ class InboxScreen(SignedInScreen):
         try:
             self.detail = await self.buurt.client.submission(sub.id)
         except ApiError as problem:
-            self.query_one("#detail-text", Static).update(problem.message)
+            if not self.left:
+                self.query_one("#detail-text", Static).update(problem.message)
             return
-        self.show_detail(self.detail)
+        # The person may have left the inbox while the answer came (`t` then `c`).
+        if not self.left:
+            self.show_detail(self.detail)
 
     def show_detail(self, d: SubmissionDetail) -> None:
         text = Text()

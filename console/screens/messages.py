@@ -114,6 +114,8 @@ class MessagesScreen(SignedInScreen):
         finally:
             loading.display = False
         self.buurt.report_connection(None)
+        if self.left:
+            return
         self.cursor = page.next_cursor
         self.add_rows(page.items)
 

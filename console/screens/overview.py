@@ -92,6 +92,8 @@ class OverviewScreen(SignedInScreen):
         finally:
             loading.display = False
         self.buurt.report_connection(None)
+        if self.left:
+            return
         self.show(self.query_one("#overview-filter", Input).value)
 
     def show(self, text: str = "") -> None:

@@ -103,6 +103,8 @@ class StatisticsScreen(SignedInScreen):
                 severity="warning",
             )
             return
+        if self.left:
+            return
         self.query_one("#stats-hood", Select).set_options([(h.name, h.id) for h in hoods])
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -147,10 +149,14 @@ class StatisticsScreen(SignedInScreen):
                 metric, granularity=granularity, period=self.period, neighbourhoods=chosen
             )
         except ApiError as problem:
+            if self.left:
+                return
             error = self.query_one("#stats-error", Static)
             error.update(problem.message)
             error.display = True
             self.buurt.report_connection(problem)
+            return
+        if self.left:
             return
         self.query_one("#stats-error").display = False
         self.overview, self.series = overview, series
