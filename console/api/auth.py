@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from console.api.errors import NotSignedIn, error_for
+from console.api.errors import NotSignedIn, error_of
 from console.api.models import Tokens
 
 # An access token this close to its end is refreshed before use, not after a 401.
@@ -107,11 +107,7 @@ class BearerAuth(httpx.Auth):
                 # The sign-in has ended (expired, revoked, reused): nothing left to refresh.
                 # A server that is merely away (5xx) leaves the sign-in as it is.
                 self.state = TokenState()
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-            raise error_for(response.status_code, body if isinstance(body, dict) else {})
+            raise error_of(response)
         self.accept(Tokens.model_validate(response.json()))
 
     async def async_auth_flow(

@@ -21,7 +21,7 @@ from console.api.errors import (
     NotSignedIn,
     ProblemError,
     Unreachable,
-    error_for,
+    error_of,
 )
 from console.api.models import (
     BulkOutcome,
@@ -136,17 +136,8 @@ class ApiClient:
     ) -> httpx.Response:
         response = await self._send(method, path, auth=auth, **kwargs)
         if response.is_error:
-            raise self._error(response)
+            raise error_of(response)
         return response
-
-    def _error(self, response: httpx.Response) -> ApiError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            body = {"status": response.status_code}
-        return error_for(response.status_code, body)
 
     async def _get_model(self, path: str, model: type[M], **params: Any) -> M:
         clean = {k: v for k, v in params.items() if v is not None}
@@ -417,7 +408,7 @@ class ApiClient:
             ) as response:
                 if response.is_error:
                     await response.aread()
-                    raise self._error(response)
+                    raise error_of(response)
                 with open(tmp, "wb") as handle:  # noqa: ASYNC230 - local, small chunks
                     async for chunk in response.aiter_bytes():
                         handle.write(chunk)

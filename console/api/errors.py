@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from console.i18n import _, ngettext
 
 
@@ -128,6 +130,17 @@ def error_for(status: int, body: dict[str, Any]) -> ProblemError:
     else:
         cls = InvalidRequest
     return cls(status, body)
+
+
+def error_of(response: httpx.Response) -> ProblemError:
+    """The error an answer of the server stands for (its body read already)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        body = {"status": response.status_code}
+    return error_for(response.status_code, body)
 
 
 def describe(status: int, slug: str, body: dict[str, Any]) -> str:

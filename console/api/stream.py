@@ -21,8 +21,7 @@ from console.api.errors import (
     NotFound,
     NotSignedIn,
     PermissionDenied,
-    ProblemError,
-    error_for,
+    error_of,
 )
 
 MAX_BACKOFF = 30.0
@@ -35,14 +34,6 @@ class LiveEvent:
     id: str
     type: str
     data: dict[str, Any]
-
-
-def _refusal(response: httpx.Response) -> ProblemError:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    return error_for(response.status_code, body if isinstance(body, dict) else {})
 
 
 class LiveStream:
@@ -84,7 +75,7 @@ class LiveStream:
                     if source.response.is_error:
                         # The auth flow refreshed already: what is refused now stays refused.
                         await source.response.aread()
-                        raise _refusal(source.response)
+                        raise error_of(source.response)
                     self._set("live")
                     failures = 0
                     async for sse in source.aiter_sse():
