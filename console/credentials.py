@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import keyring
 import keyring.errors
 from keyring.backends import fail
 
+from console.api.auth import TokenState
 from console.api.errors import ApiError
 from console.i18n import _
 
@@ -33,13 +33,9 @@ class Credential:
     access_token: str | None = None
     access_expires_at: float | None = None
 
-    def access_token_valid(self, margin: float = 30.0) -> bool:
-        """True when the cached access token has more than `margin` seconds left."""
-        return bool(
-            self.access_token
-            and self.access_expires_at
-            and self.access_expires_at - margin > time.time()
-        )
+    def tokens(self) -> TokenState:
+        """The tokens as the API client holds them (it judges the access token's expiry)."""
+        return TokenState(self.access_token, self.refresh_token, self.access_expires_at)
 
 
 @dataclass

@@ -72,9 +72,7 @@ class Context:
             cred = self.credential()
         except UnreadableCredential:
             return None
-        if cred is None:
-            return None
-        return TokenState(cred.access_token, cred.refresh_token, cred.access_expires_at)
+        return cred.tokens() if cred else None
 
     def keep(self, tokens: Tokens) -> None:
         """Store tokens after a sign-in or refresh."""
