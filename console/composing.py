@@ -54,10 +54,10 @@ MISSING_FIELDS = {
     "citizen_budget": N_("A citizen budget needs an amount and a deadline."),
     "alert": N_("An alert needs an urgency."),
 }
-LANG_MARKER = re.compile(r"^<!--\s*(nl|fr|en)\s*-->\s*$", re.MULTILINE)
+LANGUAGES = ("nl", "fr", "en")
+LANG_MARKER = re.compile(rf"^<!--\s*({'|'.join(LANGUAGES)})\s*-->\s*$", re.MULTILINE)
 # Any marker that looks like a language, to refuse one we do not know (`<!-- de -->`).
 ANY_LANG_MARKER = re.compile(r"^<!--\s*([A-Za-z]{2,3}(?:[-_][A-Za-z]{2})?)\s*-->\s*$", re.MULTILINE)
-LANGUAGES = ("nl", "fr", "en")
 # What a message file's front matter may hold.
 FILE_KEYS = ("kind", "to", "schedule", "language", "title", "event", "survey", "budget", "alert")
 

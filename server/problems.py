@@ -173,10 +173,16 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+def http_headers(request: Request, exc: StarletteHTTPException) -> dict[str, str]:
+    """The headers of a framework error's answer, a 405's Allow filled in."""
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return headers
+
+
 async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 405:
-        exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
     slug = _STATUS_TO_SLUG.get(exc.status_code, "bad-request")
     detail: str | None = exc.detail if isinstance(exc.detail, str) else None
     if detail == PROBLEM_TYPES[slug][1] or detail in ("Not Found", "Method Not Allowed"):
@@ -185,7 +191,7 @@ async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
         slug,
         detail,
         instance=request.url.path,
-        headers=dict(exc.headers or {}),
+        headers=http_headers(request, exc),
         status=exc.status_code if exc.status_code >= 400 else None,
     )
 

@@ -14,6 +14,7 @@ from console.commands.common import EXIT_OK, InvalidInput, UsageError, err, prin
 from console.composing import (
     KIND_FIELD,
     KINDS,
+    LANGUAGES,
     ComposeError,
     Draft,
     idempotency_key,
@@ -39,7 +40,7 @@ def _language_pairs(values: list[str] | None, default: str) -> dict[str, str]:
     pairs: dict[str, str] = {}
     for value in values or []:
         lang, sep, text = value.partition("=")
-        if sep and lang in ("nl", "fr", "en"):
+        if sep and lang in LANGUAGES:
             pairs[lang] = text
         else:
             pairs[default] = value
@@ -111,7 +112,7 @@ def build_draft(
     bodies.update(_language_pairs(args.body, default_language))
     for value in args.body_file or []:
         lang, sep, path = value.partition("=")
-        if not (sep and lang in ("nl", "fr", "en")):
+        if not (sep and lang in LANGUAGES):
             lang, path = default_language, value
         try:
             bodies[lang] = Path(path).read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ from server.deps import DbSession, client_address
 from server.models import Category, Municipality, Submission, SubmissionEntry
 from server.problems import (
     Problem,
-    allowed_methods,
+    http_headers,
     on_http_exception,
     on_validation,
     validation_errors,
@@ -94,9 +94,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     description = "Not found." if exc.status_code == 404 else str(exc.detail)
     error = Open311Error(exc.status_code, description, _fmt_of(request.url.path))
     response = await _on_error(request, error)
-    response.headers.update(exc.headers or {})
-    if exc.status_code == 405:
-        response.headers["Allow"] = allowed_methods(request)
+    response.headers.update(http_headers(request, exc))
     return response
 
 

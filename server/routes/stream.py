@@ -56,10 +56,11 @@ async def stream(
 
     # The stream carries only what the reader may read elsewhere: the inbox's events to
     # those who may read the inbox, messages to those who may read messages.
+    inbox = principal.may(*INBOX_READ_ROLES, scopes=("submissions:read",))
     readable = {
         "stats.delta": True,
-        "submission.created": principal.may(*INBOX_READ_ROLES, scopes=("submissions:read",)),
-        "submission.updated": principal.may(*INBOX_READ_ROLES, scopes=("submissions:read",)),
+        "submission.created": inbox,
+        "submission.updated": inbox,
         "message.published": principal.may(*ROLES, scopes=MESSAGE_READ_SCOPES),
     }
 

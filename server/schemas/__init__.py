@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from server.models import ROLES, SCOPES
+from server.problems import Problem
 
 T = TypeVar("T")
 
@@ -77,8 +78,6 @@ IsoTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(bounded
 def version_in(if_match: str) -> int:
     """The version an If-Match header names (`"3"`, `W/"3"` or `3`); a value that names no
     version is a 422 problem (it can never match, so a 412 would mislead)."""
-    from server.problems import Problem
-
     text = if_match.strip().removeprefix("W/").strip('"')
     if not (text.isascii() and text.isdigit() and len(text) <= 10):
         raise Problem("validation", 'If-Match: the version you saw, e.g. "3".')
