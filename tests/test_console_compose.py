@@ -15,7 +15,7 @@ from console.screens.compose import ComposeScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.messages import MessagesScreen
 from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, auth_headers, settle, wait_until
 from tests.live import LiveServer
 
 SIZE = (140, 50)
@@ -28,17 +28,20 @@ async def signed_in_app(url: str, email: str, language: str = "en") -> BuurtApp:
     return BuurtApp(resolve(url=url), language=language)
 
 
+async def to_compose(pilot: Pilot[None]) -> ComposeScreen:
+    """Press `c` and wait for the compose screen to have loaded."""
+    await pilot.press("c")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ComposeScreen)
+    return screen
+
+
 async def messages_titled(url: str, title: str) -> list[dict]:
     """The officer's messages whose text holds `title`, as the server has them."""
     async with httpx.AsyncClient(base_url=url) as http:
-        token = (
-            await http.post(
-                "/v1/auth/token", json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD}
-            )
-        ).json()["access_token"]
-        answer = await http.get(
-            "/v1/messages", params={"q": title}, headers={"Authorization": f"Bearer {token}"}
-        )
+        officer = await auth_headers(http, "officer@mechelen.demo")
+        answer = await http.get("/v1/messages", params={"q": title}, headers=officer)
     return list(answer.json()["items"])
 
 
@@ -65,10 +68,7 @@ async def test_compose_in_two_languages_and_publish(
     app = await signed_in_app(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ComposeScreen)
+        screen = await to_compose(pilot)
         # One tab per language of Mechelen.
         assert [p.id for p in screen.query_one(TabbedContent).query("TabPane")] == [
             "tab-nl",
@@ -116,10 +116,7 @@ async def test_quit_mid_draft_and_get_it_back(
     app = await signed_in_app(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ComposeScreen)
+        screen = await to_compose(pilot)
         screen.query_one("#title-nl", Input).focus()
         await pilot.press(*"Half af")
         screen.query_one("#body-nl", TextArea).text = "Nog niet klaar"
@@ -157,10 +154,7 @@ async def test_inline_validation_keeps_the_text(
     app = await signed_in_app(live_server.url, "officer@mechelen.demo", language="fr")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ComposeScreen)
+        screen = await to_compose(pilot)
         screen.query_one("#title-nl", Input).value = "Alleen een titel"
         await pilot.pause()
         await pilot.press("f5")
@@ -240,10 +234,7 @@ async def test_the_same_text_composed_again_is_a_new_message(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for _ in range(2):
-            await pilot.press("c")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ComposeScreen)
+            screen = await to_compose(pilot)
             keys.append(screen.intent)
             screen.query_one("#title-nl", Input).value = title
             screen.query_one("#body-nl", TextArea).text = "Elke maandag: papier."
@@ -266,10 +257,7 @@ async def test_a_damaged_autosave_is_kept_and_reported(
     app = await signed_in_app(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ComposeScreen)
+        screen = await to_compose(pilot)
         error = str(screen.query_one("#compose-error", Static).render())
         assert "could not be read back" in error and "default.damaged.json" in error
     # Nothing typed is thrown away: the text is still on disk, out of the way (the new

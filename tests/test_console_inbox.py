@@ -44,6 +44,15 @@ def api(live: LiveServer, email: str = "admin@mechelen.demo") -> Iterator[httpx.
         yield client
 
 
+async def to_inbox(pilot: Pilot[None]) -> InboxScreen:
+    """Press `t` and wait for the inbox to have loaded."""
+    await pilot.press("t")
+    await settle(pilot)
+    inbox = pilot.app.screen
+    assert isinstance(inbox, InboxScreen)
+    return inbox
+
+
 async def choose(pilot: Pilot[None], label_part: str) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, ChoiceScreen)
@@ -64,10 +73,7 @@ async def test_triage_from_the_keyboard(
     app = await open_inbox(live_server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        inbox = app.screen
-        assert isinstance(inbox, InboxScreen)
+        inbox = await to_inbox(pilot)
         table = inbox.query_one(DataTable)
         assert table.row_count > 0
         # Filter: only new ones, then search a word.
@@ -133,10 +139,7 @@ async def test_conflict_shows_both_and_reapplies(
     app = await open_inbox(live_server.url, "admin@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        inbox = app.screen
-        assert isinstance(inbox, InboxScreen)
+        inbox = await to_inbox(pilot)
         sub = inbox.items[0]
         # A colleague raises the priority meanwhile.
         with api(live_server, "moderator@mechelen.demo") as colleague:
@@ -242,10 +245,7 @@ async def test_open311_report_appears_in_the_console_inbox(
     app = await open_inbox(live_server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        inbox = app.screen
-        assert isinstance(inbox, InboxScreen)
+        inbox = await to_inbox(pilot)
         await pilot.press("slash")
         inbox.query_one("#inbox-search", Input).value = "Open311"
         await pilot.press("enter")
@@ -274,10 +274,7 @@ async def test_the_other_inbox_keys(
     app = await open_inbox(own_server.url, "admin@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        inbox = app.screen
-        assert isinstance(inbox, InboxScreen)
+        inbox = await to_inbox(pilot)
         await pilot.press("k")
         await wait_until(pilot, lambda: inbox.items and {s.kind for s in inbox.items} == {"report"})
         sub = inbox.items[0]
@@ -335,10 +332,7 @@ async def test_d_says_up_front_what_cannot_be_a_duplicate_and_takes_a_number(
     app = await open_inbox(own_server.url, "admin@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        inbox = app.screen
-        assert isinstance(inbox, InboxScreen)
+        inbox = await to_inbox(pilot)
         table = inbox.query_one(DataTable)
 
         async def select(submission_id: int) -> None:
@@ -374,10 +368,7 @@ async def test_the_palette_finds_every_action_of_the_screen(
     app = await open_inbox(live_server.url, "admin@mechelen.demo")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        inbox = app.screen
-        assert isinstance(inbox, InboxScreen)
+        inbox = await to_inbox(pilot)
         titles = {c.title: c for c in app.get_system_commands(inbox)}
         # Each of the screen's keys, even those the footer has no room for at 80 columns.
         for wanted in ("Assign", "Export", "Kind", "Reload", "Duplicate", "Bulk change"):

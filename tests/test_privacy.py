@@ -14,7 +14,7 @@ import httpx
 from httpx_sse import aconnect_sse
 
 import config
-from tests.conftest import DEMO_PASSWORD, auth_headers, sign_in
+from tests.conftest import auth_headers, sign_in
 from tests.live import LiveServer
 
 
@@ -149,12 +149,10 @@ async def collect(http: httpx.AsyncClient, token: str, ready: asyncio.Event) -> 
 
 async def test_the_stream_carries_only_what_its_reader_may_read(own_server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=own_server.url, timeout=10) as http:
-        tokens = {}
-        for email in ("werf@mechelen.demo", "moderator@mechelen.demo"):
-            answer = await http.post(
-                "/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}
-            )
-            tokens[email] = answer.json()["access_token"]
+        tokens = {
+            email: (await sign_in(http, email))["access_token"]
+            for email in ("werf@mechelen.demo", "moderator@mechelen.demo")
+        }
         werf = {"Authorization": f"Bearer {tokens['werf@mechelen.demo']}"}
         moderator = {"Authorization": f"Bearer {tokens['moderator@mechelen.demo']}"}
         werf_hoods = {

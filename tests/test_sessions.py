@@ -24,7 +24,7 @@ from console.cli import main
 from console.screens.dashboard import DashboardScreen
 from console.screens.inbox import InboxScreen
 from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, auth_headers, settle, sign_in, wait_until
 from tests.live import LiveServer
 
 RECHECK = 0.5  # seconds between the stream's checks of its token, here
@@ -60,14 +60,10 @@ def stored_refresh_token(keyring: MemoryKeyring) -> str:
 
 async def publish(url: str, title: str) -> None:
     async with httpx.AsyncClient(base_url=url) as http:
-        token = (
-            await http.post(
-                "/v1/auth/token", json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD}
-            )
-        ).json()["access_token"]
+        officer = await auth_headers(http, "officer@mechelen.demo")
         answer = await http.post(
             "/v1/messages",
-            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
+            headers={**officer, "Idempotency-Key": uuid.uuid4().hex},
             json={"kind": "announcement", "title": {"nl": title}, "body": {"nl": "x"},
                   "targets": "all", "action": "publish"},
         )  # fmt: skip
@@ -154,11 +150,7 @@ async def read_until_end(url: str, token: str, ready: asyncio.Event) -> str | No
 @pytest.mark.parametrize("how", ["signed out", "expired", "revoked API token"])
 async def test_an_open_stream_ends_when_its_access_ends(server: LiveServer, how: str) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        tokens = (
-            await http.post(
-                "/v1/auth/token", json={"email": "admin@mechelen.demo", "password": DEMO_PASSWORD}
-            )
-        ).json()
+        tokens = await sign_in(http, "admin@mechelen.demo")
         token = tokens["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         if how == "revoked API token":
@@ -188,13 +180,8 @@ async def test_the_console_stream_stops_on_what_cannot_succeed(server: LiveServe
     from console.api.stream import LiveStream
 
     async with httpx.AsyncClient(base_url=server.url) as http:
-        access = (
-            await http.post(
-                "/v1/auth/token", json={"email": "admin@mechelen.demo", "password": DEMO_PASSWORD}
-            )
-        ).json()["access_token"]
         made = await http.post(
-            "/v1/tokens", headers={"Authorization": f"Bearer {access}"},
+            "/v1/tokens", headers=await auth_headers(http, "admin@mechelen.demo"),
             json={"name": "cron", "scopes": ["messages:write"]},
         )  # fmt: skip
     states: list[str] = []
