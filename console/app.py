@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from console import __version__
+from console import __version__, formats
 from console.api.client import ApiClient
 from console.api.errors import (
     ApiError,
@@ -34,6 +34,19 @@ from console.screens.overview import OverviewScreen
 from console.session import Context
 from console.widgets.status import StatusHeader
 
+# What needs a signed-in person.
+SIGNED_IN_ACTIONS = frozenset(
+    {
+        "show_dashboard",
+        "show_statistics",
+        "show_overview",
+        "show_messages",
+        "show_compose",
+        "show_inbox",
+        "sign_out",
+    }
+)
+
 
 class BuurtApp(App[None]):
     """The staff console."""
@@ -41,15 +54,17 @@ class BuurtApp(App[None]):
     TITLE = "buurt"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("h", "show_dashboard", N_("Dashboard"), id="dashboard"),
-        Binding("g", "show_statistics", N_("Statistics"), id="statistics"),
-        Binding("o", "show_overview", N_("Neighbourhoods"), id="overview"),
-        Binding("m", "show_messages", N_("Messages"), id="messages"),
-        Binding("c", "show_compose", N_("Compose"), id="compose"),
-        Binding("t", "show_inbox", N_("Inbox"), id="inbox"),
-        Binding("question_mark,f1", "help", N_("Help"), id="help"),
-        Binding("ctrl+l", "sign_out", N_("Sign out"), id="sign_out"),
-        Binding("q", "quit", N_("Quit"), id="quit"),
+        # Shown in the navigation bar under the header, not in the footer: the footer keeps
+        # the screen's own actions, and neither is cut off at 80 columns.
+        Binding("h", "show_dashboard", N_("Dashboard"), id="dashboard", show=False),
+        Binding("g", "show_statistics", N_("Statistics"), id="statistics", show=False),
+        Binding("o", "show_overview", N_("Neighbourhoods"), id="overview", show=False),
+        Binding("m", "show_messages", N_("Messages"), id="messages", show=False),
+        Binding("c", "show_compose", N_("Compose"), id="compose", show=False),
+        Binding("t", "show_inbox", N_("Inbox"), id="inbox", show=False),
+        Binding("question_mark,f1", "help", N_("Help"), id="help", show=False),
+        Binding("ctrl+l", "sign_out", N_("Sign out"), id="sign_out", show=False),
+        Binding("q", "quit", N_("Quit"), id="quit", show=False),
     ]
 
     connection: reactive[str] = reactive("connecting")
@@ -118,6 +133,7 @@ class BuurtApp(App[None]):
         """With a stored sign-in: check it and go straight to the overview."""
         try:
             self.me = await self.client.me()
+            formats.use_timezone(self.me.organisation.municipality.timezone)
         except AuthError as error:
             self.show_login(error.message)
             return
@@ -137,6 +153,7 @@ class BuurtApp(App[None]):
         try:
             await self.client.sign_in(email, password)
             self.me = await self.client.me()
+            formats.use_timezone(self.me.organisation.municipality.timezone)
         except Unreachable:
             self.connection = "offline"
             raise
@@ -208,6 +225,33 @@ class BuurtApp(App[None]):
 
     # -- actions --------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Signed out, there is nowhere to go but the sign-in (its footer offers no "Sign out").
+        return not (self.me is None and action in SIGNED_IN_ACTIONS)
+
+    def may(self, action: str) -> bool:
+        """Whether the signed-in person's roles (and token) allow the screen behind `action`:
+        the navigation bar and the palette list only those."""
+        if self.me is None:
+            return action not in SIGNED_IN_ACTIONS
+        if action == "show_compose":
+            return self.me.may_write_messages
+        if action == "show_inbox":
+            return self.me.may_read_inbox
+        return True
+
+    def _refused(self, action: str) -> bool:
+        """Say up front when the roles do not allow a screen (before anything is typed)."""
+        if self.me is None or self.may(action):
+            return False
+        self.notify(
+            _("Writing city messages needs the communicator or admin role.")
+            if action == "show_compose"
+            else _("Reports and ideas are for moderators, analysts and admins."),
+            severity="warning",
+        )
+        return True
+
     def action_show_overview(self) -> None:
         if self.me and not isinstance(self.screen, OverviewScreen):
             self._replace_top(OverviewScreen())
@@ -267,6 +311,8 @@ class BuurtApp(App[None]):
     def action_show_compose(self) -> None:
         from console.screens.compose import ComposeScreen
 
+        if self._refused("show_compose"):
+            return
         if not isinstance(self.screen, ComposeScreen):
             self.show_compose()
 
@@ -280,6 +326,8 @@ class BuurtApp(App[None]):
     def action_show_inbox(self) -> None:
         from console.screens.inbox import InboxScreen
 
+        if self._refused("show_inbox"):
+            return
         if not isinstance(self.screen, InboxScreen):
             self.show_inbox()
 
@@ -340,17 +388,19 @@ class BuurtApp(App[None]):
                 _("The neighbourhoods your organisation can address"),
                 self.action_show_overview,
             )
-            yield SystemCommand(
-                _("Compose"), _("Write a message to one, some or all neighbourhoods"),
-                self.action_show_compose,
-            )  # fmt: skip
+            if self.may("show_compose"):
+                yield SystemCommand(
+                    _("Compose"), _("Write a message to one, some or all neighbourhoods"),
+                    self.action_show_compose,
+                )  # fmt: skip
             yield SystemCommand(
                 _("Messages"), _("Published, scheduled and draft messages"),
                 self.action_show_messages,
             )  # fmt: skip
-            yield SystemCommand(
-                _("Inbox"), _("Triage residents' reports and ideas"), self.action_show_inbox
-            )
+            if self.may("show_inbox"):
+                yield SystemCommand(
+                    _("Inbox"), _("Triage residents' reports and ideas"), self.action_show_inbox
+                )
             yield SystemCommand(_("Sign out"), _("End this sign-in"), self.action_sign_out)
         yield SystemCommand(_("Help"), _("Show the keys"), self.action_help)
         yield SystemCommand(_("Change theme"), _("Pick a colour theme"), self.action_change_theme)

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from console.formats import zone
 from console.i18n import N_, _
 
 KINDS = ("announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert")
@@ -130,14 +130,6 @@ class Draft:
                 raise ComposeError(_(MISSING_FIELDS[self.kind]))
             data[needed] = block
         return data
-
-
-def zone(name: str) -> ZoneInfo:
-    """The municipality's time zone (Europe/Brussels when unknown)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Brussels")
 
 
 def parse_local_time(text: str, timezone: str) -> datetime:

@@ -42,3 +42,28 @@ def age_text(created: datetime, now: datetime | None = None) -> str:
     if seconds < 86400:
         return _("{n} h").format(n=seconds // 3600)
     return _("{n} d").format(n=seconds // 86400)
+
+
+# The fields a history entry may name, as people call them.
+FIELD_LABELS = {
+    "status": N_("Status"),
+    "priority": N_("Priority"),
+    "department": N_("Department"),
+    "assignee": N_("Assignee"),
+    "duplicate_of": N_("Duplicate of"),
+}
+
+
+def change_text(field: str | None, before: str | None, after: str | None) -> str:
+    """A change in a submission's history in words: "Status: Acknowledged → In progress"."""
+    labels = {"status": STATUS_LABELS, "priority": PRIORITY_LABELS}.get(field or "", {})
+
+    def value(raw: str | None) -> str:
+        if raw is None:
+            return _("nobody") if field == "assignee" else "–"
+        return _(labels[raw]) if raw in labels else raw
+
+    label = _(FIELD_LABELS[field]) if field in FIELD_LABELS else (field or "")
+    return _("{field}: {before} → {after}").format(
+        field=label, before=value(before), after=value(after)
+    )

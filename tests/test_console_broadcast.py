@@ -85,8 +85,10 @@ def test_explicit_key_with_other_content_is_refused(
     signed_in: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key = f"cron-{uuid.uuid4()}"
-    broadcast_json(capsys, "--title", "Eén", "--body", "a", "--idempotency-key", key)
-    code = main(["broadcast", "--title", "Twee", "--body", "b", "--idempotency-key", key])
+    broadcast_json(capsys, "--title", "Eén", "--body", "a", "--to", "all", "--idempotency-key", key)
+    code = main(
+        ["broadcast", "--title", "Twee", "--body", "b", "--to", "all", "--idempotency-key", key]
+    )
     assert code == 4
     assert "already used for a different message" in capsys.readouterr().err
 
@@ -102,8 +104,8 @@ def test_message_file_schedule_show_and_withdraw(
     assert message["state"] == "scheduled" and message["kind"] == "alert"
     assert message["alert"] == {"urgency": "high"}
     assert set(message["title"]) == {"nl", "en"} and "ventilatie" in message["body"]["nl"]
-    # 07:30 in Brussels in May is 05:30 UTC.
-    assert message["scheduled_at"].startswith("2031-05-01T05:30")
+    # JSON says the municipality's time with its offset (07:30 in Brussels is 05:30 UTC).
+    assert message["scheduled_at"] == "2031-05-01T07:30:00+02:00"
     assert main(["messages", "show", str(message["id"]), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == message["id"]
     assert main(["messages", "withdraw", str(message["id"])]) == 0
@@ -125,13 +127,20 @@ def test_exit_codes(signed_in: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert "No neighbourhood called 'Ragheno'" in capsys.readouterr().err
     assert main(["broadcast", "--title", "t", "--body", "b", "--to", "Batel"]) == 2
     assert "Did you mean Battel?" in capsys.readouterr().err
-    assert main(["broadcast", "--kind", "event", "--title", "t", "--body", "b"]) == 2
+    assert main(["broadcast", "--kind", "event", "--title", "t", "--body", "b", "--to", "all"]) == 2
     assert "An event needs a place" in capsys.readouterr().err
-    assert main(["broadcast", "--title", "t"]) == 2
-    assert main(["broadcast", "--title", "t", "--body", "b", "--schedule", "tomorrow"]) == 2
+    assert main(["broadcast", "--title", "t", "--to", "all"]) == 2
+    everyone = ["--to", "all"]
+    assert main(["broadcast", "--title", "t", "--body", "b", *everyone, "--schedule", "morgen"]) == 2
     assert "YYYY-MM-DD HH:MM" in capsys.readouterr().err
+    # Nobody chosen is not everybody: the sender says "all".
+    assert main(["broadcast", "--title", "t", "--body", "b", "--dry-run"]) == 2
+    assert "--to all" in capsys.readouterr().err
+    assert main(["broadcast", "--title", "t", "--body", "b", "--to", "", "--dry-run"]) == 2
+    capsys.readouterr()
     # Validation by the server: a time in the past.
-    assert main(["broadcast", "--title", "t", "--body", "b", "--schedule", "2020-01-01 10:00"]) == 4
+    past = ["--schedule", "2020-01-01 10:00"]
+    assert main(["broadcast", "--title", "t", "--body", "b", *everyone, *past]) == 4
     assert "future" in capsys.readouterr().err
     # Not found.
     assert main(["messages", "withdraw", "999999"]) == 4
@@ -151,7 +160,7 @@ def test_analyst_cannot_broadcast(
         ["--url", live_server.url, "login", "--email", "analyst@mechelen.demo", "--password-stdin"]
     )
     capsys.readouterr()
-    assert main(["broadcast", "--title", "t", "--body", "b"]) == 4
+    assert main(["broadcast", "--title", "t", "--body", "b", "--to", "all"]) == 4
     assert "communicator or admin" in capsys.readouterr().err
 
 
@@ -209,7 +218,7 @@ def test_message_files_are_read_strictly_and_the_dry_run_says_when(
     assert "It would be published now." in capsys.readouterr().err
     later = file('to = ["Battel"]\nschedule = "2030-01-02 06:00"')
     assert main(["broadcast", "--file", later, "--dry-run"]) == 0
-    assert "It would be scheduled for 2030-01-02 06:00 CET." in capsys.readouterr().err
+    assert "It would be scheduled for 2 Jan 2030 06:00 (Europe/Brussels)." in capsys.readouterr().err
     assert broadcast_json(capsys, "--file", later, "--dry-run")["publishes"].startswith(
         "2030-01-02T06:00:00+01:00"
     )

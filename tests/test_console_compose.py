@@ -85,13 +85,13 @@ async def test_compose_in_two_languages_and_publish(
         await pick_only(pilot, screen, ["Battel", "Heihoek"])
         assert screen.chosen and len(screen.chosen) == 2
         reach_text = str(screen.query_one("#reach", Static).render())
-        assert "(of 2\u202f950) in 2 neighbourhoods" in reach_text
+        assert "(of 2,950) in 2 neighbourhoods" in reach_text
 
-        await pilot.press("f5")
+        await pilot.press("f4")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
-        assert "2 neighbourhoods" in confirm.details and "2\u202f950" in confirm.details
+        assert "2 neighbourhoods" in confirm.details and "2,950" in confirm.details
         await pilot.click("#confirm-yes")
         await settle(pilot)
         assert isinstance(app.screen, MessagesScreen)
@@ -142,6 +142,7 @@ async def test_quit_mid_draft_and_get_it_back(
         assert screen.query_one("#title-nl", Input).value == "Half af"
         assert screen.query_one("#body-nl", TextArea).text == "Nog niet klaar"
         # Saving it as a draft on the server clears the local copy.
+        await pilot.click("#hood-all")
         await pilot.press("f3")
         await settle(pilot)
         assert isinstance(again.screen, MessagesScreen)
@@ -157,15 +158,26 @@ async def test_inline_validation_keeps_the_text(
         screen = await to_compose(pilot)
         screen.query_one("#title-nl", Input).value = "Alleen een titel"
         await pilot.pause()
-        await pilot.press("f5")
+        await pilot.press("f4")
         await settle(pilot)
         error = screen.query_one("#compose-error", Static)
         assert error.display and str(error.render()) == "Le texte en nl est vide."
         assert screen.query_one("#title-nl", Input).value == "Alleen een titel"
         screen.query_one("#body-nl", TextArea).text = "Tekst"
+        await pilot.pause()
+        # Nobody is chosen when compose opens: "all" is the sender's choice, not a default.
+        assert screen.chosen == set()
+        assert "dans 0 quartier" in str(screen.query_one("#reach", Static).render())
+        await pilot.press("f4")
+        await settle(pilot)
+        assert str(error.render()) == "Choisissez au moins un quartier."
+        await pilot.click("#hood-all")
+        await pilot.pause()
+        assert len(screen.chosen) == 20
+        assert "dans 20 quartiers" in str(screen.query_one("#reach", Static).render())
         screen.query_one("#schedule", Input).value = "morgen"
         await pilot.pause()
-        await pilot.press("f5")
+        await pilot.press("f4")
         await settle(pilot)
         # The French sentence, with the French way to write the pattern.
         assert str(error.render()) == (
@@ -238,7 +250,8 @@ async def test_the_same_text_composed_again_is_a_new_message(
             keys.append(screen.intent)
             screen.query_one("#title-nl", Input).value = title
             screen.query_one("#body-nl", TextArea).text = "Elke maandag: papier."
-            await pilot.press("f5")
+            await pilot.click("#hood-all")
+            await pilot.press("f4")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.click("#confirm-yes")
             await settle(pilot)

@@ -371,7 +371,7 @@ async def test_the_palette_finds_every_action_of_the_screen(
         inbox = await to_inbox(pilot)
         titles = {c.title: c for c in app.get_system_commands(inbox)}
         # Each of the screen's keys, even those the footer has no room for at 80 columns.
-        for wanted in ("Assign", "Export", "Kind", "Reload", "Duplicate", "Bulk change"):
+        for wanted in ("Assign", "Export", "Kind", "Reload", "Mark duplicate", "Bulk change"):
             assert wanted in titles, sorted(titles)
         assert "A" in titles["Assign"].help
         # As a person does: Ctrl+P, a word, Enter.

@@ -72,3 +72,19 @@ def test_switching_language_changes_strings() -> None:
     assert set_language("fr_BE.UTF-8") == "fr" and _("Sign in") == "Se connecter"
     assert set_language("de") == "en" and _("Sign in") == "Sign in"
     assert choose_language(None, "nl_BE", "fr") == "nl"
+
+
+def test_french_puts_a_no_break_space_before_colons_and_question_marks() -> None:
+    """French typography: « Lieu : … », « Publier maintenant ? », never "Lieu:" and never a
+    colon that wraps onto its own line."""
+    with open(LOCALE / "fr" / "LC_MESSAGES" / "buurt.po", "rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    loose = re.compile(r"(?:^|[^\u00a0\u202f])[:;?!](?=\s|$)")
+    wrong = []
+    for entry in catalog:
+        if not entry.id:
+            continue
+        for text in entry.string if isinstance(entry.string, tuple) else (entry.string,):
+            if loose.search(text.replace("://", "")):
+                wrong.append(text)
+    assert not wrong, wrong

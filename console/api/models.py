@@ -53,6 +53,12 @@ class Me(ApiModel):
     token_scopes: list[str] | None = None
 
     @property
+    def may_write_messages(self) -> bool:
+        """Whether the server lets this caller write and publish city messages."""
+        scoped = self.token_scopes is None or "messages:write" in self.token_scopes
+        return scoped and bool({"communicator", "admin"} & set(self.roles))
+
+    @property
     def may_read_inbox(self) -> bool:
         """Whether the server lets this caller read reports and ideas."""
         scoped = self.token_scopes is None or "submissions:read" in self.token_scopes
@@ -253,6 +259,12 @@ class Overview(ApiModel):
     help_solved_share: float | None = None
     metrics: dict[str, int] = {}
     topics: dict[str, int] = {}
+    topic_labels: dict[str, dict[str, str]] = {}
+
+    def topic_label(self, code: str, languages: list[str]) -> str:
+        """A topic's name in the first of `languages` it has."""
+        names = self.topic_labels.get(code, {})
+        return next((names[lang] for lang in languages if names.get(lang)), code)
 
 
 class NeighbourhoodStats(ApiModel):

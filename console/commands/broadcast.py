@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from console import formats
 from console.api.client import ApiClient
 from console.api.models import Message, Neighbourhood, Reach
 from console.commands.common import EXIT_OK, InvalidInput, UsageError, err, print_json, run_api
@@ -23,7 +24,6 @@ from console.composing import (
     zone,
 )
 from console.i18n import _, ngettext
-from console.numbers import format_number
 from console.session import Context
 
 
@@ -50,7 +50,12 @@ def _language_pairs(values: list[str] | None, default: str) -> dict[str, str]:
 def _targets(spec: str | list[str], hoods: list[Neighbourhood]) -> str | list[int]:
     names = spec if isinstance(spec, list) else [p.strip() for p in spec.split(",")]
     names = [n for n in names if n]
-    if names in (["all"], ["ALL"]) or not names:
+    if not names:
+        # Nobody is addressed by accident: "all" is a choice the sender writes out.
+        raise UsageError(
+            _("Say who receives it: --to all, or --to NAME,NAME (or `to =` in the file).")
+        )
+    if [n.casefold() for n in names] == ["all"]:
         return "all"
     by_name = {h.name.casefold(): h for h in hoods}
     chosen: list[int] = []
@@ -120,7 +125,7 @@ def build_draft(
             raise UsageError(
                 _("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
             ) from None
-    to = args.to if args.to is not None else settings.get("to", "all")
+    to = args.to if args.to is not None else settings.get("to", "")
     draft = Draft(
         kind=kind,
         title=titles,
@@ -135,8 +140,8 @@ def build_draft(
 def _print_reach(reach: Reach) -> None:
     for row in reach.neighbourhoods:
         print(
-            f"  {row.name:<28} {format_number(row.registered_households):>9} / "
-            f"{format_number(row.total_households):>9}"
+            f"  {row.name:<28} {formats.number(row.registered_households):>9} / "
+            f"{formats.number(row.total_households):>9}"
         )
     print(
         ngettext(
@@ -144,8 +149,8 @@ def _print_reach(reach: Reach) -> None:
             "Reach: {registered} registered households of {total} in {count} neighbourhoods.",
             len(reach.neighbourhoods),
         ).format(
-            registered=format_number(reach.registered_households),
-            total=format_number(reach.total_households),
+            registered=formats.number(reach.registered_households),
+            total=formats.number(reach.total_households),
             count=len(reach.neighbourhoods),
         )
     )
@@ -157,6 +162,7 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
     ) -> tuple[Draft, Reach, Message | None, str | None, datetime | None]:
         me = await client.me()
         municipality = me.organisation.municipality
+        formats.use_timezone(municipality.timezone)
         hoods = await client.all_neighbourhoods()
         try:
             draft, schedule_text = build_draft(
@@ -196,7 +202,7 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
     if args.json:
         print_json(
             {"dry_run": message is None, "reach": reach, "message": message, "idempotency_key": key,
-             "publishes": "draft" if args.draft else when.isoformat() if when else "now"}
+             "publishes": "draft" if args.draft else formats.iso(when) if when else "now"}
         )  # fmt: skip
         return EXIT_OK
     _print_reach(reach)
@@ -208,7 +214,7 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
         else:
             err(
                 _("Dry run: nothing was sent. It would be scheduled for {when}.").format(
-                    when=f"{when:%Y-%m-%d %H:%M %Z}"
+                    when=f"{formats.moment(when)} ({formats.current_timezone().key})"
                 )
             )
         return EXIT_OK
@@ -220,7 +226,7 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
     elif message.state == "scheduled":
         err(
             _("Scheduled message #{id} “{title}” for {when}.").format(
-                id=message.id, title=title, when=message.scheduled_at
+                id=message.id, title=title, when=formats.moment(message.scheduled_at)
             )
         )
     else:
@@ -247,7 +253,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--body-file", action="append", metavar="[LANG=]PATH", help=_("text from a file")
     )
-    p.add_argument("--to", metavar="all|NAME,NAME", help=_("target neighbourhoods (default: all)"))
+    p.add_argument("--to", metavar="all|NAME,NAME", help=_("who receives it: all, or neighbourhood names (required)"))
     p.add_argument(
         "--schedule", metavar="'YYYY-MM-DD HH:MM'", help=_("publish later (municipality's time)")
     )

@@ -10,10 +10,12 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from console import formats
 from console.api.client import ApiClient
 from console.api.errors import ApiError
 from console.session import Context
@@ -47,18 +49,28 @@ def err(message: str) -> None:
 
 
 def print_json(value: Any) -> None:
-    """`--json` output: models (or lists of them) as the API gives them, readable, UTF-8."""
+    """`--json` output: models (or lists of them) as the API gives them, readable, UTF-8,
+    with times in the municipality's zone (ISO 8601 with the offset)."""
 
     def plain(item: Any) -> Any:
         if isinstance(item, BaseModel):
-            return item.model_dump(mode="json")
+            return plain(item.model_dump())
+        if isinstance(item, datetime):
+            return formats.iso(item)
+        if isinstance(item, date):
+            return item.isoformat()
         if isinstance(item, list):
             return [plain(i) for i in item]
         if isinstance(item, dict):
             return {k: plain(v) for k, v in item.items()}
         return item
 
-    print(json.dumps(plain(value), ensure_ascii=False, indent=2))
+    print(json.dumps(plain(value), ensure_ascii=False, indent=2, default=str))
+
+
+async def use_municipality_time(client: ApiClient) -> None:
+    """Show times from here on in the signed-in account's municipality's zone."""
+    formats.use_timezone((await client.me()).organisation.municipality.timezone)
 
 
 def run_api(

@@ -9,18 +9,20 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
+from console import formats
 from console.api.client import ApiClient
 from console.api.models import Message
-from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
-from console.composing import KIND_LABELS, KINDS, STATE_LABELS, zone
+from console.commands.common import (
+    EXIT_OK,
+    UsageError,
+    err,
+    print_json,
+    run_api,
+    use_municipality_time,
+)
+from console.composing import KIND_LABELS, KINDS, STATE_LABELS
 from console.i18n import _
-from console.numbers import format_number
 from console.session import Context
-
-
-def local_time(value: Any, timezone: str) -> str:
-    """A timestamp as a person reads it: the municipality's time, to the minute."""
-    return value.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M") if value else "–"
 
 
 def targets_text(message: Message) -> str:
@@ -32,8 +34,8 @@ def targets_text(message: Message) -> str:
 
 
 def cmd_list(args: argparse.Namespace, context: Context) -> int:
-    async def work(client: ApiClient) -> tuple[list[Message], str]:
-        me = await client.me()
+    async def work(client: ApiClient) -> list[Message]:
+        await use_municipality_time(client)
         neighbourhood = None
         if args.to:
             hoods = await client.all_neighbourhoods()
@@ -50,9 +52,9 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
             query=args.q,
             limit=args.limit,
         )
-        return page.items, me.organisation.municipality.timezone
+        return page.items
 
-    items, timezone = run_api(context, work)
+    items = run_api(context, work)
     if args.json:
         print_json(items)
         return EXIT_OK
@@ -70,8 +72,8 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
             _(KIND_LABELS.get(m.kind, m.kind)),
             next(iter(m.title.values())),
             targets_text(m),
-            format_number(m.reach_registered),
-            local_time(when, timezone),
+            formats.number(m.reach_registered),
+            formats.moment(when),
         )
     Console().print(table)
     return EXIT_OK
@@ -87,8 +89,8 @@ def _show(message: Message) -> None:
     if message.reach_registered is not None:
         console.print(
             _("Reach: {registered} of {total} households").format(
-                registered=format_number(message.reach_registered),
-                total=format_number(message.reach_total),
+                registered=formats.number(message.reach_registered),
+                total=formats.number(message.reach_total),
             )
         )
     for lang, title in message.title.items():

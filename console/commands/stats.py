@@ -6,19 +6,25 @@ import argparse
 import contextlib
 import csv
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from console import formats
 from console.api.client import ApiClient
 from console.api.models import Overview
 from console.api.stream import LiveStream
-from console.commands.common import EXIT_OK, UsageError, print_json, run_api
-from console.i18n import _
-from console.numbers import format_number
+from console.commands.common import (
+    EXIT_OK,
+    UsageError,
+    print_json,
+    run_api,
+    use_municipality_time,
+)
+from console.i18n import _, current_language
 from console.screens.dashboard import TILES, tile_values
 from console.session import Context
 
@@ -44,7 +50,7 @@ def _line(overview: Overview) -> str:
     """The figures on one line, with the time: what `stats watch` writes into a pipe."""
     values = tile_values(overview)
     parts = [f"{_(label)} {values[tid]}" for tid, label in TILES if tid in values]
-    return f"{datetime.now().astimezone():%H:%M:%S} · " + " · ".join(parts)
+    return f"{formats.clock(datetime.now(UTC))} · " + " · ".join(parts)
 
 
 def _table(overview: Overview, title: str) -> Table:
@@ -54,8 +60,9 @@ def _table(overview: Overview, title: str) -> Table:
     for tile_id, value in tile_values(overview).items():
         label = next(label for tid, label in TILES if tid == tile_id)
         table.add_row(_(label), value)
-    for topic, n in list(overview.topics.items())[:8]:
-        table.add_row(_("Topic: {topic}").format(topic=topic), format_number(n))
+    for code, n in list(overview.topics.items())[:8]:
+        topic = overview.topic_label(code, [current_language()])
+        table.add_row(_("Topic: {topic}").format(topic=topic), formats.number(n))
     return table
 
 
@@ -87,6 +94,7 @@ def cmd_watch(args: argparse.Namespace, context: Context) -> int:
     console = Console()
 
     async def work(client: ApiClient) -> None:
+        await use_municipality_time(client)
         hoods = await _hood_ids(client, args.neighbourhood)
         overview = await client.stats_overview(period=args.period, neighbourhoods=hoods)
         state = {"value": "connecting"}

@@ -11,11 +11,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from console import formats
 from console.api.client import ApiClient, SubmissionFilters
 from console.api.models import Submission, SubmissionDetail
-from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
+from console.commands.common import (
+    EXIT_OK,
+    UsageError,
+    err,
+    print_json,
+    run_api,
+    use_municipality_time,
+)
 from console.i18n import _
-from console.inbox import PRIORITY_LABELS, STATUS_LABELS, STATUSES, age_text
+from console.inbox import PRIORITY_LABELS, STATUS_LABELS, STATUSES, age_text, change_text
 from console.session import Context
 
 KINDS = ("report", "idea")
@@ -54,7 +62,7 @@ def _row(s: Submission) -> dict[str, Any]:
         "priority": s.priority,
         "neighbourhood": s.neighbourhood_name or "",
         "assignee": s.assignee_name or "",
-        "created_at": s.created_at.isoformat(),
+        "created_at": formats.iso(s.created_at),
         "overdue": s.overdue,
         "description": s.description,
     }
@@ -62,6 +70,7 @@ def _row(s: Submission) -> dict[str, Any]:
 
 def cmd_list(args: argparse.Namespace, context: Context) -> int:
     async def work(client: ApiClient) -> list[Submission]:
+        await use_municipality_time(client)
         items: list[Submission] = []
         cursor = None
         while len(items) < args.limit:
@@ -145,22 +154,21 @@ def _show(detail: SubmissionDetail) -> None:
             )
         )
     for entry in detail.history:
-        when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        when = formats.moment(entry.at)
         who = entry.actor_name or ""
         if entry.kind == "reply":
             console.print(f"{when} {who} — " + _("reply") + f": {entry.text}")
         elif entry.kind == "note":
             console.print(f"{when} {who} — " + _("note") + f": {entry.text}")
         elif entry.kind == "change":
-            console.print(
-                f"{when} {who} — {entry.field}: {entry.before or '–'} → {entry.after or '–'}"
-            )
+            console.print(f"{when} {who} — {change_text(entry.field, entry.before, entry.after)}")
         else:
             console.print(f"{when} — " + _("received"))
 
 
 def cmd_show(args: argparse.Namespace, context: Context) -> int:
     async def work(client: ApiClient) -> SubmissionDetail:
+        await use_municipality_time(client)
         return await client.submission(args.id)
 
     detail = run_api(context, work)
@@ -183,6 +191,7 @@ def cmd_update(args: argparse.Namespace, context: Context) -> int:
         )
 
     async def work(client: ApiClient) -> SubmissionDetail:
+        await use_municipality_time(client)
         current = await client.submission(args.id)
         if args.assignee == "none":
             changes["unassign"] = True

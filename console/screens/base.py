@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from console.bindings import translate_bindings
+from console.widgets.navigation import NavigationBar
 from console.widgets.status import StatusHeader
 
 if TYPE_CHECKING:
@@ -16,7 +17,11 @@ if TYPE_CHECKING:
 
 
 class SignedInScreen(Screen[None]):
-    """A screen with the status header on top and the keys in the footer."""
+    """A screen with the status header and the navigation bar on top and its own keys in
+    the footer."""
+
+    # The app's action that opens this screen (highlighted in the navigation bar).
+    NAVIGATION: str | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,6 +42,7 @@ class SignedInScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
+        yield NavigationBar(self.NAVIGATION)
         yield from self.compose_body()
         yield Footer()
 

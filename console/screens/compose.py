@@ -28,6 +28,7 @@ from textual.widgets import (
     TextArea,
 )
 
+from console import formats
 from console.api.errors import ApiError, EditConflict
 from console.api.models import Message, Neighbourhood
 from console.composing import (
@@ -42,7 +43,6 @@ from console.composing import (
 )
 from console.drafts import DraftStore, DraftUnreadable
 from console.i18n import N_, _, ngettext
-from console.numbers import format_number
 from console.screens.base import SignedInScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.conflict import ConflictScreen
@@ -67,10 +67,11 @@ class ComposeScreen(SignedInScreen):
     """Write, target, schedule and send a city message."""
 
     CSS_PATH = "compose.tcss"
+    NAVIGATION = "show_compose"
     BINDINGS = [
         Binding("f2", "preview", N_("Preview"), priority=True, id="preview"),
         Binding("f3", "save_draft", N_("Save draft"), priority=True, id="save_draft"),
-        Binding("f5", "send", N_("Publish"), priority=True, id="send"),
+        Binding("f4", "send", N_("Publish"), priority=True, id="send"),
         Binding("escape", "leave", N_("Back"), id="leave_compose"),
     ]
 
@@ -193,7 +194,8 @@ class ComposeScreen(SignedInScreen):
         if self.source is not None:
             self.fill(self.draft_from_message(self.source))
         else:
-            self.chosen = {n.id for n in self.neighbourhoods}
+            # Nothing chosen: "all" is a choice the sender makes (the All button), reach shown.
+            self.chosen = set()
             self.rebuild_hoods()
             try:
                 saved = self.store.load()
@@ -211,7 +213,7 @@ class ComposeScreen(SignedInScreen):
                         _("Restore the unsent message you were writing?"),
                         yes=_("Restore"),
                         details=_("Saved at {time}: “{title}”").format(
-                            time=saved.saved_at[11:16],
+                            time=formats.moment(datetime.fromisoformat(saved.saved_at)),
                             title=next((t for t in saved.title.values() if t), "…"),
                         ),
                     )
@@ -415,8 +417,8 @@ class ComposeScreen(SignedInScreen):
         picker.add_options(
             [
                 (
-                    f"{n.name}  {format_number(n.registered_households)}/"
-                    f"{format_number(n.total_households)}",
+                    f"{n.name}  {formats.number(n.registered_households)}/"
+                    f"{formats.number(n.total_households)}",
                     n.id,
                     n.id in self.chosen,
                 )
@@ -434,7 +436,7 @@ class ComposeScreen(SignedInScreen):
             "Reach: {registered} registered households (of {total}) in {count} neighbourhoods",
             len(chosen),
         ).format(
-            registered=format_number(registered), total=format_number(total), count=len(chosen)
+            registered=formats.number(registered), total=formats.number(total), count=len(chosen)
         )
         self.query_one("#reach", Static).update(text)
 
@@ -505,9 +507,7 @@ class ComposeScreen(SignedInScreen):
                 return
             title = next(iter(content["title"].values()))
             question = (
-                _("Schedule “{title}” for {when}?").format(
-                    title=title, when=when.strftime("%Y-%m-%d %H:%M")
-                )
+                _("Schedule “{title}” for {when}?").format(title=title, when=formats.moment(when))
                 if when
                 else _("Publish “{title}” now?").format(title=title)
             )
@@ -519,8 +519,8 @@ class ComposeScreen(SignedInScreen):
                 len(reach.neighbourhoods),
             ).format(
                 count=len(reach.neighbourhoods),
-                registered=format_number(reach.registered_households),
-                total=format_number(reach.total_households),
+                registered=formats.number(reach.registered_households),
+                total=formats.number(reach.total_households),
             )
             yes = _("Schedule") if when else _("Publish")
             if not await self.app.push_screen_wait(

@@ -3,19 +3,20 @@ recent city messages with their views. Counts and city content only, never resid
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from console import formats
 from console.api.errors import ApiError
 from console.api.models import Overview
 from console.api.stream import LiveEvent
 from console.i18n import N_, _
-from console.numbers import format_number
 from console.screens.base import SignedInScreen
 
 PERIODS = (
@@ -46,14 +47,10 @@ TILES: tuple[tuple[str, str], ...] = (
 )
 
 
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
 def tile_values(o: Overview) -> dict[str, str]:
     """What each tile shows."""
     m = o.metrics
-    n = format_number
+    n, percent = formats.number, formats.percent
 
     def both(a: str, b: str) -> str:
         return f"{n(m.get(a, 0))} / {n(m.get(b, 0))}"
@@ -63,7 +60,7 @@ def tile_values(o: Overview) -> dict[str, str]:
         "registered": f"{n(o.registered_households)}  ({percent(o.registered_share)})",
         "weekly_active": f"{n(o.weekly_active_households)}  ({percent(o.weekly_active_share)})",
         "contributors": f"{n(o.month_contributors)}  ({percent(o.contributors_share)})",
-        "interactions": "–" if per_household is None else f"{per_household:.1f}",
+        "interactions": formats.decimal(per_household),
         "posts": n(m.get("posts", 0)),
         "comments": n(m.get("comments", 0)),
         "reactions": n(m.get("reactions", 0)),
@@ -79,10 +76,16 @@ def tile_values(o: Overview) -> dict[str, str]:
     }
 
 
+async def none() -> None:
+    """Nothing to ask (a figure this person may not read)."""
+    return None
+
+
 class DashboardScreen(SignedInScreen):
     """Live figures of the organisation's neighbourhoods."""
 
     CSS_PATH = "dashboard.tcss"
+    NAVIGATION = "show_dashboard"
     BINDINGS = [
         Binding("p", "next_period", N_("Period"), id="period"),
         Binding("f5", "reload", N_("Reload"), id="reload_dashboard"),
@@ -95,7 +98,8 @@ class DashboardScreen(SignedInScreen):
         self.new_submissions = 0
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="dashboard"):
+        # Scrolls when the terminal is too short for every tile and panel (80 by 24).
+        with VerticalScroll(id="dashboard"):
             yield Static("", id="dashboard-title")
             yield Static("", id="dashboard-error")
             with Grid(id="tiles"):
@@ -151,9 +155,12 @@ class DashboardScreen(SignedInScreen):
         inbox = bool(me and me.may_read_inbox)
         self.query_one("#inbox-box").display = inbox
         try:
-            self.overview = await client.stats_overview(period=self.period)
-            counts = await client.submission_counts() if inbox else None
-            messages = await client.messages(state="published", limit=5)
+            # The three at once: the first frame waits for the slowest, not for their sum.
+            overview, counts, messages = await asyncio.gather(
+                client.stats_overview(period=self.period),
+                client.submission_counts() if inbox else none(),
+                client.messages(state="published", limit=5),
+            )
         except ApiError as problem:
             error.update(problem.message)
             error.display = True
@@ -162,15 +169,16 @@ class DashboardScreen(SignedInScreen):
         if self.left:
             return  # the person went elsewhere while the figures came
         error.display = False
+        self.overview = overview
         self.new_submissions = counts.by_status.get("new", 0) if counts else 0
-        self.show(self.overview)
+        self.show(overview)
         table = self.query_one("#recent-messages", DataTable)
         table.clear()
         for m in messages.items:
             table.add_row(
                 m.title_for(self.buurt.preferred_languages())[:40],
-                format_number(m.reach_registered),
-                format_number(m.views),
+                formats.number(m.reach_registered),
+                formats.number(m.views),
                 key=str(m.id),
             )
 
@@ -182,7 +190,9 @@ class DashboardScreen(SignedInScreen):
                 tile.add_class("changed")
                 self.set_timer(1.2, lambda t=tile: t.remove_class("changed"))
         self.query_one("#inbox-count", Static).update(
-            _("{n} new, waiting for a first response").format(n=format_number(self.new_submissions))
+            _("{n} new, waiting for a first response").format(
+                n=formats.number(self.new_submissions)
+            )
         )
 
     def on_live_event(self, event: LiveEvent) -> None:
@@ -191,7 +201,7 @@ class DashboardScreen(SignedInScreen):
             self.new_submissions += 1
             self.query_one("#inbox-count", Static).update(
                 _("{n} new, waiting for a first response").format(
-                    n=format_number(self.new_submissions)
+                    n=formats.number(self.new_submissions)
                 )
             )
             return

@@ -19,11 +19,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, LoadingIndicator, Static
 
+from console import formats
 from console.api.client import SubmissionFilters
 from console.api.errors import ApiError, EditConflict
 from console.api.models import Staff, Submission, SubmissionDetail, Suggestion
 from console.i18n import N_, _, ngettext
-from console.inbox import DUPLICABLE, NEXT_STATUSES, PRIORITY_LABELS, STATUS_LABELS, age_text
+from console.inbox import (
+    DUPLICABLE,
+    NEXT_STATUSES,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    age_text,
+    change_text,
+)
 from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.text_entry import TextEntryScreen
@@ -32,7 +40,7 @@ from console.widgets.search import SearchBox
 
 PAGE = 100
 VIEWS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("open", N_("Open"), {"statuses": ["new", "acknowledged", "in_progress"]}),
+    ("open", N_("Open items"), {"statuses": ["new", "acknowledged", "in_progress"]}),
     ("new", N_("New"), {"statuses": ["new"]}),
     ("overdue", N_("Overdue"), {"overdue": True}),
     ("mine", N_("Assigned to me"), {"assignee": "me"}),
@@ -45,6 +53,7 @@ class InboxScreen(SignedInScreen):
     """The moderators' inbox."""
 
     CSS_PATH = "inbox.tcss"
+    NAVIGATION = "show_inbox"
     BINDINGS = [
         Binding("a", "acknowledge", N_("Acknowledge"), id="acknowledge"),
         Binding("s", "status", N_("Status"), id="change_status"),
@@ -54,7 +63,7 @@ class InboxScreen(SignedInScreen):
         Binding("p", "priority", N_("Priority"), id="priority"),
         Binding("r", "reply", N_("Reply"), id="reply"),
         Binding("n", "note", N_("Note"), id="note"),
-        Binding("d", "duplicate", N_("Duplicate"), id="mark_duplicate"),
+        Binding("d", "duplicate", N_("Mark duplicate"), id="mark_duplicate"),
         Binding("space", "toggle_select", N_("Select"), id="select_row"),
         Binding("b", "bulk", N_("Bulk change"), id="bulk"),
         Binding("v", "next_view", N_("View"), id="next_view"),
@@ -249,7 +258,8 @@ class InboxScreen(SignedInScreen):
         text.append(f"#{d.id}  {d.category.label(self.languages)}\n", style="bold")
         text.append(
             f"{_(STATUS_LABELS.get(d.status, d.status))} · "
-            f"{_('Priority')}: {_(PRIORITY_LABELS.get(d.priority, d.priority))} · {d.department}\n"
+            + _("Priority: {value}").format(value=_(PRIORITY_LABELS.get(d.priority, d.priority)))
+            + f" · {d.department}\n"
         )
         if d.overdue:
             text.append(_("Overdue: no response within the target.") + "\n", style="bold red")
@@ -266,7 +276,7 @@ class InboxScreen(SignedInScreen):
             text.append(_("Duplicate of #{id}").format(id=d.duplicate_of_id) + "\n")
         text.append("\n" + _("History") + "\n", style="bold underline")
         for e in d.history:
-            when = e.at.astimezone().strftime("%d/%m %H:%M")
+            when = formats.day_and_time(e.at)
             who = e.actor_name or ""
             if e.kind == "reply":
                 text.append(f"{when} {who} · " + _("public reply") + "\n", style="bold green")
@@ -275,7 +285,7 @@ class InboxScreen(SignedInScreen):
                 text.append(f"{when} {who} · " + _("internal note") + "\n", style="bold yellow")
                 text.append(f"  {e.text}\n")
             elif e.kind == "change":
-                text.append(f"{when} {who} · {e.field}: {e.before or '–'} → {e.after or '–'}\n")
+                text.append(f"{when} {who} · {change_text(e.field, e.before, e.after)}\n")
             else:
                 text.append(f"{when} · " + _("received") + "\n")
         self.query_one("#detail-text", Static).update(text)
@@ -483,7 +493,7 @@ class InboxScreen(SignedInScreen):
             for s in ("acknowledged", "in_progress", "resolved", "rejected")
         ]
         options += [
-            (_("Priority") + ": " + _(label), f"priority:{p}")
+            (_("Priority: {value}").format(value=_(label)), f"priority:{p}")
             for p, label in PRIORITY_LABELS.items()
         ]
         if self.buurt.me:

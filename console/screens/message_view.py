@@ -8,11 +8,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
+from console import formats
 from console.api.models import Message
 from console.bindings import translate_bindings
 from console.composing import KIND_LABELS, STATE_LABELS
 from console.i18n import N_, _
-from console.numbers import format_number
 
 
 class MessageView(ModalScreen[None]):
@@ -38,7 +38,8 @@ class MessageView(ModalScreen[None]):
         if m.reach_registered is not None:
             facts.append(
                 _("Reach: {registered} of {total} households").format(
-                    registered=format_number(m.reach_registered), total=format_number(m.reach_total)
+                    registered=formats.number(m.reach_registered),
+                    total=formats.number(m.reach_total),
                 )
             )
         if m.published_late:

@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, LoadingIndicator, Static
 
+from console import formats
 from console.api.errors import ApiError
 from console.api.models import Message
-from console.composing import KIND_LABELS, STATE_LABELS, zone
+from console.composing import KIND_LABELS, STATE_LABELS
 from console.i18n import N_, _
-from console.numbers import format_number
 from console.screens.base import SignedInScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.message_view import MessageView
@@ -27,15 +27,16 @@ class MessagesScreen(SignedInScreen):
     """The organisation's city messages, newest change first, paged from the server."""
 
     CSS_PATH = "messages.tcss"
+    NAVIGATION = "show_messages"
     BINDINGS = [
         Binding("n", "new", N_("New"), id="new_message"),
         Binding("enter", "open", N_("Open"), id="open_message", show=False),
         Binding("e", "edit", N_("Edit"), id="edit_message"),
-        Binding("d", "duplicate", N_("Duplicate"), id="duplicate_message"),
+        Binding("d", "duplicate", N_("Copy as new"), id="duplicate_message"),
         Binding("w", "withdraw", N_("Withdraw"), id="withdraw_message"),
         Binding("s", "cycle_state", N_("State filter"), id="state_filter"),
         Binding("slash", "search", N_("Search"), id="search_messages"),
-        Binding("r", "reload", N_("Reload"), id="reload_messages"),
+        Binding("f5", "reload", N_("Reload"), id="reload_messages"),
     ]
 
     def __init__(self) -> None:
@@ -121,7 +122,6 @@ class MessagesScreen(SignedInScreen):
 
     def add_rows(self, messages: list[Message]) -> None:
         table = self.query_one(DataTable)
-        tz = zone(self.buurt.me.organisation.municipality.timezone if self.buurt.me else "")
         for m in messages:
             when = m.published_at or m.scheduled_at or m.updated_at
             targets = (
@@ -135,8 +135,8 @@ class MessagesScreen(SignedInScreen):
                 _(KIND_LABELS.get(m.kind, m.kind)),
                 m.title_for(self.buurt.preferred_languages())[:60],
                 targets,
-                format_number(m.reach_registered),
-                when.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                formats.number(m.reach_registered),
+                formats.moment(when),
                 key=str(m.id),
             )
             self.items.append(m)

@@ -8,10 +8,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, LoadingIndicator, Static
 
+from console import formats
 from console.api.errors import ApiError
 from console.api.models import Neighbourhood
 from console.i18n import N_, _, ngettext
-from console.numbers import format_number
 from console.screens.base import SignedInScreen
 
 
@@ -19,8 +19,9 @@ class OverviewScreen(SignedInScreen):
     """First real screen: where the organisation can reach people."""
 
     CSS_PATH = "overview.tcss"
+    NAVIGATION = "show_overview"
     BINDINGS = [
-        Binding("r", "reload", N_("Reload"), id="refresh"),
+        Binding("f5", "reload", N_("Reload"), id="refresh"),
         Binding("slash", "filter", N_("Filter"), id="filter"),
         Binding("escape", "close_filter", N_("Clear filter"), show=False, id="close_filter"),
     ]
@@ -103,11 +104,11 @@ class OverviewScreen(SignedInScreen):
         needle = text.strip().lower()
         shown = [n for n in self.neighbourhoods if needle in n.name.lower()]
         for hood in shown:
-            table.add_row(hood.name, format_number(hood.total_households), key=str(hood.id))
+            table.add_row(hood.name, formats.number(hood.total_households), key=str(hood.id))
         total = sum(n.total_households for n in shown)
         summary = ngettext(
             "{count} neighbourhood, {households} households in all",
             "{count} neighbourhoods, {households} households in all",
             len(shown),
-        ).format(count=len(shown), households=format_number(total))
+        ).format(count=len(shown), households=formats.number(total))
         self.query_one("#overview-summary", Static).update(summary)

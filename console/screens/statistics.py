@@ -14,12 +14,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Select, Static
 from textual_plotext import PlotextPlot
 
+from console import formats
 from console.api.errors import ApiError
 from console.api.models import NeighbourhoodStats, Overview, TimeSeries
 from console.i18n import N_, _
-from console.numbers import format_number
 from console.screens.base import SignedInScreen
-from console.screens.dashboard import PERIODS, percent
+from console.screens.dashboard import PERIODS
 
 METRICS = (
     ("posts", N_("Posts")),
@@ -45,6 +45,7 @@ class StatisticsScreen(SignedInScreen):
     """Charts and comparisons, aggregated on the server before they reach the screen."""
 
     CSS_PATH = "statistics.tcss"
+    NAVIGATION = "show_statistics"
     BINDINGS = [
         Binding("p", "next_period", N_("Period"), id="stats_period"),
         Binding("n", "next_metric", N_("Metric"), id="stats_metric"),
@@ -170,7 +171,7 @@ class StatisticsScreen(SignedInScreen):
             _("{metric} per {unit}: {total} in all").format(
                 metric=_(label),
                 unit=_("day") if granularity == "day" else _("week"),
-                total=format_number(sum(p.value for p in points)),
+                total=formats.number(sum(p.value for p in points)),
             )
         )
         if points:
@@ -186,21 +187,23 @@ class StatisticsScreen(SignedInScreen):
         bars.plt.title(_("Share of households registered"))
         if top:
             bars.plt.bar(
-                [r.name[:14] for r in top],
+                [r.name for r in top],
                 [round((r.registered_share or 0) * 100, 1) for r in top],
                 orientation="horizontal",
                 width=0.3,
             )
         bars.refresh()
+        languages = self.buurt.preferred_languages()
         topics = "\n".join(
-            f"{name:<20} {format_number(n):>8}" for name, n in list(overview.topics.items())[:10]
+            f"{overview.topic_label(code, languages):<28} {formats.number(n):>8}"
+            for code, n in list(overview.topics.items())[:10]
         )
         self.query_one("#topics", Static).update(topics or _("No posts yet."))
         m = overview.metrics
         self.query_one("#channels", Static).update(
             _("Invitation code: {invitation}\nOrganic: {organic}").format(
-                invitation=format_number(m.get("registrations_invitation", 0)),
-                organic=format_number(m.get("registrations_organic", 0)),
+                invitation=formats.number(m.get("registrations_invitation", 0)),
+                organic=formats.number(m.get("registrations_organic", 0)),
             )
         )
         self.show_table()
@@ -225,15 +228,13 @@ class StatisticsScreen(SignedInScreen):
         for r in rows:
             table.add_row(
                 r.name,
-                format_number(r.total_households),
-                format_number(r.registered_households),
-                percent(r.registered_share),
-                percent(r.weekly_active_share),
-                format_number(r.posts),
-                "–"
-                if r.interactions_per_household is None
-                else f"{r.interactions_per_household:.1f}",
-                format_number(r.new_households),
+                formats.number(r.total_households),
+                formats.number(r.registered_households),
+                formats.percent(r.registered_share),
+                formats.percent(r.weekly_active_share),
+                formats.number(r.posts),
+                formats.decimal(r.interactions_per_household),
+                formats.number(r.new_households),
                 key=str(r.id),
             )
 

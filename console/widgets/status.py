@@ -44,16 +44,15 @@ class StatusHeader(Widget):
             "offline": _("offline, retrying"),
         }
         colour = CONNECTION_COLOURS.get(self.connection, "white")
-        text = Text.assemble(
-            ("buurt", "bold"),
-            "  ",
-            (self.organisation, "bold"),
-            "  ·  ",
-            self.user,
-            "  ·  ",
-            (self.server, "dim"),
-        )
         state = Text.assemble((f"{symbol} ", colour), (states.get(self.connection, ""), colour))
         width = self.size.width - 2
+        parts: list[str | tuple[str, str]] = [("buurt", "bold"), "  ", (self.organisation, "bold")]
+        parts += ["  ·  ", self.user, "  ·  ", (self.server, "dim")]
+        text = Text.assemble(*parts)
+        # Narrow: the connection state stays whole; the server's address goes first.
+        if text.cell_len + state.cell_len + 1 > width:
+            text = Text.assemble(*parts[:-2])
+        if text.cell_len + state.cell_len + 1 > width:
+            text.truncate(max(0, width - state.cell_len - 1), overflow="ellipsis")
         gap = max(1, width - text.cell_len - state.cell_len)
         return Text.assemble(text, " " * gap, state)

@@ -26,7 +26,8 @@ async def overview(
 ) -> dict[str, Any]:
     """Registered households and share, weekly active, contributors, interactions per
     household, posts, help requests and share solved, RSVPs, connections, encounters, views,
-    survey responses, proposals, votes, posts by topic; `as_of_event` is the newest stream
+    survey responses, proposals, votes, posts by topic (with `topic_labels`, each topic's
+    name per language); `as_of_event` is the newest stream
     event they include."""
     await snapshot(session)
     return await service.overview(

@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -139,6 +140,11 @@ async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> Stre
     columns = [c for c in CSV_COLUMNS if personal or not c.startswith("reporter_")]
     # Check the filters now: once the CSV has started, an error can no longer be a problem.
     service.apply_filters(service.visible(principal), principal, f)
+    # Times as the city reads them: its own zone, ISO 8601 with the offset.
+    zone = ZoneInfo(principal.organisation.municipality.timezone)
+
+    def local(moment: datetime | None) -> str | None:
+        return moment.astimezone(zone).isoformat(timespec="seconds") if moment else None
 
     async def rows() -> AsyncIterator[str]:
         buffer = io.StringIO()
@@ -151,6 +157,9 @@ async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> Stre
                 "category": sub.category.code,
                 "neighbourhood": out.neighbourhood_name or "",
                 "assignee": out.assignee_name or "",
+                "created_at": local(out.created_at),
+                "due_at": local(out.due_at),
+                "first_response_at": local(out.first_response_at),
             }
             writer.writerow(["" if record.get(c) is None else record[c] for c in columns])
             if buffer.tell() > 32_000:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import config
 from server.models import (
     DailyRollup,
     MunicipalityRollup,
@@ -24,6 +25,7 @@ from server.schemas.events import TOPICS
 from server.services.events import month_key, week_key
 from server.services.neighbourhoods import addressable
 
+TOPIC_LABELS = config.topics()
 COUNTED = (
     "registrations", "registrations_invitation", "registrations_organic", "posts", "comments",
     "reactions", "help_requests", "help_solved", "activities", "rsvp_interested",
@@ -148,6 +150,8 @@ async def overview(
         "help_solved_share": share(metrics["help_solved"], metrics["help_requests"]),
         "metrics": metrics,
         "topics": dict(sorted(topics.items(), key=lambda kv: -kv[1])),
+        # What each topic is called, in every language of the vocabulary.
+        "topic_labels": {code: TOPIC_LABELS[code] for code in topics},
         "as_of_event": int(as_of or 0),
     }
 
