@@ -131,7 +131,9 @@ def test_exit_codes(signed_in: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert "An event needs a place" in capsys.readouterr().err
     assert main(["broadcast", "--title", "t", "--to", "all"]) == 2
     everyone = ["--to", "all"]
-    assert main(["broadcast", "--title", "t", "--body", "b", *everyone, "--schedule", "morgen"]) == 2
+    assert (
+        main(["broadcast", "--title", "t", "--body", "b", *everyone, "--schedule", "morgen"]) == 2
+    )
     assert "YYYY-MM-DD HH:MM" in capsys.readouterr().err
     # Nobody chosen is not everybody: the sender says "all".
     assert main(["broadcast", "--title", "t", "--body", "b", "--dry-run"]) == 2
@@ -218,7 +220,9 @@ def test_message_files_are_read_strictly_and_the_dry_run_says_when(
     assert "It would be published now." in capsys.readouterr().err
     later = file('to = ["Battel"]\nschedule = "2030-01-02 06:00"')
     assert main(["broadcast", "--file", later, "--dry-run"]) == 0
-    assert "It would be scheduled for 2 Jan 2030 06:00 (Europe/Brussels)." in capsys.readouterr().err
+    assert (
+        "It would be scheduled for 2 Jan 2030 06:00 (Europe/Brussels)." in capsys.readouterr().err
+    )
     assert broadcast_json(capsys, "--file", later, "--dry-run")["publishes"].startswith(
         "2030-01-02T06:00:00+01:00"
     )

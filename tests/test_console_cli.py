@@ -232,7 +232,10 @@ def test_exit_codes_5_conflict_and_7_rate_limited(
 ) -> None:
     assert login(monkeypatch, own_server.url, "officer@mechelen.demo") == 0
     capsys.readouterr()
-    assert main(["broadcast", "--title", "Ontwerp", "--body", "x", "--to", "all", "--draft", "--json"]) == 0
+    assert (
+        main(["broadcast", "--title", "Ontwerp", "--body", "x", "--to", "all", "--draft", "--json"])
+        == 0
+    )
     draft = json.loads(capsys.readouterr().out)["message"]
     # Withdrawing a draft conflicts with its state: 5.
     assert main(["messages", "withdraw", str(draft["id"])]) == 5

@@ -6,6 +6,8 @@ import asyncio
 import csv
 import io
 import json
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -122,12 +124,30 @@ async def test_statistics_keys_and_the_neighbourhood_selector(
         best = max(getattr(r, key) for r in screen.rows if getattr(r, key) is not None)
         leaders = {r.name for r in screen.rows if getattr(r, key) == best}
         assert table.get_row_at(0)[0] in leaders  # the largest comes first
+        # The sorted column is marked, and only that one.
+        labels = [str(c.label) for c in table.ordered_columns]
+        assert [i for i, label in enumerate(labels) if label.endswith("▼")] == [screen.sort_index]
+        shown = [table.get_row_at(i)[0] for i in range(table.row_count)]
         await pilot.press("x")
         await settle(pilot)
+        # The screen moves with the city: an event is followed by fresh figures.
+        loaded = screen.overview
+        token = await admin_token(live_server.url, "admin@mechelen.demo")
+        async with httpx.AsyncClient(base_url=live_server.url) as http:
+            response = await http.post(
+                "/v1/events", headers={"Authorization": f"Bearer {token}"},
+                json={"events": [{"id": str(uuid.uuid4()), "type": "post", "topic": "safety",
+                                  "neighbourhood_id": hood.id, "household": "h-live-1",
+                                  "at": datetime.now(UTC).isoformat()}]},
+            )  # fmt: skip
+            assert response.status_code == 200, response.text
+        await wait_until(pilot, lambda: screen.overview is not loaded, seconds=15)
     saved = list(tmp_path.glob("buurt-stats-*.csv"))
     assert len(saved) == 1
     lines = saved[0].read_text().splitlines()
     assert lines[0] == ",".join(k for k, _label in COLUMNS) and len(lines) == 1 + 20
+    # The file is in the order the screen showed.
+    assert [line.split(",")[0] for line in lines[1:]] == shown
 
 
 def test_stats_watch_follows_the_stream_until_ctrl_c(

@@ -59,6 +59,12 @@ class Me(ApiModel):
         return scoped and bool({"communicator", "admin"} & set(self.roles))
 
     @property
+    def may_triage(self) -> bool:
+        """Whether the server lets this caller change, answer and assign submissions."""
+        scoped = self.token_scopes is None or "submissions:write" in self.token_scopes
+        return scoped and bool({"moderator", "admin"} & set(self.roles))
+
+    @property
     def may_read_inbox(self) -> bool:
         """Whether the server lets this caller read reports and ideas."""
         scoped = self.token_scopes is None or "submissions:read" in self.token_scopes

@@ -253,7 +253,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--body-file", action="append", metavar="[LANG=]PATH", help=_("text from a file")
     )
-    p.add_argument("--to", metavar="all|NAME,NAME", help=_("who receives it: all, or neighbourhood names (required)"))
+    p.add_argument(
+        "--to",
+        metavar="all|NAME,NAME",
+        help=_("who receives it: all, or neighbourhood names (required)"),
+    )
     p.add_argument(
         "--schedule", metavar="'YYYY-MM-DD HH:MM'", help=_("publish later (municipality's time)")
     )

@@ -46,6 +46,17 @@ VIEWS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("mine", N_("Assigned to me"), {"assignee": "me"}),
     ("all", N_("All"), {}),
 )
+EMPTY_VIEWS = {
+    "open": N_("No open reports or ideas."),
+    "new": N_("No new reports or ideas."),
+    "overdue": N_("Nothing is overdue."),
+    "mine": N_("Nothing is assigned to you."),
+    "all": N_("No reports or ideas yet."),
+}
+TRIAGE_ACTIONS = frozenset(
+    {"acknowledge", "status", "assign_me", "assign", "priority", "reply", "note", "duplicate",
+     "toggle_select", "bulk"}
+)  # fmt: skip
 KIND_VIEWS = ((None, N_("Reports and ideas")), ("report", N_("Reports")), ("idea", N_("Ideas")))
 
 
@@ -93,6 +104,7 @@ class InboxScreen(SignedInScreen):
                 with Vertical(id="inbox-left"):
                     yield LoadingIndicator(id="inbox-loading")
                     yield Static("", id="inbox-error")
+                    yield Static("", id="inbox-empty")
                     yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="inbox-detail"):
                     yield Static(_("Select a submission to see it here."), id="detail-text")
@@ -112,6 +124,7 @@ class InboxScreen(SignedInScreen):
         ):
             table.add_column(label, key=key)
         self.query_one("#inbox-error").display = False
+        self.query_one("#inbox-empty").display = False
         table.focus()
         self.load_staff()
         self.reload()
@@ -185,10 +198,24 @@ class InboxScreen(SignedInScreen):
             self.query_one(DataTable).add_row(*self.cells(sub), key=str(sub.id))
         if keep_id is not None:
             self.move_to(keep_id)
+        empty = self.query_one("#inbox-empty", Static)
+        empty.display = not self.items
         if not self.items:
-            self.query_one("#detail-text", Static).update(
-                _("Nothing here. Press v to change the view.")
-            )
+            empty.update(self.empty_text())
+            self.query_one("#detail-text", Static).update("")
+
+    def empty_text(self) -> str:
+        """What an empty list means in this view, and what to do about it."""
+        if self.query_text:
+            said = _("Nothing matches “{query}”.").format(query=self.query_text)
+        else:
+            said = _(EMPTY_VIEWS[VIEWS[self.view_index][0]])
+        return said + " " + _("Press v for another view.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # An analyst reads the inbox; the keys that change it are not theirs to see.
+        me = self.buurt.me
+        return action not in TRIAGE_ACTIONS or bool(me and me.may_triage)
 
     def cells(self, sub: Submission) -> list[Any]:
         age = age_text(sub.created_at)

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, Static
+from textual.widgets import Footer, Markdown, Static
 
 from console import formats
 from console.api.models import Message
@@ -42,6 +42,12 @@ class MessageView(ModalScreen[None]):
                     total=formats.number(m.reach_total),
                 )
             )
+        when = m.published_at or m.scheduled_at
+        if when is not None:
+            label = _("Published {when}") if m.published_at else _("Scheduled for {when}")
+            facts.append(label.format(when=formats.moment(when)))
+        if m.views is not None and m.published_at:
+            facts.append(_("Views: {n}").format(n=formats.number(m.views)))
         if m.published_late:
             facts.append(_("Published late: the server was down at the scheduled time."))
         if m.author_name:
@@ -53,6 +59,7 @@ class MessageView(ModalScreen[None]):
         with VerticalScroll(id="message-box"):
             yield Static("\n".join(facts), id="message-facts")
             yield Markdown(text, id="message-text")
+        yield Footer()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -23,6 +23,10 @@ PAGE = 50
 STATE_FILTERS = (None, "draft", "scheduled", "published", "withdrawn")
 
 
+# Keys only a communicator or an admin sees.
+WRITING_ACTIONS = frozenset({"new", "edit", "duplicate", "withdraw"})
+
+
 class MessagesScreen(SignedInScreen):
     """The organisation's city messages, newest change first, paged from the server."""
 
@@ -75,6 +79,14 @@ class MessagesScreen(SignedInScreen):
         self.reload()
 
     @property
+    def may_write(self) -> bool:
+        """Whether this person may write messages (else the writing keys are hidden)."""
+        return bool(self.buurt.me and self.buurt.me.may_write_messages)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.may_write or action not in WRITING_ACTIONS
+
+    @property
     def state(self) -> str | None:
         return STATE_FILTERS[self.state_index]
 
@@ -108,7 +120,7 @@ class MessagesScreen(SignedInScreen):
                 state=self.state, query=self.query_text or None, limit=PAGE, cursor=self.cursor
             )
         except ApiError as problem:
-            error.update(problem.message + "  " + _("Press r to try again."))
+            error.update(problem.message + "  " + _("Press F5 to try again."))
             error.display = True
             self.buurt.report_connection(problem)
             return
@@ -140,7 +152,14 @@ class MessagesScreen(SignedInScreen):
                 key=str(m.id),
             )
             self.items.append(m)
-        hint = _("No messages yet. Press n to write one.") if not self.items else ""
+        if self.items:
+            hint = ""
+        elif not self.may_write:
+            hint = _("No messages.")
+        elif self.state or self.query_text:
+            hint = _("No messages in this view. Press s for another state, / to search again.")
+        else:
+            hint = _("No messages yet. Press n to write one.")
         self.query_one("#messages-hint", Static).update(hint)
 
     @on(DataTable.RowHighlighted)

@@ -86,7 +86,7 @@ class OverviewScreen(SignedInScreen):
         try:
             self.neighbourhoods = await self.buurt.client.all_neighbourhoods()
         except ApiError as problem:
-            error.update(problem.message + "  " + _("Press r to try again."))
+            error.update(problem.message + "  " + _("Press F5 to try again."))
             error.display = True
             self.buurt.report_connection(problem)
             return

@@ -1,4 +1,5 @@
-"""A message as a resident would read it: title and markdown text, in one language."""
+"""A message as a resident would read it: title and markdown text in each of its languages,
+the one being written first; the keys to close it in a footer."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, Static
+from textual.widgets import Footer, Markdown, Static
 
 from console.bindings import translate_bindings
 from console.composing import KIND_LABELS, Draft
@@ -26,16 +27,19 @@ class PreviewScreen(ModalScreen[None]):
         self.language = language
 
     def compose(self) -> ComposeResult:
-        title = self.draft.title.get(self.language, "").strip() or _("(no title)")
-        body = self.draft.body.get(self.language, "").strip() or _("(no text)")
+        languages = [self.language, *(lang for lang in self.draft.title if lang != self.language)]
+        texts = []
+        for lang in languages:
+            title = self.draft.title.get(lang, "").strip() or _("(no title)")
+            body = self.draft.body.get(lang, "").strip() or _("(no text)")
+            texts.append(f"# {lang.upper()} · {title}\n\n{body}")
         with VerticalScroll(id="preview-box"):
             yield Static(
-                _("Preview in {lang} · {kind}").format(
-                    lang=self.language.upper(), kind=_(KIND_LABELS.get(self.draft.kind, ""))
-                ),
+                _("Preview · {kind}").format(kind=_(KIND_LABELS.get(self.draft.kind, ""))),
                 id="preview-label",
             )
-            yield Markdown(f"# {title}\n\n{body}", id="preview-body")
+            yield Markdown("\n\n---\n\n".join(texts), id="preview-body")
+        yield Footer()
 
     def action_close(self) -> None:
         self.dismiss(None)

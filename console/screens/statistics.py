@@ -11,12 +11,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Select, Static
 from textual_plotext import PlotextPlot
 
 from console import formats
 from console.api.errors import ApiError
 from console.api.models import NeighbourhoodStats, Overview, TimeSeries
+from console.api.stream import LiveEvent
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
 from console.screens.dashboard import PERIODS
@@ -41,6 +43,9 @@ COLUMNS = (
 )
 
 
+LIVE_RELOAD_SECONDS = 3.0
+
+
 class StatisticsScreen(SignedInScreen):
     """Charts and comparisons, aggregated on the server before they reach the screen."""
 
@@ -63,6 +68,7 @@ class StatisticsScreen(SignedInScreen):
         self.hood: int | None = None  # the neighbourhood chosen in the selector, or all
         self.overview: Overview | None = None
         self.series: TimeSeries | None = None
+        self._live_reload: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="statistics"):
@@ -84,11 +90,25 @@ class StatisticsScreen(SignedInScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one(DataTable)
-        for key, label in COLUMNS:
-            table.add_column(_(label), key=key)
+        self.show_table()
         self.query_one("#stats-error").display = False
         table.focus()
         self.load_hoods()
+        self.load()
+        self.buurt.subscribe(self.on_live_event)
+
+    def on_unmount(self) -> None:
+        self.buurt.unsubscribe(self.on_live_event)
+
+    def on_live_event(self, event: LiveEvent) -> None:
+        """Activity moves the figures: read them again, at most every few seconds (they are
+        aggregated on the server; a burst of events is one reload)."""
+        if event.type not in ("stats.delta", "message.published") or self._live_reload:
+            return
+        self._live_reload = self.set_timer(LIVE_RELOAD_SECONDS, self._reload_live)
+
+    def _reload_live(self) -> None:
+        self._live_reload = None
         self.load()
 
     @work(exclusive=True, group="statistics-hoods")
@@ -208,7 +228,9 @@ class StatisticsScreen(SignedInScreen):
         )
         self.show_table()
 
-    def show_table(self) -> None:
+    def sorted_rows(self) -> list[NeighbourhoodStats]:
+        """The neighbourhoods in the order the table shows them (and the CSV writes them):
+        by the sort column, highest first (names A to Z), rows without a figure last."""
         key, _label = COLUMNS[self.sort_index]
         descending = key != "name"
         rows = sorted(
@@ -223,9 +245,17 @@ class StatisticsScreen(SignedInScreen):
             rows = [r for r in rows if getattr(r, key) is not None] + [
                 r for r in rows if getattr(r, key) is None
             ]
+        return rows
+
+    def show_table(self) -> None:
         table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
+        row = table.cursor_row  # a live reload keeps the person's place
+        # The sorted column says so: ▼ highest first, ▲ A to Z.
+        table.clear(columns=True)
+        for index, (key, label) in enumerate(COLUMNS):
+            mark = ("▲" if key == "name" else "▼") if index == self.sort_index else ""
+            table.add_column(f"{_(label)} {mark}".strip(), key=key)
+        for r in self.sorted_rows():
             table.add_row(
                 r.name,
                 formats.number(r.total_households),
@@ -237,6 +267,8 @@ class StatisticsScreen(SignedInScreen):
                 formats.number(r.new_households),
                 key=str(r.id),
             )
+        if 0 < row < table.row_count:
+            table.move_cursor(row=row)
 
     def action_export(self) -> None:
         path = (
@@ -246,7 +278,7 @@ class StatisticsScreen(SignedInScreen):
             with path.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow([key for key, _label in COLUMNS])
-                for r in self.rows:
+                for r in self.sorted_rows():
                     writer.writerow([getattr(r, key) for key, _label in COLUMNS])
         except OSError as error:
             self.app.notify(str(error), severity="error")
