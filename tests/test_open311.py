@@ -79,7 +79,7 @@ async def test_post_then_get_in_json_and_xml_and_in_the_inbox(client: httpx.Asyn
     row = one[0]
     assert row["status"] == "open" and row["service_code"] == "illegal-dumping"
     assert row["description"] == "Zakken afval naast de glasbol." and row["long"] == 4.478
-    assert row["agency_responsible"] == "Cleanliness" and row["requested_datetime"]
+    assert row["agency_responsible"] == "Netheid" and row["requested_datetime"]
     assert "Jan" not in str(row) and "resident@example.org" not in str(row)
     xml = ET.fromstring(
         (

@@ -46,6 +46,18 @@ VIEWS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("mine", N_("Assigned to me"), {"assignee": "me"}),
     ("all", N_("All"), {}),
 )
+# Most telling first: what a narrow terminal cuts at the right is what matters least (the kind
+# goes with the category).
+COLUMNS = (
+    ("sel", " "),
+    ("id", "#"),
+    ("status", N_("Status")),
+    ("category", N_("Category")),
+    ("age", N_("Age")),
+    ("assignee", N_("Assignee")),
+    ("neighbourhood", N_("Neighbourhood")),
+    ("kind", N_("Kind")),
+)
 EMPTY_VIEWS = {
     "open": N_("No open reports or ideas."),
     "new": N_("No new reports or ideas."),
@@ -64,23 +76,26 @@ class InboxScreen(SignedInScreen):
     """The moderators' inbox."""
 
     CSS_PATH = "inbox.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]
     NAVIGATION = "show_inbox"
+    # The footer has room for the everyday keys; the others (priority, select and bulk,
+    # kind, export) are in help (?) and the palette (ctrl+p), like every key.
     BINDINGS = [
         Binding("a", "acknowledge", N_("Acknowledge"), id="acknowledge"),
         Binding("s", "status", N_("Status"), id="change_status"),
         Binding("i", "assign_me", N_("Assign to me"), id="assign_me"),
         # "A", not "shift+a": what tmux, xterm and most terminals deliver for Shift+A.
         Binding("A", "assign", N_("Assign"), id="assign"),
-        Binding("p", "priority", N_("Priority"), id="priority"),
+        Binding("p", "priority", N_("Priority"), id="priority", show=False),
         Binding("r", "reply", N_("Reply"), id="reply"),
         Binding("n", "note", N_("Note"), id="note"),
         Binding("d", "duplicate", N_("Mark duplicate"), id="mark_duplicate"),
-        Binding("space", "toggle_select", N_("Select"), id="select_row"),
-        Binding("b", "bulk", N_("Bulk change"), id="bulk"),
+        Binding("space", "toggle_select", N_("Select"), id="select_row", show=False),
+        Binding("b", "bulk", N_("Bulk change"), id="bulk", show=False),
         Binding("v", "next_view", N_("View"), id="next_view"),
         Binding("k", "next_kind", N_("Kind"), show=False, id="next_kind"),
         Binding("slash", "search", N_("Search"), id="search_inbox"),
-        Binding("x", "export", N_("Export"), id="export"),
+        Binding("x", "export", N_("Export"), id="export", show=False),
         Binding("f5", "reload", N_("Reload"), id="reload_inbox"),
     ]
 
@@ -112,17 +127,8 @@ class InboxScreen(SignedInScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one(DataTable)
-        for key, label in (
-            ("sel", " "),
-            ("id", "#"),
-            ("kind", _("Kind")),
-            ("category", _("Category")),
-            ("neighbourhood", _("Neighbourhood")),
-            ("status", _("Status")),
-            ("age", _("Age")),
-            ("assignee", _("Assignee")),
-        ):
-            table.add_column(label, key=key)
+        for key, label in COLUMNS:
+            table.add_column(_(label) if label.strip() else label, key=key)
         self.query_one("#inbox-error").display = False
         self.query_one("#inbox-empty").display = False
         table.focus()
@@ -218,17 +224,19 @@ class InboxScreen(SignedInScreen):
         return action not in TRIAGE_ACTIONS or bool(me and me.may_triage)
 
     def cells(self, sub: Submission) -> list[Any]:
+        """The row of a submission, in the order of COLUMNS."""
         age = age_text(sub.created_at)
-        return [
-            "●" if sub.id in self.selected_ids else " ",
-            str(sub.id),
-            _("Report") if sub.kind == "report" else _("Idea"),
-            sub.category.label(self.languages),
-            sub.neighbourhood_name or "–",
-            _(STATUS_LABELS.get(sub.status, sub.status)),
-            Text(age + " !", style="bold red") if sub.overdue else age,
-            sub.assignee_name or "–",
-        ]
+        values = {
+            "sel": "●" if sub.id in self.selected_ids else " ",
+            "id": str(sub.id),
+            "status": _(STATUS_LABELS.get(sub.status, sub.status)),
+            "category": sub.category.label(self.languages),
+            "age": Text(age + " !", style="bold red") if sub.overdue else age,
+            "assignee": sub.assignee_name or "–",
+            "neighbourhood": sub.neighbourhood_name or "–",
+            "kind": _("Report") if sub.kind == "report" else _("Idea"),
+        }
+        return [values[key] for key, _label in COLUMNS]
 
     def replace_row(self, sub: Submission) -> None:
         """Show a changed submission in place."""
@@ -236,11 +244,7 @@ class InboxScreen(SignedInScreen):
         for index, item in enumerate(self.items):
             if item.id == sub.id:
                 self.items[index] = sub
-                for column, value in zip(
-                    ("sel", "id", "kind", "category", "neighbourhood", "status", "age", "assignee"),
-                    self.cells(sub),
-                    strict=True,
-                ):
+                for (column, _label), value in zip(COLUMNS, self.cells(sub), strict=True):
                     table.update_cell(str(sub.id), column, value)
                 return
 

@@ -63,13 +63,20 @@ async def seed_categories(
                 name=dict(c["name"]),
                 description={},
                 group=c.get("group", ""),
-                department=c["department"],
+                department=department_name(c["department"], municipality.languages),
                 target_days=int(c.get("target_days", 5)),
             )
         )
         made += 1
     await session.flush()
     return made
+
+
+def department_name(names: str | dict[str, str], languages: list[str]) -> str:
+    """A service is called by the city in its own language (its first one)."""
+    if isinstance(names, str):
+        return names
+    return next((names[lang] for lang in languages if lang in names), next(iter(names.values())))
 
 
 async def seed_points(

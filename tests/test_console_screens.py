@@ -1,0 +1,143 @@
+"""Every main screen as a person sees it, at 80 by 24 and 160 by 48, in Dutch and French: what
+matters stays visible (the keys of the screen, the screens one key away, the inbox's
+columns), nothing is cut mid-word in the footer, and no code of the server (a status, a
+topic, a field name) reaches the screen untranslated."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+import config
+from console.app import BuurtApp
+from console.i18n import _, set_language
+from console.screens.inbox import InboxScreen
+from console.session import resolve
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
+from tests.live import LiveServer
+
+SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+# What the server says in codes; a screen in Dutch or French says it in words.
+CODES = [
+    "new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate", "duplicate_of",
+    "assignee", "priority", "department", "status", "report", "idea", "normal", "urgent", "high",
+    "announcement", "published", "scheduled", "draft", "withdrawn", *config.topics(),
+]  # fmt: skip
+CODE = re.compile(r"(?<![\w/.@-])(" + "|".join(map(re.escape, CODES)) + r")(?![\w/.@-])")
+# (key to open it, screen, binding ids whose key and label must be whole in the footer at 80)
+SCREENS = [
+    ("h", "DashboardScreen", ["period", "reload_dashboard"]),
+    ("g", "StatisticsScreen", ["stats_period", "stats_metric", "stats_sort", "stats_export"]),
+    ("o", "OverviewScreen", ["refresh", "filter"]),
+    ("m", "MessagesScreen", ["new_message", "edit_message"]),
+    ("t", "InboxScreen", ["acknowledge", "change_status", "assign_me"]),
+    ("c", "ComposeScreen", ["preview", "save_draft", "send", "leave_compose"]),
+]
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The screen's text, line by line, as the terminal shows it."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def footer_entry(app: Any, binding: Binding) -> str:
+    return f"{app.get_key_display(binding)} {binding.description}"
+
+
+def prepare_history(url: str) -> int:
+    """A submission with changes in its history (status, priority, assignee): the inbox's
+    detail shows them."""
+    with httpx.Client(base_url=url) as http:
+        token = http.post(
+            "/v1/auth/token", json={"email": "admin@mechelen.demo", "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        first = http.get(
+            "/v1/submissions",
+            params={"status": ["new", "acknowledged", "in_progress"], "limit": 1},
+        ).json()["items"][0]
+        colleague = next(s for s in http.get("/v1/staff").json() if "moderator" in s["roles"])
+        changed = http.patch(
+            f"/v1/submissions/{first['id']}",
+            headers={"If-Match": str(first["version"])},
+            json={"status": "in_progress", "priority": "high",
+                  "assignee_account_id": colleague["id"]},
+        )  # fmt: skip
+        assert changed.status_code == 200, changed.text
+        return int(first["id"])
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+@pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
+async def test_every_screen_keeps_what_matters_in_words(
+    own_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    language: str,
+    size: str,
+) -> None:
+    changed = prepare_history(own_server.url)
+    context = resolve(url=own_server.url)
+    async with context.client() as client:
+        await client.sign_in("admin@mechelen.demo", DEMO_PASSWORD)
+    app = BuurtApp(resolve(url=own_server.url), language=language)
+    width, height = SIZES[size]
+    async with app.run_test(size=(width, height)) as pilot:
+        await settle(pilot)
+        for key, name, essentials in SCREENS:
+            await pilot.press(key)
+            await wait_until(pilot, lambda n=name: type(app.screen).__name__ == n)
+            await settle(pilot)
+            await pilot.pause(0.3)
+            screen = app.screen
+            if isinstance(screen, InboxScreen):
+                await wait_until(pilot, lambda s=screen: bool(s.items))
+                screen.move_to(changed)
+                await wait_until(pilot, lambda s=screen: bool(s.detail and s.detail.id == changed))
+                await pilot.pause(0.2)
+            lines = screen_lines(app)
+            text = "\n".join(lines)
+            if isinstance(screen, InboxScreen):
+                # The detail pane scrolls; all of it counts, not only what shows at 24 rows.
+                text += "\n" + str(screen.query_one("#detail-text", Static).render())
+            where = f"{name} in {language} at {size}:\n{text}"
+            # No server code, in any line.
+            assert not CODE.findall(text), f"{CODE.findall(text)} on {where}"
+            # The screens one key away, the one in front named in full.
+            label = next(b.description for _k, b in app._bindings if b.key == key)
+            assert f"{key} {label}" in lines[1], where
+            # The screen's own keys, whole, in the footer (every one of them at 160).
+            footer = lines[-1]
+            shown = [b for _k, b in screen._bindings if b.show and b.id]
+            wanted = shown if width >= 160 else [b for b in shown if b.id in essentials]
+            assert len(wanted) >= len(essentials), [b.id for b in shown]
+            for binding in wanted:
+                assert footer_entry(app, binding) in footer, where
+            if isinstance(screen, InboxScreen):
+                # The columns that triage needs, at any width.
+                header = next(line for line in lines if "#" in line and _("Status") in line)
+                for column in ("Category", "Age", "Assignee"):
+                    assert _(column) in header, where
+                # The history in words: the field and the values in the person's language.
+                assert f"{_('Status')}: " in text or f"{_('Status')}\u00a0: " in text, where
+                assert _("In progress") in text and _("High") in text, where
+            if name == "DashboardScreen":
+                # Every tile and panel within reach: the page scrolls when it does not fit.
+                scroller = screen.query_one("#dashboard", VerticalScroll)
+                scroller.scroll_end(animate=False)
+                await pilot.pause(0.2)
+                assert _("Recent city messages") in "\n".join(screen_lines(app)), where
+            if name == "StatisticsScreen":
+                assert screen.query_one("#stats-table", DataTable).row_count == 20
+                assert _("Topics of posts") in text
+            if name == "ComposeScreen":
+                await pilot.press("escape")
+                await settle(pilot)
+    set_language("en")
