@@ -28,7 +28,7 @@ from server.routes import (
 )
 from server.scheduler import run_scheduler
 from server.settings import Settings
-from server.stream import install_wakeup, listen, new_hub
+from server.stream import end_streams_on_shutdown, install_wakeup, listen, new_hub
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.stream_hub = hub = new_hub()
     install_wakeup()
+    end_streams_on_shutdown()
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(NoNul)

@@ -77,6 +77,13 @@ class StreamHub:
         self._refreshing_began = 0.0
         # None: no LISTEN here (SQLite); False: PostgreSQL, (re)connecting; True: listening.
         self.listening: bool | None = None
+        # The server is stopping: open streams end now instead of holding up the shutdown.
+        self.closing = False
+
+    def close(self) -> None:
+        """End every open stream of this hub (they see `closing` when woken)."""
+        self.closing = True
+        self.notify()
 
     def notify(self) -> None:
         # Wake the current waiters, then start a fresh event for the next round.
@@ -163,6 +170,35 @@ def new_hub() -> StreamHub:
     hub = StreamHub()
     _hubs.add(hub)
     return hub
+
+
+def end_streams_on_shutdown() -> None:
+    """Make uvicorn end our open streams as the first step of its shutdown.
+
+    Uvicorn waits for open responses to finish before it runs the lifespan's shutdown, so
+    a stream (which never finishes by itself) held every stop for the graceful timeout and
+    was then cancelled with a traceback. Its `Server.shutdown` is the one moment it tells
+    its app; the hub of that server's app is closed there and its streams return at once
+    (clients resume elsewhere with Last-Event-ID)."""
+    try:
+        from uvicorn.server import Server
+    except ImportError:  # served by something else: nothing to hook
+        return
+    original = Server.shutdown
+    if getattr(original, "ends_buurt_streams", False):
+        return
+
+    async def shutdown(self: Any, sockets: Any = None) -> None:
+        app = self.config.loaded_app
+        while app is not None and not hasattr(app, "state"):
+            app = getattr(app, "app", None)  # through uvicorn's own middleware
+        hub = getattr(getattr(app, "state", None), "stream_hub", None)
+        if isinstance(hub, StreamHub):
+            hub.close()
+        await original(self, sockets=sockets)
+
+    shutdown.ends_buurt_streams = True  # type: ignore[attr-defined]
+    Server.shutdown = shutdown  # type: ignore[method-assign]
 
 
 def _wake(_session: object) -> None:

@@ -125,3 +125,45 @@ def test_kill_9_one_of_two_instances_on_postgresql_gives_one_message(
         for server in servers:
             server.terminate()
             server.wait(timeout=15)
+
+
+def test_stopping_ends_open_streams_at_once(sqlite_template: Path, tmp_path: Path) -> None:
+    """Quitting the demo while a console is connected: the server stops in a moment, not
+    after its graceful timeout (5 s), and no cancelled stream is left in its log."""
+    database = tmp_path / "stop.db"
+    shutil.copy(sqlite_template, database)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BUURT_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    log = tmp_path / "server.log"
+    server = start_server(env, port, log, "info")
+    access = httpx.post(
+        f"{url}/v1/auth/token", json={"email": "officer@mechelen.demo", "password": DEMO_PASSWORD}
+    ).json()["access_token"]
+    opened = threading.Event()
+    ended: list[float] = []
+
+    def listen() -> None:
+        headers = {"Authorization": f"Bearer {access}"}
+        with httpx.stream("GET", f"{url}/v1/stream", headers=headers, timeout=30) as response:
+            assert response.status_code == 200
+            opened.set()
+            for _line in response.iter_lines():
+                pass
+        ended.append(time.monotonic())
+
+    streams = [threading.Thread(target=listen, daemon=True) for _ in range(3)]
+    for stream in streams:
+        stream.start()
+    assert opened.wait(10)
+    time.sleep(0.5)
+    began = time.monotonic()
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=15)
+    took = time.monotonic() - began
+    for stream in streams:
+        stream.join(timeout=5)
+    assert took < 2.5, f"stopping took {took:.1f} s"
+    assert len(ended) == 3 and all(t - began < 2.5 for t in ended)
+    text = log.read_text()
+    assert "CancelledError" not in text and "graceful shutdown exceeded" not in text, text

@@ -133,6 +133,8 @@ async def stream(
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()
             await hub.wait(seen, poll)
+            if hub.closing:
+                return  # the server is stopping; the client resumes with Last-Event-ID
             # After a notification: a read that covers it. After a quiet `poll`: a read at
             # most half a poll old (other streams' wake-ups share it).
             seen = await hub.refresh(maker, max_age=poll / 2)
