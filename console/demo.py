@@ -21,6 +21,7 @@ from console.session import Context
 from console.settings import data_dir
 
 DEMO_PROFILE = "demo"
+HISTORY_DAYS = 90
 SERVER_MODULES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "aiosqlite", "argon2")
 
 
@@ -95,8 +96,9 @@ def simulator_token(url: str) -> tuple[str, bool]:
                 session,
                 principal,
                 name="demo simulator",
-                # The resident side sends events; it reads the neighbourhoods to place them.
-                scopes=["events:write", "stats:read"],
+                # The resident side sends events; it reads the neighbourhoods to place them and
+                # the published messages whose views it counts.
+                scopes=["events:write", "stats:read", "messages:read"],
                 expires_in_days=1,
             )
         await engine.dispose()
@@ -105,13 +107,30 @@ def simulator_token(url: str) -> tuple[str, bool]:
     return asyncio.run(make())
 
 
-def start_simulator(
-    server_url: str, token: str, backfill: bool, log: Path
-) -> subprocess.Popen[bytes]:
+def fill_history(server_url: str, token: str) -> None:
+    """90 days of resident activity, before the console opens: it opens on figures in the
+    range of FIGURES.md, not on zeros that climb for half an hour. The last month at full
+    scale (weekly active, contributors, the 30-day figures), the rest thinned out."""
+    from server import simulator
+
+    def progress(done: int, days: int) -> None:
+        line = _("Filling 90 days of neighbourhood activity… {done}/{days}").format(
+            done=done, days=days
+        )
+        print(f"\r{line}", end="", file=sys.stderr, flush=True)
+
+    async def run() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=server_url, headers=headers, timeout=120) as http:
+            await simulator.backfill(http, HISTORY_DAYS, 0.1, full_days=31, progress=progress)
+
+    asyncio.run(run())
+    print(file=sys.stderr)
+
+
+def start_simulator(server_url: str, token: str, log: Path) -> subprocess.Popen[bytes]:
     """The resident-activity simulator, fast enough that the dashboard visibly moves."""
     args = [sys.executable, "-m", "server", "simulate", "--url", server_url, "--speed", "240"]
-    if backfill:
-        args += ["--backfill-days", "90", "--backfill-scale", "0.1"]
     handle = open(log, "ab")  # noqa: SIM115 - the child owns it until it exits
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user input
         args,
@@ -192,8 +211,8 @@ def run_demo(context: Context, *, language: str, reset: bool = False) -> int:
         sign_in_demo_officer(context)
         token, empty = simulator_token(database_url)
         if empty:
-            print(_("Filling 90 days of neighbourhood activity…"), file=sys.stderr)
-        simulator = start_simulator(context.url, token, empty, database.parent / "simulator.log")
+            fill_history(context.url, token)
+        simulator = start_simulator(context.url, token, database.parent / "simulator.log")
         from console.app import BuurtApp
 
         BuurtApp(context, language=language).run()

@@ -19,6 +19,7 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +43,8 @@ RATES: dict[str, float] = {
     "rsvp": 400 / 21571,
     "helper_signup": 40 / 21571,
     "volunteer_signup": 30 / 21571,
-    "survey_response": 300 / 21571,
+    # While a survey is open: Mons's survey had answers from 23% of registered households.
+    "survey_response": 0.23,
     "proposal": 10 / 21571,
     "vote": 300 / 21571,
     "registration": 0.02,  # 2% growth a month (The Hague: 312 new a month on 4,100)
@@ -52,6 +54,7 @@ WEEKLY_ACTIVE = 0.72
 CONTRIBUTORS = 0.70
 INVITATION_SHARE = 0.6
 TOPICS = tuple(config.topics())
+MESSAGE_REFRESH_TICKS = 10
 REPORT_RATE = 40 / 4100  # bottom-up submissions per registered household per month (The Hague)
 
 
@@ -59,6 +62,38 @@ REPORT_RATE = 40 / 4100  # bottom-up submissions per registered household per mo
 class Hood:
     id: int
     registered: int
+
+
+@dataclass
+class Published:
+    """A city message residents can see: views and survey answers name it."""
+
+    id: int
+    at: datetime
+    targets: str | list[int]
+    closes_at: datetime | None = None  # a survey's
+
+    def reaches(self, hood: Hood, at: datetime) -> bool:
+        return self.at <= at and (self.targets == "all" or hood.id in self.targets)
+
+
+# Most views come in the first days after publication.
+VIEW_HALF_LIFE_DAYS = 3.0
+
+
+def pick_message(
+    rng: random.Random, messages: list[Published], hood: Hood, at: datetime, survey: bool
+) -> Published | None:
+    """The message a view (or a survey answer) is of: one that reaches the neighbourhood
+    and was out by then, recent ones far more likely; None when there is none."""
+    found = [
+        m for m in messages
+        if m.reaches(hood, at) and (not survey or (m.closes_at is not None and at < m.closes_at))
+    ]  # fmt: skip
+    if not found:
+        return None
+    weights = [0.5 ** ((at - m.at).total_seconds() / 86400 / VIEW_HALF_LIFE_DAYS) for m in found]
+    return rng.choices(found, weights)[0]
 
 
 def poisson(rng: random.Random, mean: float) -> int:
@@ -76,7 +111,12 @@ def poisson(rng: random.Random, mean: float) -> int:
 
 
 def events_for(
-    rng: random.Random, hood: Hood, start: datetime, seconds: float, scale: float
+    rng: random.Random,
+    hood: Hood,
+    start: datetime,
+    seconds: float,
+    scale: float,
+    messages: list[Published] | None = None,
 ) -> list[dict[str, Any]]:
     """The events of one neighbourhood during a stretch of simulated time."""
     out: list[dict[str, Any]] = []
@@ -101,6 +141,12 @@ def events_for(
                 event["response"] = "attending" if rng.random() < 0.38 else "interested"
             elif kind in ("reaction", "comment") and rng.random() > CONTRIBUTORS / WEEKLY_ACTIVE:
                 continue  # readers only read
+            elif kind in ("message_view", "survey_response") and messages is not None:
+                # A view is of a message that reached this neighbourhood; none, no view.
+                seen = pick_message(rng, messages, hood, at, kind == "survey_response")
+                if seen is None:
+                    continue
+                event["message_id"] = seen.id
             out.append(event)
             if kind == "help_request" and rng.random() < HELP_SOLVED:
                 solved = dict(event, id=uuid.uuid4().hex, type="help_solved")
@@ -120,23 +166,60 @@ async def send(http: httpx.AsyncClient, events: list[dict[str, Any]]) -> int:
     return accepted
 
 
+async def published_messages(http: httpx.AsyncClient) -> list[Published] | None:
+    """The city's published messages; None when the token may not read them (views and
+    survey answers then name no message, as before)."""
+    response = await http.get("/v1/messages", params={"state": "published", "limit": 200})
+    if response.status_code != 200:
+        log.warning("cannot read the messages (%s): views name no message", response.status_code)
+        return None
+    found = []
+    for m in response.json()["items"]:
+        survey = m.get("survey") or {}
+        closes = survey.get("closes_at")
+        found.append(
+            Published(
+                id=m["id"],
+                at=datetime.fromisoformat(m["published_at"]),
+                targets=m["targets"],
+                closes_at=datetime.fromisoformat(closes) if closes else None,
+            )
+        )
+    return found
+
+
 async def hoods_of(http: httpx.AsyncClient) -> list[Hood]:
     page = (await http.get("/v1/neighbourhoods", params={"limit": 200})).json()
     return [Hood(n["id"], n["registered_households"]) for n in page["items"]]
 
 
-async def backfill(http: httpx.AsyncClient, days: int, scale: float, seed: int = 1) -> int:
-    """History for the last `days` days, one day at a time."""
+async def backfill(
+    http: httpx.AsyncClient,
+    days: int,
+    scale: float,
+    seed: int = 1,
+    *,
+    full_days: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """History for the last `days` days, one day at a time; the last `full_days` of them at
+    full scale whatever `scale` says (the weekly and monthly figures then start where the
+    published ones are, instead of climbing for the first half hour). `progress(done,
+    days)` after each day."""
     rng = random.Random(seed)  # noqa: S311 - simulated data
     hoods = await hoods_of(http)
+    messages = await published_messages(http)
     now = datetime.now(UTC)
     total = 0
     for day in range(days, 0, -1):
         start = now - timedelta(days=day)
         batch: list[dict[str, Any]] = []
+        day_scale = 1.0 if day <= full_days else scale
         for hood in hoods:
-            batch += events_for(rng, hood, start, 86400, scale)
+            batch += events_for(rng, hood, start, 86400, day_scale, messages)
         total += await send(http, batch)
+        if progress is not None:
+            progress(days - day + 1, days)
     return total
 
 
@@ -146,12 +229,19 @@ async def run_live(
     """Simulated time `speed` times faster than real time, sent every `tick` seconds."""
     rng = random.Random()  # noqa: S311
     hoods = await hoods_of(http)
-    total, started = 0, time.monotonic()
+    total, started, rounds = 0, time.monotonic(), 0
+    messages: list[Published] | None = None
     while stop_after is None or time.monotonic() - started < stop_after:
+        if rounds % MESSAGE_REFRESH_TICKS == 0:
+            # A message published meanwhile (from the console) gets its views too.
+            messages = await published_messages(http)
+        rounds += 1
         now = datetime.now(UTC)
         batch: list[dict[str, Any]] = []
         for hood in hoods:
-            batch += events_for(rng, hood, now - timedelta(seconds=tick), tick * speed, scale)
+            batch += events_for(
+                rng, hood, now - timedelta(seconds=tick), tick * speed, scale, messages
+            )
         # Simulated time runs ahead; the events keep real timestamps within the last tick.
         for event in batch:
             event["at"] = (now - timedelta(seconds=rng.uniform(0, tick))).isoformat()

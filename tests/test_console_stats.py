@@ -19,14 +19,16 @@ from tests.conftest import DEMO_PASSWORD, MemoryKeyring
 from tests.live import LiveServer
 
 
-async def admin_token(url: str, email: str) -> str:
+async def admin_token(
+    url: str, email: str, scopes: tuple[str, ...] = ("events:write", "stats:read")
+) -> str:
     async with httpx.AsyncClient(base_url=url) as http:
         access = (
             await http.post("/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD})
         ).json()["access_token"]
         created = await http.post(
             "/v1/tokens", headers={"Authorization": f"Bearer {access}"},
-            json={"name": "sim", "scopes": ["events:write", "stats:read"]},
+            json={"name": "sim", "scopes": list(scopes)},
         )  # fmt: skip
         return created.json()["token"]
 
@@ -49,6 +51,38 @@ async def test_simulator_follows_the_figures(live_server: LiveServer) -> None:
         overview["topics"]
         and m["registrations_invitation"] + m["registrations_organic"] == m["registrations"]
     )
+
+
+async def test_views_belong_to_the_messages_residents_saw(own_server: LiveServer) -> None:
+    """The demo starts with published messages; the simulator's views and survey answers
+    name them, only after they came out and only where they were sent."""
+    token = await admin_token(
+        own_server.url, "admin@mechelen.demo", ("events:write", "stats:read", "messages:read")
+    )
+    async with httpx.AsyncClient(
+        base_url=own_server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as http:
+        before = (await http.get("/v1/messages", params={"state": "published"})).json()["items"]
+        assert len(before) >= 5  # the demo's history of city messages
+        await simulator.backfill(http, days=7, scale=1.0, seed=5)
+        after = {
+            m["id"]: m
+            for m in (await http.get("/v1/messages", params={"state": "published"})).json()["items"]
+        }
+        # 30 days: the whole of the 7 days sent, whatever the hour (7d starts at a midnight).
+        overview = (await http.get("/v1/stats/overview", params={"period": "30d"})).json()
+    views = {i: after[i]["views"] - m["views"] for i, m in ((m["id"], m) for m in before)}
+    # Every view is of a message: per message they add up to the city-wide figure.
+    assert sum(views.values()) == overview["metrics"]["message_views"] > 0
+    recent = [m for m in before if m["title"]["nl"] == "Nieuwe afvalkalender 2027"][0]
+    old = [m for m in before if m["title"]["nl"].startswith("Meer groen")][0]
+    assert views[recent["id"]] > views[old["id"]]  # most views in the first days
+    # A message sent to two neighbourhoods is seen by far fewer than one sent to all.
+    party = [m for m in before if m["title"]["nl"].startswith("Buurtfeest")][0]
+    assert views[party["id"]] < views[old["id"]] or views[party["id"]] < views[recent["id"]] / 5
+    survey = [m for m in before if m["kind"] == "survey"][0]
+    answers = after[survey["id"]]["survey_responses"] - survey["survey_responses"]
+    assert answers == overview["metrics"]["survey_responses"] > 0
 
 
 def test_stats_cli(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 import config
 from server.models import Municipality, Neighbourhood, Organisation, StaffAccount
 from server.security import hash_password
-from server.services import demo_submissions
+from server.services import demo_messages, demo_submissions
 
 DATASET = "demo/dataset.toml"
 
@@ -179,5 +179,9 @@ async def seed_demo(session: AsyncSession, dataset: dict[str, Any] | None = None
         )
         if subs:
             report.created["submission"] = report.created.get("submission", 0) + subs
+        if city_org_id:
+            sent = await demo_messages.seed_messages(session, city_org_id, m["slug"])
+            if sent:
+                report.created["message"] = report.created.get("message", 0) + sent
     await session.commit()
     return report

@@ -1,0 +1,88 @@
+"""Demo city messages: a few already published, so the demo opens with a history of
+messages (and the simulator has messages to count views of). Made through the messages
+service, as a communicator would, then dated back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+import config
+from server.models import CityMessage, Neighbourhood, Organisation, StaffAccount, utcnow
+from server.principal import Principal
+from server.schemas.messages import MessageCreate
+from server.services import messages
+
+
+def load_messages() -> dict[str, list[dict[str, Any]]]:
+    """`config/demo/messages.toml`: the messages per municipality slug."""
+    return config.load_toml("demo/messages.toml")
+
+
+async def seed_messages(session: AsyncSession, organisation_id: int, slug: str) -> int:
+    """Publish the demo messages of a municipality's city organisation, once (an
+    organisation that has messages already is left alone); returns how many were made."""
+    wanted = load_messages().get(slug, [])
+    if not wanted:
+        return 0
+    already = await session.scalar(
+        select(func.count())
+        .select_from(CityMessage)
+        .where(CityMessage.organisation_id == organisation_id)
+    )
+    if already:
+        return 0
+    org = await session.scalar(
+        select(Organisation)
+        .where(Organisation.id == organisation_id)
+        .options(selectinload(Organisation.municipality), selectinload(Organisation.neighbourhoods))
+    )
+    accounts = (
+        await session.scalars(
+            select(StaffAccount)
+            .where(StaffAccount.organisation_id == organisation_id)
+            .order_by(StaffAccount.id)
+        )
+    ).all()
+    author = next((a for a in accounts if "communicator" in a.roles), None)
+    if org is None or author is None:
+        return 0
+    principal = Principal(
+        account=author, organisation=org, roles=frozenset(author.roles), scopes=None,
+        client_address="seed",
+    )  # fmt: skip
+    hoods = {
+        n.name: n.id
+        for n in await session.scalars(
+            select(Neighbourhood).where(Neighbourhood.municipality_id == org.municipality_id)
+        )
+    }
+    now = utcnow()
+    made = 0
+    for item in sorted(wanted, key=lambda m: -int(m["days_ago"])):
+        published = now - timedelta(days=int(item["days_ago"]))
+        content: dict[str, Any] = {
+            "kind": item["kind"],
+            "title": item["title"],
+            "body": item["body"],
+            "targets": "all" if item["to"] == "all" else [hoods[name] for name in item["to"]],
+            "action": "publish",
+        }
+        if item["kind"] == "alert":
+            content["alert"] = item["alert"]
+        if item["kind"] == "survey":
+            closes = now + timedelta(days=int(item["closes_in_days"]))
+            content["survey"] = {"questions": item["questions"], "closes_at": closes.isoformat()}
+        _status, out = await messages.create(
+            session, principal, MessageCreate.model_validate(content)
+        )
+        message = await session.get(CityMessage, out["id"])
+        assert message is not None
+        message.published_at = message.created_at = message.updated_at = published
+        made += 1
+    await session.flush()
+    return made
