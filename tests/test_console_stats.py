@@ -74,13 +74,13 @@ async def test_views_belong_to_the_messages_residents_saw(own_server: LiveServer
     views = {i: after[i]["views"] - m["views"] for i, m in ((m["id"], m) for m in before)}
     # Every view is of a message: per message they add up to the city-wide figure.
     assert sum(views.values()) == overview["metrics"]["message_views"] > 0
-    recent = [m for m in before if m["title"]["nl"] == "Nieuwe afvalkalender 2027"][0]
-    old = [m for m in before if m["title"]["nl"].startswith("Meer groen")][0]
+    recent = next(m for m in before if m["title"]["nl"] == "Nieuwe afvalkalender 2027")
+    old = next(m for m in before if m["title"]["nl"].startswith("Meer groen"))
     assert views[recent["id"]] > views[old["id"]]  # most views in the first days
     # A message sent to two neighbourhoods is seen by far fewer than one sent to all.
-    party = [m for m in before if m["title"]["nl"].startswith("Buurtfeest")][0]
+    party = next(m for m in before if m["title"]["nl"].startswith("Buurtfeest"))
     assert views[party["id"]] < views[old["id"]] or views[party["id"]] < views[recent["id"]] / 5
-    survey = [m for m in before if m["kind"] == "survey"][0]
+    survey = next(m for m in before if m["kind"] == "survey")
     answers = after[survey["id"]]["survey_responses"] - survey["survey_responses"]
     assert answers == overview["metrics"]["survey_responses"] > 0
 
