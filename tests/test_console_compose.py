@@ -298,3 +298,27 @@ async def test_escape_goes_back_where_compose_was_opened(
             await settle(pilot)
             await pilot.press("escape")
             await wait_until(pilot, lambda s=start: isinstance(app.screen, s))  # type: ignore[misc]
+
+
+async def test_quick_keys_in_the_picker_toggle_the_rows_they_were_pressed_on(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Down Space Down Space arriving at once (as a terminal delivers quick typing): the
+    second and third neighbourhoods are chosen, not the third toggled twice."""
+    from textual import events
+
+    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await to_compose(pilot)
+        picker = screen.query_one("#hoods", SelectionList)
+        picker.focus()
+        picker.highlighted = 0
+        await pilot.pause()
+        for key, character in (("down", None), ("space", " "), ("down", None), ("space", " ")):
+            app.post_message(events.Key(key, character))  # no wait between them
+        await wait_until(pilot, lambda: len(screen.chosen) == 2)
+        await pilot.pause(0.2)
+        rows = [picker.get_option_at_index(i).value for i in (1, 2)]
+        assert screen.chosen == set(rows) and picker.highlighted == 2
+        assert "in 2 neighbourhoods" in str(screen.query_one("#reach", Static).render())

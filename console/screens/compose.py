@@ -48,6 +48,7 @@ from console.screens.confirm import ConfirmScreen
 from console.screens.conflict import ConflictScreen
 from console.screens.preview import PreviewScreen
 from console.settings import data_dir
+from console.widgets.picker import Picker
 
 AUTOSAVE_DELAY = 0.4
 URGENCIES = (("low", N_("Low")), ("medium", N_("Medium")), ("high", N_("High")))
@@ -168,7 +169,7 @@ class ComposeScreen(SignedInScreen):
                 with Horizontal(id="hood-buttons"):
                     yield Button(_("All"), id="hood-all")
                     yield Button(_("None"), id="hood-none")
-                yield SelectionList[int](id="hoods")
+                yield Picker[int](id="hoods")
                 yield Static("", id="reach")
 
     def on_mount(self) -> None:
