@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
@@ -188,6 +190,13 @@ async def test_personal_data_only_for_moderators_and_admins(client: httpx.AsyncC
     assert (
         "reporter" not in export.text.splitlines()[0] and sub["reporter_contact"] not in export.text
     )
+    # Times as the city reads them: Brussels time, ISO 8601 with its offset, the same moment.
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(export.text))}
+    created = datetime.fromisoformat(rows[str(sub["id"])]["created_at"])
+    assert created.utcoffset() == ZoneInfo("Europe/Brussels").utcoffset(
+        created.replace(tzinfo=None)
+    )
+    assert abs(created - datetime.fromisoformat(sub["created_at"])).total_seconds() < 1
     body = assert_problem(
         await client.post(
             f"/v1/submissions/{sub['id']}/notes", headers=analyst, json={"text": "x"}
