@@ -149,10 +149,15 @@ def _no_blink(pilot: Pilot[None]) -> None:
         field.cursor_blink = False
 
 
+SNAPSHOT_SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+
+
+@pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_snapshot_sign_in(
     snap_compare,
     language: str,
+    size: str,
     console_home: Path,
     memory_keyring: MemoryKeyring,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -164,13 +169,15 @@ def test_snapshot_sign_in(
         await type_into(pilot, "#email", "officer@mechelen.demo")
         _no_blink(pilot)
 
-    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
 
 
+@pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_snapshot_overview(
     snap_compare,  # type: ignore[no-untyped-def]
     language: str,
+    size: str,
     console_home: Path,
     memory_keyring: MemoryKeyring,
     inprocess_server: httpx.ASGITransport,
@@ -191,7 +198,7 @@ def test_snapshot_overview(
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, OverviewScreen))
 
-    assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
 
 
 async def test_keys_remapped_in_the_config(
