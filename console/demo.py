@@ -58,7 +58,7 @@ def prepare_database(url: str) -> None:
     async def seed() -> None:
         engine = make_engine(Settings(database_url=url))
         async with make_sessionmaker(engine)() as session:
-            await seed_demo(session)
+            await seed_demo(session, messages=True)
         await engine.dispose()
 
     asyncio.run(seed())

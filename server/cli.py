@@ -73,7 +73,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     if not args.demo:
         print("Nothing to seed: pass --demo to load the demo dataset.", file=sys.stderr)
         return 2
-    report = _run_with_session(settings, seed_demo)
+    report = _run_with_session(settings, lambda session: seed_demo(session, messages=args.messages))
     if report.changed:
         made = ", ".join(f"{n} {k}" for k, n in sorted(report.created.items())) or "nothing new"
         print(f"Demo dataset seeded: {made}.", file=sys.stderr)
@@ -177,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", help="the demo dataset from config/")
+    seed.add_argument(
+        "--messages",
+        action="store_true",
+        help="with --demo: also the city messages already published that `buurt demo` has",
+    )
     seed.set_defaults(func=cmd_seed)
 
     user = sub.add_parser(

@@ -274,3 +274,18 @@ async def settle(pilot: Any) -> None:
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await worker.wait()
         await pilot.pause()
+
+
+def seed_demo_messages(database_url: str) -> None:
+    """The city messages `buurt demo` starts with, in a test's own database (the shared
+    template has none, so tests that count messages start from zero)."""
+    from server.db import make_engine, make_sessionmaker
+    from server.services.seed import seed_demo
+
+    async def run() -> None:
+        engine = make_engine(Settings(database_url=database_url))
+        async with make_sessionmaker(engine)() as session:
+            await seed_demo(session, messages=True)
+        await engine.dispose()
+
+    asyncio.run(run())

@@ -15,7 +15,7 @@ import pytest
 
 from console.cli import main
 from server import simulator
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, seed_demo_messages
 from tests.live import LiveServer
 
 
@@ -56,6 +56,7 @@ async def test_simulator_follows_the_figures(live_server: LiveServer) -> None:
 async def test_views_belong_to_the_messages_residents_saw(own_server: LiveServer) -> None:
     """The demo starts with published messages; the simulator's views and survey answers
     name them, only after they came out and only where they were sent."""
+    await asyncio.to_thread(seed_demo_messages, own_server.settings.database_url)
     token = await admin_token(
         own_server.url, "admin@mechelen.demo", ("events:write", "stats:read", "messages:read")
     )

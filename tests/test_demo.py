@@ -26,7 +26,8 @@ async def test_the_demo_opens_on_a_month_of_figures(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # As `buurt demo` does, before it opens the console (in a worker thread here: the test
-    # itself runs in an event loop).
+    # itself runs in an event loop): migrate and seed with its messages, fill the history.
+    await asyncio.to_thread(demo.prepare_database, own_server.settings.database_url)
     token, _empty = await asyncio.to_thread(demo.simulator_token, own_server.settings.database_url)
     await asyncio.to_thread(demo.fill_history, own_server.url, token)
     assert f"{demo.HISTORY_DAYS}/{demo.HISTORY_DAYS}" in capsys.readouterr().err

@@ -82,8 +82,12 @@ def _sync(obj: Any, values: dict[str, Any], report: SeedReport, kind: str) -> No
         report.add(report.updated, kind)
 
 
-async def seed_demo(session: AsyncSession, dataset: dict[str, Any] | None = None) -> SeedReport:
-    """Create or align municipalities, neighbourhoods, organisations and demo accounts."""
+async def seed_demo(
+    session: AsyncSession, dataset: dict[str, Any] | None = None, *, messages: bool = False
+) -> SeedReport:
+    """Create or align municipalities, neighbourhoods, organisations and demo accounts;
+    with `messages`, also the city messages already published (`config/demo/messages.toml`,
+    what `buurt demo` starts with; tests start without)."""
     data = dataset or load_dataset()
     report = SeedReport()
     password = data["demo_password"]
@@ -179,7 +183,7 @@ async def seed_demo(session: AsyncSession, dataset: dict[str, Any] | None = None
         )
         if subs:
             report.created["submission"] = report.created.get("submission", 0) + subs
-        if city_org_id:
+        if city_org_id and messages:
             sent = await demo_messages.seed_messages(session, city_org_id, m["slug"])
             if sent:
                 report.created["message"] = report.created.get("message", 0) + sent

@@ -1,0 +1,168 @@
+"""Requests per second and p99 of the API's hot routes, beside the floor of its own stack.
+
+The floor is a bare FastAPI app answering a small JSON on the same uvicorn, Python and
+machine; each route of the seeded demo server (SQLite, and PostgreSQL with --postgres) is
+loaded the same way, one after the other, and printed as a ratio of that floor. The load
+generator is wrk (Debian: apt-get install wrk), so the client is not the bottleneck.
+
+    .venv/bin/python bench/throughput.py [--seconds 8] [--connections 8] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BIN, Server, free_port
+
+ROUTES = (
+    "/healthz",
+    "/v1/me",
+    "/v1/neighbourhoods",
+    "/v1/stats/overview",
+    "/v1/submissions?limit=50",
+)
+# The issue's targets, as a share of the floor's requests per second.
+TARGETS = {"/v1/me": 0.30, "/v1/stats/overview": 0.15, "/v1/submissions?limit=50": 0.10}
+FLOOR_APP = textwrap.dedent(
+    """
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"hello": "world", "served_by": "a bare FastAPI app"}
+    """
+)
+
+
+def wrk(
+    url: str, seconds: float, connections: int, token: str | None = None
+) -> tuple[float, float]:
+    """(requests per second, p99 in ms) of `url` under wrk."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--latency"]
+    if token:
+        args += ["-H", f"Authorization: Bearer {token}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} failed responses under load")
+    return rate, p99
+
+
+def floor(seconds: float, connections: int) -> tuple[float, float]:
+    folder = Path(tempfile.mkdtemp(prefix="buurt-floor-"))
+    (folder / "floor_app.py").write_text(FLOOR_APP)
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "uvicorn"), "floor_app:app", "--app-dir", str(folder), "--port", str(port),
+         "--log-level", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/hello"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url).raise_for_status()
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        return wrk(url, seconds, connections)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def prepare(database_url: str) -> None:
+    """The demo dataset (Mechelen's 20 neighbourhoods, 60 submissions), migrated and seeded."""
+    from bench.common import prepare as migrate_and_seed
+    from server.services.seed import load_dataset
+
+    migrate_and_seed(database_url, load_dataset())
+
+
+def routes(
+    label: str, database_url: str, seconds: float, connections: int
+) -> dict[str, tuple[float, float]]:
+    prepare(database_url)
+    with Server(database_url) as server:
+        token = httpx.post(
+            f"{server.url}/v1/auth/token",
+            json={"email": "admin@mechelen.demo", "password": "buurt-demo"},
+        ).json()["access_token"]
+        found = {}
+        for route in ROUTES:
+            print(f"[{label}] {route} …", file=sys.stderr)
+            found[route] = wrk(server.url + route, seconds, connections, token)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--postgres", action="store_true", help="the same table on PostgreSQL")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    print("[floor] bare FastAPI /hello …", file=sys.stderr)
+    base_rate, base_p99 = floor(args.seconds, args.connections)
+    tables = {}
+    folder = Path(tempfile.mkdtemp(prefix="buurt-throughput-"))
+    tables["SQLite"] = routes(
+        "SQLite", f"sqlite+aiosqlite:///{folder / 'bench.db'}", args.seconds, args.connections
+    )
+    if args.postgres:
+        from tests.pgserver import PostgresServer
+
+        postgres = PostgresServer(durable=True)
+        postgres.start()
+        try:
+            postgres.psql("CREATE DATABASE throughput")
+            tables["PostgreSQL"] = routes(
+                "PostgreSQL", postgres.url("throughput"), args.seconds, args.connections
+            )
+        finally:
+            postgres.stop()
+    print(
+        f"\nThroughput: wrk -t1 -c{args.connections} -d{args.seconds:.0f}s, one server "
+        f"process, {os.cpu_count()} cores; ratio = req/s ÷ the bare FastAPI floor"
+    )
+    print(f"{'route':<28} {'req/s':>9} {'p99 ms':>8} {'× floor':>8} {'target':>7}")
+    print(f"{'bare FastAPI /hello':<28} {base_rate:>9,.0f} {base_p99:>8.1f} {1:>8.2f}")
+    for name, found in tables.items():
+        print(f"-- {name}")
+        for route, (rate, p99) in found.items():
+            target = TARGETS.get(route)
+            mark = (
+                ""
+                if target is None
+                else f"{target:.2f} " + ("ok" if rate / base_rate >= target else "MISSED")
+            )
+            print(f"{route:<28} {rate:>9,.0f} {p99:>8.1f} {rate / base_rate:>8.2f} {mark:>7}")
+
+
+if __name__ == "__main__":
+    main()
