@@ -56,10 +56,30 @@ def bearer_token(request: Request) -> str:
 async def current_principal(
     request: Request, session: DbSession, address: ClientAddress
 ) -> Principal:
-    """The authenticated caller of this request."""
+    """The authenticated caller of this request (resolved a moment ago, within the bound of
+    `server.callers`)."""
+    return await _principal(request, session, address, request.app.state.settings)
+
+
+async def fresh_principal(
+    request: Request, session: DbSession, address: ClientAddress
+) -> Principal:
+    """The caller, asked of the database now: what stays open (a live stream) never starts
+    on a token revoked a moment ago elsewhere."""
+    return await _principal(request, session, address, None)
+
+
+async def _principal(
+    request: Request, session: DbSession, address: str | None, settings: Settings | None
+) -> Principal:
     token = bearer_token(request)
     try:
-        return await auth_service.resolve_bearer(session, token, client_address=address)
+        return await auth_service.resolve_bearer(
+            session,
+            token,
+            client_address=address,
+            cache_seconds=settings.caller_cache_seconds if settings else 0.0,
+        )
     except Problem as problem:
         problem.headers.setdefault(
             "WWW-Authenticate", 'Bearer realm="buurt", error="invalid_token"'
@@ -71,19 +91,22 @@ ANY_SCOPE = "*"
 
 
 def require(
-    *roles: str, scope: str | tuple[str, ...] | None = None
+    *roles: str, scope: str | tuple[str, ...] | None = None, fresh: bool = False
 ) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets in callers holding one of `roles` (none given: any staff role).
 
     Every route states what an API token needs: one of the scopes in `scope`; `ANY_SCOPE`
     for a route any token may call (who am I); `None` for a route for people only (minting
-    tokens, the audit log). README lists them, route by route.
+    tokens, the audit log). README lists them, route by route. `fresh`: the caller is
+    asked of the database, never taken from the cache of callers.
     """
     scopes = (scope,) if isinstance(scope, str) else scope
 
-    async def dependency(
-        principal: Annotated[Principal, Depends(current_principal)],
-    ) -> Principal:
+    source = fresh_principal if fresh else current_principal
+
+    # A default, not an annotation: annotations are strings here, resolved in the module's
+    # globals, where `source` is not.
+    async def dependency(principal: Principal = Depends(source)) -> Principal:
         if principal.is_api_token:
             assert principal.scopes is not None
             if scopes is None:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # expired or been revoked (sign-out, revocation, a disabled account): the longest any
     # stream goes on after its access ended.
     stream_recheck_seconds: float = 30.0
+    # How long a resolved caller is reused without asking the database (server/callers.py):
+    # the bound within which another instance's revocation takes effect here.
+    caller_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     # A comment line on an idle stream, so proxies and clients know it is alive.
     stream_heartbeat_seconds: float = 15.0
 

@@ -100,7 +100,7 @@ async def test_published_on_a_is_streamed_on_b(two_instances: Instances) -> None
             f"{a}/v1/messages", headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
             json=announcement("Via A", action="publish"),
         )  # fmt: skip
-        assert published.status_code == 201
+        assert published.status_code == 201, published.text
         received = await asyncio.wait_for(listener, 10)
     assert received[0]["id"] == published.json()["id"]
 
@@ -164,7 +164,7 @@ async def test_a_lost_notification_loses_nothing(two_instances: Instances) -> No
             f"{a}/v1/messages", headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
             json=announcement("Luid", action="publish"),
         )  # fmt: skip
-        assert published.status_code == 201
+        assert published.status_code == 201, published.text
         received = await asyncio.wait_for(listener, 10)
     assert [m["title"]["nl"] for m in received] == ["Stil", "Luid"]
 

@@ -86,10 +86,10 @@ class LiveStream:
                             # revoked): come back at once; the auth flow refreshes.
                             failures = -1
                             break
-                        if not sse.data:
-                            continue
                         if sse.id:
                             self.last_event_id = sse.id
+                        if not sse.data:
+                            continue  # the opening position, or a comment
                         try:
                             data = json.loads(sse.data)
                         except ValueError:

@@ -24,8 +24,8 @@ from console.commands.common import (
     run_api,
     use_municipality_time,
 )
+from console.figures import TILES, tile_values
 from console.i18n import _, current_language
-from console.screens.dashboard import TILES, tile_values
 from console.session import Context
 
 PERIODS = ("7d", "30d", "90d", "365d", "all")

@@ -16,64 +16,11 @@ from console import formats
 from console.api.errors import ApiError
 from console.api.models import Overview
 from console.api.stream import LiveEvent
+from console.figures import PERIODS, TILES, tile_values
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
 
-PERIODS = (
-    ("7d", N_("last 7 days")),
-    ("30d", N_("last 30 days")),
-    ("90d", N_("last 90 days")),
-    ("365d", N_("last year")),
-)
 REFRESH_SECONDS = 20.0
-# (tile id, label)
-TILES: tuple[tuple[str, str], ...] = (
-    ("registered", N_("Registered households")),
-    ("weekly_active", N_("Active this week")),
-    ("contributors", N_("Contributors this month")),
-    ("interactions", N_("Interactions per household")),
-    ("posts", N_("Posts")),
-    ("comments", N_("Comments")),
-    ("reactions", N_("Reactions")),
-    ("help", N_("Help requests (solved)")),
-    ("helpers", N_("Neighbour helpers / volunteers")),
-    ("activities", N_("Activities (RSVPs)")),
-    ("connections", N_("New connections")),
-    ("encounters", N_("Offline encounters")),
-    ("views", N_("City message views")),
-    ("surveys", N_("Survey responses")),
-    ("budget", N_("Proposals / votes")),
-    ("channels", N_("New households: invitation / organic")),
-)
-
-
-def tile_values(o: Overview) -> dict[str, str]:
-    """What each tile shows."""
-    m = o.metrics
-    n, percent = formats.number, formats.percent
-
-    def both(a: str, b: str) -> str:
-        return f"{n(m.get(a, 0))} / {n(m.get(b, 0))}"
-
-    per_household = o.interactions_per_household
-    return {
-        "registered": f"{n(o.registered_households)}  ({percent(o.registered_share)})",
-        "weekly_active": f"{n(o.weekly_active_households)}  ({percent(o.weekly_active_share)})",
-        "contributors": f"{n(o.month_contributors)}  ({percent(o.contributors_share)})",
-        "interactions": formats.decimal(per_household),
-        "posts": n(m.get("posts", 0)),
-        "comments": n(m.get("comments", 0)),
-        "reactions": n(m.get("reactions", 0)),
-        "help": f"{n(m.get('help_requests', 0))}  ({percent(o.help_solved_share)})",
-        "helpers": both("helpers", "volunteers"),
-        "activities": f"{n(m.get('activities', 0))}  ({both('rsvp_interested', 'rsvp_attending')})",
-        "connections": n(m.get("connections", 0)),
-        "encounters": n(m.get("encounters", 0)),
-        "views": n(m.get("message_views", 0)),
-        "surveys": n(m.get("survey_responses", 0)),
-        "budget": both("proposals", "votes"),
-        "channels": both("registrations_invitation", "registrations_organic"),
-    }
 
 
 async def none() -> None:

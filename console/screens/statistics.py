@@ -19,9 +19,9 @@ from console import formats
 from console.api.errors import ApiError
 from console.api.models import NeighbourhoodStats, Overview, TimeSeries
 from console.api.stream import LiveEvent
+from console.figures import PERIODS
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
-from console.screens.dashboard import PERIODS
 
 METRICS = (
     ("posts", N_("Posts")),

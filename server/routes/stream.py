@@ -27,7 +27,7 @@ from server.stream import Item, StreamHub, to_item
 
 router = APIRouter(prefix="/v1", tags=["stream"])
 
-Listener = Annotated[Principal, Depends(require(scope="stats:read"))]
+Listener = Annotated[Principal, Depends(require(scope="stats:read", fresh=True))]
 BATCH = 500
 
 
@@ -102,7 +102,9 @@ async def stream(
 
     async def events() -> AsyncIterator[str]:
         nonlocal after
-        yield "retry: 3000\n\n"
+        # The position it starts from, as the id of an empty event: a client that reconnects
+        # before any event came resumes from here, and misses nothing meanwhile.
+        yield f"retry: 3000\nid: {after}\n\n"
         last_sent = time.monotonic()
         next_check = last_sent + recheck
         seen = await hub.refresh(maker)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from server import callers
 from server.db import begin_write
 from server.models import (
     AccessToken,
@@ -217,21 +219,69 @@ async def logout(session: AsyncSession, token: str, *, client_address: str | Non
 
 
 async def resolve_bearer(
-    session: AsyncSession, token: str, *, client_address: str | None, touch: bool = True
+    session: AsyncSession,
+    token: str,
+    *,
+    client_address: str | None,
+    touch: bool = True,
+    cache_seconds: float = 0.0,
 ) -> Principal:
     """Turn a bearer token into the calling principal, or raise a 401 problem. `touch`
-    records an API token's use (at most once a minute)."""
+    records an API token's use (at most once a minute). With `cache_seconds`, a caller
+    resolved that recently is taken from `server.callers` (its bound) without a query."""
     now = utcnow()
     digest = token_hash(token)
+    database = str(session.sync_session.get_bind().engine.url)
+    known = callers.get(database, digest) if cache_seconds > 0 else None
+    if known is not None and (known.expires_at is None or known.expires_at > now):
+        # Merged into this request's session as it is: no query, nothing shared.
+        account = await session.merge(known.account, load=False)
+        return Principal(
+            account=account,
+            organisation=account.organisation,
+            roles=known.roles,
+            scopes=known.scopes,
+            session_id=known.session_id,
+            api_token_id=known.api_token_id,
+            client_address=client_address,
+        )
+    principal, expires_at = await _resolve(session, token, digest, now, client_address, touch)
+    if cache_seconds > 0:
+        callers.put(
+            database,
+            digest,
+            callers.Caller(
+                account=callers.detached_account(principal.account),
+                roles=principal.roles,
+                scopes=principal.scopes,
+                session_id=principal.session_id,
+                api_token_id=principal.api_token_id,
+                expires_at=expires_at,
+                until=time.monotonic() + cache_seconds,
+            ),
+        )
+    return principal
+
+
+async def _resolve(
+    session: AsyncSession,
+    token: str,
+    digest: str,
+    now: datetime,
+    client_address: str | None,
+    touch: bool,
+) -> tuple[Principal, datetime | None]:
+    """The caller from the database, and when its token expires."""
     if token.startswith(ACCESS_PREFIX):
         row = await session.scalar(
             select(AccessToken)
             .where(AccessToken.token_hash == digest)
+            # One query (a join along the many-to-one chain), not one round trip each.
             .options(
-                selectinload(AccessToken.session)
-                .selectinload(AuthSession.account)
-                .selectinload(StaffAccount.organisation)
-                .selectinload(Organisation.municipality)
+                joinedload(AccessToken.session, innerjoin=True)
+                .joinedload(AuthSession.account, innerjoin=True)
+                .joinedload(StaffAccount.organisation, innerjoin=True)
+                .joinedload(Organisation.municipality, innerjoin=True)
             )
         )
         if row is None or row.session.revoked_at is not None:
@@ -248,15 +298,15 @@ async def resolve_bearer(
             scopes=None,
             session_id=row.session_id,
             client_address=client_address,
-        )
+        ), row.expires_at
     if token.startswith(API_PREFIX):
         api = await session.scalar(
             select(ApiToken)
             .where(ApiToken.token_hash == digest)
             .options(
-                selectinload(ApiToken.account)
-                .selectinload(StaffAccount.organisation)
-                .selectinload(Organisation.municipality)
+                joinedload(ApiToken.account, innerjoin=True)
+                .joinedload(StaffAccount.organisation, innerjoin=True)
+                .joinedload(Organisation.municipality, innerjoin=True)
             )
         )
         if api is None or api.revoked_at is not None:
@@ -281,5 +331,5 @@ async def resolve_bearer(
             scopes=frozenset(api.scopes),
             api_token_id=api.id,
             client_address=client_address,
-        )
+        ), api.expires_at
     raise Problem("invalid-token", "This is not a buurt token.")

@@ -1,0 +1,95 @@
+"""The cache of callers (server/callers.py) keeps its bound: a revocation made through this
+instance works on the next request, one made through another instance within
+`caller_cache_seconds`; what a cached caller does is what an uncached one does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import DEMO_PASSWORD
+from tests.live import LiveServer
+from tests.pgserver import free_port
+from tests.processes import start_server
+
+BOUND = 2.0  # the default caller_cache_seconds
+
+
+def sign_in(url: str, email: str = "admin@mechelen.demo") -> dict:
+    answer = httpx.post(f"{url}/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD})
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_revoked_here_is_refused_on_the_next_request(own_server: LiveServer) -> None:
+    url = own_server.url
+    tokens = sign_in(url)
+    person = {"Authorization": f"Bearer {tokens['access_token']}"}
+    made = httpx.post(
+        f"{url}/v1/tokens", headers=person, json={"name": "cron", "scopes": ["stats:read"]}
+    ).json()
+    script = {"Authorization": f"Bearer {made['token']}"}
+    for _ in range(3):  # resolved once, then from the cache
+        assert httpx.get(f"{url}/v1/me", headers=script).status_code == 200
+    assert httpx.delete(f"{url}/v1/tokens/{made['id']}", headers=person).status_code == 204
+    assert httpx.get(f"{url}/v1/me", headers=script).status_code == 401
+    # Signing out ends the access token at once too, cached as it was.
+    assert httpx.get(f"{url}/v1/me", headers=person).status_code == 200
+    out = httpx.post(f"{url}/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    assert out.status_code == 204
+    assert httpx.get(f"{url}/v1/me", headers=person).status_code == 401
+
+
+def test_a_cached_caller_writes_as_itself(own_server: LiveServer) -> None:
+    """Requests answered from the cache see the same account and may write as it."""
+    url = own_server.url
+    auth = {"Authorization": f"Bearer {sign_in(url, 'officer@mechelen.demo')['access_token']}"}
+    first = httpx.get(f"{url}/v1/me", headers=auth).json()
+    again = httpx.get(f"{url}/v1/me", headers=auth).json()
+    assert first == again and first["organisation"]["municipality"]["timezone"]
+    with httpx.Client(base_url=url, headers=auth) as http:
+        for i in range(3):
+            sent = http.post(
+                "/v1/messages",
+                headers={"Idempotency-Key": uuid.uuid4().hex},
+                json={"kind": "announcement", "title": {"nl": f"Cache {i}"},
+                      "body": {"nl": "Tekst."}, "targets": "all", "action": "publish"},
+            )  # fmt: skip
+            assert sent.status_code == 201, sent.text
+            assert sent.json()["author_name"] == first["name"]
+
+
+def test_revoked_on_another_instance_is_refused_within_the_bound(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "two.db"
+    shutil.copy(sqlite_template, database)
+    env = {**os.environ, "BUURT_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    ports = [free_port(), free_port()]
+    servers = [start_server(env, port, tmp_path / f"s{i}.log") for i, port in enumerate(ports)]
+    a, b = (f"http://127.0.0.1:{port}" for port in ports)
+    try:
+        tokens = sign_in(a)
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        assert httpx.get(f"{b}/v1/me", headers=auth).status_code == 200  # cached on B
+        signed_out = time.monotonic()
+        httpx.post(f"{a}/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+        while httpx.get(f"{b}/v1/me", headers=auth).status_code == 200:
+            assert time.monotonic() - signed_out < BOUND + 0.5, "B kept the token too long"
+            time.sleep(0.05)
+        # A stream never opens on it, even inside the bound: streams ask the database.
+        tokens = sign_in(a)
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        assert httpx.get(f"{b}/v1/me", headers=auth).status_code == 200
+        httpx.post(f"{a}/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+        with httpx.stream("GET", f"{b}/v1/stream", headers=auth, timeout=5) as response:
+            assert response.status_code == 401
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(10)
