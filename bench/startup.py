@@ -1,7 +1,9 @@
 """Console start-up: time from launching `buurt` to its first frame, in a real pseudo-terminal.
 
-Prints, over several runs, the time until the sign-in screen is drawn (no credential) and
-until the dashboard shows its figures (a stored sign-in, against a local demo server).
+Prints, over several runs (interleaved), the time until the sign-in screen is drawn (no
+credential), until the dashboard shows its figures (a stored sign-in, against a local demo
+server), the same for a bare Textual app (header, a 20-row table, footer: the floor of the
+stack), and `buurt whoami` (no TUI) from launch to exit; then the ratios.
 
     .venv/bin/python bench/startup.py [--runs 5]
 """
@@ -23,6 +25,29 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+BARE_APP = """
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+
+class Bare(App):
+    BINDINGS = [("q", "quit", "Quit")]
+
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Neighbourhood", "Households")
+        for i in range(20):
+            table.add_row(f"Row {i}", str(1000 + i))
+        table.add_row("Bare floor", "ready")
+
+
+Bare().run()
+"""
 
 
 def free_port() -> int:
@@ -121,8 +146,17 @@ def main() -> None:
             capture_output=True,
             text=True,
         )
-        # The dashboard with its figures loaded: Mechelen's 53% of households registered.
-        overview = [time_to_text([buurt], env, b"53.0%") for _ in range(runs)]
+        # The dashboard with its figures loaded: Mechelen's 53% of households registered;
+        # interleaved with the bare Textual app, so both see the same machine.
+        bare_app = home / "bare.py"
+        bare_app.write_text(BARE_APP)
+        overview, bare, whoami = [], [], []
+        for _ in range(runs):
+            overview.append(time_to_text([buurt], env, b"53.0%"))
+            bare.append(time_to_text([sys.executable, str(bare_app)], env, b"Bare floor"))
+            started = time.perf_counter()
+            subprocess.run([buurt, "whoami"], env=env, check=True, capture_output=True)
+            whoami.append(time.perf_counter() - started)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -138,6 +172,11 @@ def main() -> None:
     print(f"buurt console start-up, {runs} runs, Python {sys.version.split()[0]}")
     show("launch -> sign-in screen drawn", login)
     show("launch -> dashboard with figures (signed in)", overview)
+    show("bare Textual app -> its table drawn", bare)
+    show("buurt whoami (no TUI), launch -> exit", whoami)
+    ratio = statistics.median(overview) / statistics.median(bare)
+    print(f"dashboard with figures ÷ bare Textual app: {ratio:.2f} (target ≤ 2)")
+    print(f"buurt whoami: {statistics.median(whoami):.2f} s (target ≤ 0.3 s)")
 
 
 if __name__ == "__main__":
