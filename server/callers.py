@@ -13,7 +13,9 @@ between requests' sessions.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,6 +96,40 @@ def put(database: str, digest: str, caller: Caller) -> None:
     if len(_entries) >= MAX_ENTRIES:
         _entries.clear()  # rare: many tokens at once; asking the database again is correct
     _entries[(database, digest)] = caller
+
+
+_pending: dict[tuple[str, str], asyncio.Future[Caller]] = {}
+
+
+async def shared(database: str, digest: str, fetch: Callable[[], Awaitable[Caller]]) -> Caller:
+    """The caller from `fetch`, kept; requests that come while one fetches wait for it
+    instead of each asking the database (a burst when an entry lapses)."""
+    key = (database, digest)
+    waiting = _pending.get(key)
+    if waiting is not None:
+        try:
+            return await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not waiting.cancelled() or (task is not None and task.cancelling()):
+                raise
+            return await fetch()  # the one asking went away (its client left): ask here
+    future: asyncio.Future[Caller] = asyncio.get_running_loop().create_future()
+    _pending[key] = future
+    try:
+        caller = await fetch()
+    except BaseException as error:
+        if not isinstance(error, asyncio.CancelledError):
+            future.set_exception(error)
+            future.exception()  # retrieved: the waiters raise it, nobody else need log it
+        else:
+            future.cancel()
+        raise
+    finally:
+        del _pending[key]
+    future.set_result(caller)
+    put(database, digest, caller)
+    return caller
 
 
 def clear() -> None:

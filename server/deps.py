@@ -24,13 +24,17 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are `async def` even when they do not wait: FastAPI runs a plain `def` one in
+# a worker thread, a thread hop per dependency per request.
+
+
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def client_address(request: Request) -> str | None:
+async def client_address(request: Request) -> str | None:
     """The caller's address (behind a proxy, uvicorn's --proxy-headers sets it)."""
     return request.client.host if request.client else None
 

@@ -74,7 +74,7 @@ class PageParams:
         return rows, None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page (1-200)")] = 50,
     cursor: Annotated[
         str | None,

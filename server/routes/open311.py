@@ -336,7 +336,7 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         raise Open311Error(403, "api_key is required.", fmt)
     try:
         principal = await auth_service.resolve_bearer(
-            session, str(api_key), client_address=client_address(request)
+            session, str(api_key), client_address=await client_address(request)
         )
     except Problem:
         raise Open311Error(403, "Invalid api_key.", fmt) from None

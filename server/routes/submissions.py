@@ -43,7 +43,7 @@ Triager = Annotated[Principal, Depends(require("moderator", "admin", scope="subm
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def filters(
+async def filters(
     kind: SubmissionKind | None = None,
     status: Annotated[list[SubmissionStatus] | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,

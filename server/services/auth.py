@@ -231,36 +231,41 @@ async def resolve_bearer(
     resolved that recently is taken from `server.callers` (its bound) without a query."""
     now = utcnow()
     digest = token_hash(token)
+    if cache_seconds <= 0:
+        return (await _resolve(session, token, digest, now, client_address, touch))[0]
     database = str(session.sync_session.get_bind().engine.url)
-    known = callers.get(database, digest) if cache_seconds > 0 else None
-    if known is not None and (known.expires_at is None or known.expires_at > now):
-        # Merged into this request's session as it is: no query, nothing shared.
-        account = await session.merge(known.account, load=False)
-        return Principal(
-            account=account,
-            organisation=account.organisation,
-            roles=known.roles,
-            scopes=known.scopes,
-            session_id=known.session_id,
-            api_token_id=known.api_token_id,
-            client_address=client_address,
+    own: Principal | None = None
+
+    async def fetch() -> callers.Caller:
+        nonlocal own
+        own, expires_at = await _resolve(session, token, digest, now, client_address, touch)
+        return callers.Caller(
+            account=callers.detached_account(own.account),
+            roles=own.roles,
+            scopes=own.scopes,
+            session_id=own.session_id,
+            api_token_id=own.api_token_id,
+            expires_at=expires_at,
+            until=time.monotonic() + cache_seconds,
         )
-    principal, expires_at = await _resolve(session, token, digest, now, client_address, touch)
-    if cache_seconds > 0:
-        callers.put(
-            database,
-            digest,
-            callers.Caller(
-                account=callers.detached_account(principal.account),
-                roles=principal.roles,
-                scopes=principal.scopes,
-                session_id=principal.session_id,
-                api_token_id=principal.api_token_id,
-                expires_at=expires_at,
-                until=time.monotonic() + cache_seconds,
-            ),
-        )
-    return principal
+
+    # Requests that miss together ask the database once (one of them asks, the others wait).
+    known = callers.get(database, digest) or await callers.shared(database, digest, fetch)
+    if own is not None:
+        return own
+    if known.expires_at is not None and known.expires_at <= now:
+        return (await _resolve(session, token, digest, now, client_address, touch))[0]
+    # Merged into this request's session as it is: no query, nothing shared.
+    account = await session.merge(known.account, load=False)
+    return Principal(
+        account=account,
+        organisation=account.organisation,
+        roles=known.roles,
+        scopes=known.scopes,
+        session_id=known.session_id,
+        api_token_id=known.api_token_id,
+        client_address=client_address,
+    )
 
 
 async def _resolve(
