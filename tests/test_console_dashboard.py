@@ -92,7 +92,9 @@ async def test_dashboard_moves_when_events_arrive(
         await settle(pilot)
         assert isinstance(app.screen, StatisticsScreen)
         # Topics by their name in the person's language, never by their code.
-        topics = str(app.screen.query_one("#topics", Static).render())
+        await pilot.pause(0.2)
+        box = app.screen.query_one("#topics", Static)
+        topics = "\n".join(box.render_line(y).text for y in range(box.size.height))
         assert "Safety" in topics and "safety" not in topics
 
 

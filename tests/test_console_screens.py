@@ -137,6 +137,10 @@ async def test_every_screen_keeps_what_matters_in_words(
             if name == "StatisticsScreen":
                 assert screen.query_one("#stats-table", DataTable).row_count == 20
                 assert _("Topics of posts") in text
+                # The column it is sorted by is in view, however narrow (names stay too).
+                await pilot.pause(0.3)
+                shown = "\n".join(screen_lines(app))
+                assert f"{_('Share')} ▼" in shown and _("Neighbourhood") in shown, where
             if name == "ComposeScreen":
                 await pilot.press("escape")
                 await settle(pilot)

@@ -7,6 +7,7 @@ import csv
 from datetime import datetime
 from pathlib import Path
 
+from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -80,7 +81,10 @@ class StatisticsScreen(SignedInScreen):
                 yield PlotextPlot(id="series-plot")
                 yield PlotextPlot(id="bars-plot")
             with Horizontal(id="stats-bottom"):
-                yield DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
+                # The names stay in view when a narrow terminal scrolls the figures sideways.
+                yield DataTable(
+                    id="stats-table", cursor_type="row", zebra_stripes=True, fixed_columns=1
+                )
                 with Vertical(id="stats-side"):
                     yield Static(_("Topics of posts"), classes="box-title")
                     yield Static("", id="topics")
@@ -214,11 +218,13 @@ class StatisticsScreen(SignedInScreen):
             )
         bars.refresh()
         languages = self.buurt.preferred_languages()
-        topics = "\n".join(
-            f"{overview.topic_label(code, languages):<28} {formats.number(n):>8}"
-            for code, n in list(overview.topics.items())[:10]
-        )
-        self.query_one("#topics", Static).update(topics or _("No posts yet."))
+        # A table: in a narrow column the names wrap and the counts stay in theirs.
+        topics = Table(box=None, show_header=False, pad_edge=False, expand=True)
+        topics.add_column(ratio=1)
+        topics.add_column(justify="right", no_wrap=True)
+        for code, n in list(overview.topics.items())[:10]:
+            topics.add_row(overview.topic_label(code, languages), formats.number(n))
+        self.query_one("#topics", Static).update(topics if overview.topics else _("No posts yet."))
         m = overview.metrics
         self.query_one("#channels", Static).update(
             _("Invitation code: {invitation}\nOrganic: {organic}").format(
@@ -269,6 +275,17 @@ class StatisticsScreen(SignedInScreen):
             )
         if 0 < row < table.row_count:
             table.move_cursor(row=row)
+        self.call_after_refresh(self.reveal_sorted_column)
+
+    def reveal_sorted_column(self) -> None:
+        """Scroll the table sideways so that the column it is sorted by is in view."""
+        table = self.query_one(DataTable)
+        widths = [column.get_render_width(table) for column in table.ordered_columns]
+        if not widths:
+            return
+        visible = table.scrollable_content_region.width - widths[0]  # the names stay
+        right = sum(widths[1 : self.sort_index + 1])
+        table.scroll_to(x=max(0, right - visible), animate=False)
 
     def action_export(self) -> None:
         path = (
