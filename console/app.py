@@ -132,8 +132,7 @@ class BuurtApp(App[None]):
     async def resume(self) -> None:
         """With a stored sign-in: check it and go straight to the overview."""
         try:
-            self.me = await self.client.me()
-            formats.use_timezone(self.me.organisation.municipality.timezone)
+            await self.load_me()
         except AuthError as error:
             self.show_login(error.message)
             return
@@ -152,8 +151,7 @@ class BuurtApp(App[None]):
             self.client = ApiClient(url, on_tokens=self.context.keep, **self.client_options)
         try:
             await self.client.sign_in(email, password)
-            self.me = await self.client.me()
-            formats.use_timezone(self.me.organisation.municipality.timezone)
+            await self.load_me()
         except Unreachable:
             self.connection = "offline"
             raise
@@ -224,6 +222,11 @@ class BuurtApp(App[None]):
         header.connection = self.connection
 
     # -- actions --------------------------------------------------------------------------
+
+    async def load_me(self) -> None:
+        """Ask who is signed in; from then on times show in their municipality's zone."""
+        self.me = await self.client.me()
+        formats.use_timezone(self.me.organisation.municipality.timezone)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Signed out, there is nowhere to go but the sign-in (its footer offers no "Sign out").

@@ -61,6 +61,8 @@ class Caller:
 
 
 _entries: dict[tuple[str, str], Caller] = {}
+# Moves at every clear: a caller read before a change was committed is not kept after it.
+_generation = 0
 
 
 def _copy(obj: Any) -> Any:
@@ -116,6 +118,7 @@ async def shared(database: str, digest: str, fetch: Callable[[], Awaitable[Calle
             return await fetch()  # the one asking went away (its client left): ask here
     future: asyncio.Future[Caller] = asyncio.get_running_loop().create_future()
     _pending[key] = future
+    read_in = _generation
     try:
         caller = await fetch()
     except BaseException as error:
@@ -128,12 +131,15 @@ async def shared(database: str, digest: str, fetch: Callable[[], Awaitable[Calle
     finally:
         del _pending[key]
     future.set_result(caller)
-    put(database, digest, caller)
+    if read_in == _generation:
+        put(database, digest, caller)
     return caller
 
 
 def clear() -> None:
     """Forget every caller (a change to who may call was committed)."""
+    global _generation
+    _generation += 1
     _entries.clear()
 
 

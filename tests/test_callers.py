@@ -120,3 +120,31 @@ async def test_requests_that_miss_together_ask_once(
     assert [a.status_code for a in answers] == [200] * 8
     assert len({a.json()["email"] for a in answers}) == 1
     assert asked == 1
+
+
+async def test_a_caller_read_before_a_revocation_is_not_kept_after_it() -> None:
+    """A resolution in flight while a change to who may call is committed: its answer serves
+    the requests that waited for it, but is not kept for later ones."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from server import callers
+    from server.models import StaffAccount
+
+    reading = asyncio.Event()
+    revoked = asyncio.Event()
+
+    async def fetch() -> callers.Caller:
+        reading.set()
+        await revoked.wait()  # the database answered before the commit landed
+        return callers.Caller(
+            account=StaffAccount(id=1), roles=frozenset({"admin"}), scopes=None, session_id=1,
+            api_token_id=None, expires_at=datetime.now(UTC), until=time.monotonic() + 60,
+        )  # fmt: skip
+
+    task = asyncio.create_task(callers.shared("db", "digest", fetch))
+    await reading.wait()
+    callers.clear()  # what the revoking commit does
+    revoked.set()
+    assert (await task).roles == {"admin"}
+    assert callers.get("db", "digest") is None

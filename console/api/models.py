@@ -52,23 +52,25 @@ class Me(ApiModel):
     organisation: Organisation
     token_scopes: list[str] | None = None
 
+    def _allows(self, scope: str, *roles: str) -> bool:
+        # The server's rule: one of the roles, and with an API token, the scope.
+        scoped = self.token_scopes is None or scope in self.token_scopes
+        return scoped and bool(set(roles) & set(self.roles))
+
     @property
     def may_write_messages(self) -> bool:
         """Whether the server lets this caller write and publish city messages."""
-        scoped = self.token_scopes is None or "messages:write" in self.token_scopes
-        return scoped and bool({"communicator", "admin"} & set(self.roles))
+        return self._allows("messages:write", "communicator", "admin")
 
     @property
     def may_triage(self) -> bool:
         """Whether the server lets this caller change, answer and assign submissions."""
-        scoped = self.token_scopes is None or "submissions:write" in self.token_scopes
-        return scoped and bool({"moderator", "admin"} & set(self.roles))
+        return self._allows("submissions:write", "moderator", "admin")
 
     @property
     def may_read_inbox(self) -> bool:
         """Whether the server lets this caller read reports and ideas."""
-        scoped = self.token_scopes is None or "submissions:read" in self.token_scopes
-        return scoped and bool({"moderator", "admin", "analyst"} & set(self.roles))
+        return self._allows("submissions:read", "moderator", "admin", "analyst")
 
 
 class Neighbourhood(ApiModel):

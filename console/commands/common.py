@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from console import formats
 from console.api.client import ApiClient
 from console.api.errors import ApiError
+from console.api.models import Me
 from console.session import Context
 
 T = TypeVar("T")
@@ -68,9 +69,12 @@ def print_json(value: Any) -> None:
     print(json.dumps(plain(value), ensure_ascii=False, indent=2, default=str))
 
 
-async def use_municipality_time(client: ApiClient) -> None:
-    """Show times from here on in the signed-in account's municipality's zone."""
-    formats.use_timezone((await client.me()).organisation.municipality.timezone)
+async def use_municipality_time(client: ApiClient) -> Me:
+    """Show times from here on in the signed-in account's municipality's zone; answers who
+    the account is (asked for that)."""
+    me = await client.me()
+    formats.use_timezone(me.organisation.municipality.timezone)
+    return me
 
 
 def run_api(

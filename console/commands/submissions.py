@@ -191,12 +191,12 @@ def cmd_update(args: argparse.Namespace, context: Context) -> int:
         )
 
     async def work(client: ApiClient) -> SubmissionDetail:
-        await use_municipality_time(client)
+        me = await use_municipality_time(client)
         current = await client.submission(args.id)
         if args.assignee == "none":
             changes["unassign"] = True
         elif args.assignee == "me":
-            changes["assignee_account_id"] = (await client.me()).id
+            changes["assignee_account_id"] = me.id
         elif args.assignee:
             staff = await client.staff()
             match = [
