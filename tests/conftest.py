@@ -13,7 +13,7 @@ import logging
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import keyring
@@ -31,6 +31,9 @@ from server.settings import Settings
 from tests.live import LiveServer
 from tests.pgserver import PostgresServer
 from tests.processes import STARTED_LOGS, tracebacks_in
+
+if TYPE_CHECKING:
+    from console.app import BuurtApp
 
 DEMO_PASSWORD = "buurt-demo"
 # A client address from the documentation range: requests in tests come "from" here.
@@ -289,3 +292,14 @@ def seed_demo_messages(database_url: str) -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+async def signed_in_console(url: str, email: str, language: str = "en", **options: Any) -> BuurtApp:
+    """The console app (not yet running) with `email` signed in and kept, as after
+    `buurt login`: it opens straight on the dashboard."""
+    from console.app import BuurtApp
+    from console.session import resolve
+
+    async with resolve(url=url).client() as client:
+        await client.sign_in(email, DEMO_PASSWORD)
+    return BuurtApp(resolve(url=url), language=language, **options)

@@ -15,17 +15,17 @@ from console.screens.compose import ComposeScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.messages import MessagesScreen
 from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, auth_headers, settle, wait_until
+from tests.conftest import (
+    DEMO_PASSWORD,
+    MemoryKeyring,
+    auth_headers,
+    settle,
+    signed_in_console,
+    wait_until,
+)
 from tests.live import LiveServer
 
 SIZE = (140, 50)
-
-
-async def signed_in_app(url: str, email: str, language: str = "en") -> BuurtApp:
-    context = resolve(url=url)
-    async with context.client() as client:
-        await client.sign_in(email, DEMO_PASSWORD)
-    return BuurtApp(resolve(url=url), language=language)
 
 
 async def to_compose(pilot: Pilot[None]) -> ComposeScreen:
@@ -65,7 +65,7 @@ async def test_compose_in_two_languages_and_publish(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
     title = f"Wegenwerken {uuid.uuid4().hex[:6]}"
-    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await to_compose(pilot)
@@ -113,7 +113,7 @@ async def test_compose_in_two_languages_and_publish(
 async def test_quit_mid_draft_and_get_it_back(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await to_compose(pilot)
@@ -152,7 +152,7 @@ async def test_quit_mid_draft_and_get_it_back(
 async def test_inline_validation_keeps_the_text(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    app = await signed_in_app(live_server.url, "officer@mechelen.demo", language="fr")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo", language="fr")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await to_compose(pilot)
@@ -241,7 +241,7 @@ async def test_the_same_text_composed_again_is_a_new_message(
     """A weekly reminder typed again in the TUI goes out again: one key per draft, not per
     text (a retry of one draft stays exactly once: the key is the draft's)."""
     title = f"Herinnering {uuid.uuid4().hex[:6]}"
-    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
     keys = []
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -267,7 +267,7 @@ async def test_a_damaged_autosave_is_kept_and_reported(
     drafts = console_home / "data" / "drafts"
     drafts.mkdir(parents=True)
     (drafts / "default.json").write_text('{"title": {"nl": "Half af, en dan stroomuit')
-    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await to_compose(pilot)
@@ -286,7 +286,7 @@ async def test_escape_goes_back_where_compose_was_opened(
     from console.screens.dashboard import DashboardScreen
     from console.screens.inbox import InboxScreen
 
-    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
@@ -307,7 +307,7 @@ async def test_quick_keys_in_the_picker_toggle_the_rows_they_were_pressed_on(
     second and third neighbourhoods are chosen, not the third toggled twice."""
     from textual import events
 
-    app = await signed_in_app(live_server.url, "officer@mechelen.demo")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await to_compose(pilot)

@@ -14,9 +14,8 @@ from console.api.stream import LiveEvent
 from console.app import BuurtApp
 from console.screens.dashboard import DashboardScreen
 from console.screens.statistics import StatisticsScreen
-from console.session import resolve
 from console.widgets.status import StatusHeader
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console
 from tests.live import LiveServer
 
 SIZE = (150, 45)
@@ -24,10 +23,7 @@ FAST = {"min_delay": 0.1, "honour_retry": False}
 
 
 async def signed_in(url: str, email: str) -> BuurtApp:
-    context = resolve(url=url)
-    async with context.client() as client:
-        await client.sign_in(email, DEMO_PASSWORD)
-    return BuurtApp(resolve(url=url), language="en", stream_options=FAST)
+    return await signed_in_console(url, email, stream_options=FAST)
 
 
 async def wait_for(pilot: Pilot[None], check, seconds: float = 6.0) -> bool:  # type: ignore[no-untyped-def]

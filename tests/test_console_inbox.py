@@ -22,18 +22,14 @@ from console.screens.choice import ChoiceScreen
 from console.screens.inbox import InboxScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen
-from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 
 SIZE = (160, 45)
 
 
 async def open_inbox(url: str, email: str = "moderator@mechelen.demo") -> BuurtApp:
-    context = resolve(url=url)
-    async with context.client() as client:
-        await client.sign_in(email, DEMO_PASSWORD)
-    return BuurtApp(resolve(url=url), language="en")
+    return await signed_in_console(url, email)
 
 
 @contextlib.contextmanager

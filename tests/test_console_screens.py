@@ -16,11 +16,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 import config
-from console.app import BuurtApp
 from console.i18n import _, set_language
 from console.screens.inbox import InboxScreen
-from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
@@ -84,10 +82,7 @@ async def test_every_screen_keeps_what_matters_in_words(
     size: str,
 ) -> None:
     changed = prepare_history(own_server.url)
-    context = resolve(url=own_server.url)
-    async with context.client() as client:
-        await client.sign_in("admin@mechelen.demo", DEMO_PASSWORD)
-    app = BuurtApp(resolve(url=own_server.url), language=language)
+    app = await signed_in_console(own_server.url, "admin@mechelen.demo", language)
     width, height = SIZES[size]
     async with app.run_test(size=(width, height)) as pilot:
         await settle(pilot)

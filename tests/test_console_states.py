@@ -18,18 +18,10 @@ from console.screens.messages import MessagesScreen
 from console.screens.overview import OverviewScreen
 from console.screens.preview import PreviewScreen
 from console.screens.statistics import StatisticsScreen
-from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
+from tests.conftest import MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 
 SIZE = (160, 45)
-
-
-async def signed_in(url: str, email: str, language: str = "en") -> BuurtApp:
-    context = resolve(url=url)
-    async with context.client() as client:
-        await client.sign_in(email, DEMO_PASSWORD)
-    return BuurtApp(resolve(url=url), language=language)
 
 
 def navigation(app: BuurtApp) -> str:
@@ -58,7 +50,7 @@ def test_every_screen_reloads_with_f5() -> None:
 async def test_a_moderator_is_not_offered_compose(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    app = await signed_in(live_server.url, "moderator@mechelen.demo")
+    app = await signed_in_console(live_server.url, "moderator@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "Inbox" in navigation(app) and "Compose" not in navigation(app)
@@ -82,14 +74,14 @@ async def test_a_moderator_is_not_offered_compose(
 async def test_a_communicator_is_not_offered_the_inbox_and_an_analyst_cannot_triage(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    app = await signed_in(live_server.url, "werf@mechelen.demo")
+    app = await signed_in_console(live_server.url, "werf@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "Compose" in navigation(app) and "Inbox" not in navigation(app)
         await pilot.press("t")
         await pilot.pause()
         assert not isinstance(app.screen, InboxScreen)
-    app = await signed_in(live_server.url, "analyst@mechelen.demo")
+    app = await signed_in_console(live_server.url, "analyst@mechelen.demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("t")
@@ -103,7 +95,7 @@ async def test_a_communicator_is_not_offered_the_inbox_and_an_analyst_cannot_tri
 async def test_empty_lists_say_what_is_empty(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    app = await signed_in(live_server.url, "officer@mechelen.demo", language="nl")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo", language="nl")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("m")
@@ -135,7 +127,7 @@ async def test_empty_lists_say_what_is_empty(
 async def test_popups_show_their_keys_and_the_preview_every_language(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    app = await signed_in(live_server.url, "officer@mechelen.demo")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
     await app.client.create_message(
         {"kind": "announcement", "title": {"nl": "Popup", "en": "Popup"},
          "body": {"nl": "Tekst.", "en": "Text."}, "targets": "all"},

@@ -11,10 +11,8 @@ import pytest
 from textual.widgets import Static
 
 from console import demo
-from console.app import BuurtApp
 from console.screens.dashboard import DashboardScreen
-from console.session import resolve
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
+from tests.conftest import MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 
 
@@ -48,10 +46,7 @@ async def test_the_demo_opens_on_a_month_of_figures(
     assert 21571 <= registered < 21571 * 1.05  # 2% growth a month
 
     # The console's first frame of the dashboard has those figures, not zeros.
-    context = resolve(url=own_server.url)
-    async with context.client() as client:
-        await client.sign_in("officer@mechelen.demo", DEMO_PASSWORD)
-    app = BuurtApp(resolve(url=own_server.url), language="en")
+    app = await signed_in_console(own_server.url, "officer@mechelen.demo")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
