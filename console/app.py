@@ -28,6 +28,7 @@ from console.api.stream import LiveEvent, LiveStream
 from console.bindings import translate_bindings
 from console.credentials import UnreadableCredential
 from console.i18n import N_, _, set_language
+from console.last_seen import LastSeen
 from console.screens.help import HelpScreen
 from console.screens.login import LoginScreen
 from console.screens.overview import OverviewScreen
@@ -130,17 +131,30 @@ class BuurtApp(App[None]):
 
     @work(exclusive=True, group="session")
     async def resume(self) -> None:
-        """With a stored sign-in: check it and go straight to the overview."""
+        """With a stored sign-in: straight to the dashboard. The account of the last start,
+        when remembered, draws it at once while the server confirms who is signed in."""
+        memory = self.last_seen()
+        remembered = memory.me() if memory else None
+        if remembered is not None:
+            self.me = remembered
+            formats.use_timezone(remembered.organisation.municipality.timezone)
+            self.show_main()
         try:
             await self.load_me()
         except AuthError as error:
+            self.me = None
+            self.workers.cancel_group(self, "stream")
             self.show_login(error.message)
             return
         except ApiError as error:
             self.report_connection(error)
-            self.show_login(error.message)
+            if remembered is None:
+                self.show_login(error.message)
+            # Otherwise the last figures stay, marked with their time, and the header says
+            # the server cannot be reached.
             return
-        self.show_main()
+        if self.me != remembered:
+            self.show_main()  # first start, or the account changed since: draw anew
 
     async def sign_in(self, url: str, email: str, password: str) -> None:
         """Sign in (called from the login screen's worker); raises ApiError for it to show."""
@@ -227,6 +241,13 @@ class BuurtApp(App[None]):
         """Ask who is signed in; from then on times show in their municipality's zone."""
         self.me = await self.client.me()
         formats.use_timezone(self.me.organisation.municipality.timezone)
+        memory = self.last_seen()
+        if memory:
+            memory.keep_me(self.me)
+
+    def last_seen(self) -> LastSeen | None:
+        """What this profile last saw, to draw at once (not with a script's BUURT_TOKEN)."""
+        return None if self.context.api_token else self.context.last_seen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Signed out, there is nowhere to go but the sign-in (its footer offers no "Sign out").

@@ -78,6 +78,7 @@ class CredentialStore:
     """Keeps one credential per profile."""
 
     def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         self.directory = data_dir / "credentials"
 
     def _file(self, profile: str) -> Path:

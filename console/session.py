@@ -15,6 +15,7 @@ from console.api.auth import TokenState
 from console.api.client import ApiClient
 from console.api.models import Tokens
 from console.credentials import Credential, CredentialStore, UnreadableCredential
+from console.last_seen import LastSeen
 from console.settings import ConsoleConfig, Profile, data_dir, load_config
 
 DEFAULT_PROFILE = "default"
@@ -104,8 +105,13 @@ class Context:
         self.config.save()
 
     def forget(self) -> None:
-        """Drop the stored credential of this profile."""
+        """Drop the stored credential of this profile, and what it last saw."""
         self.store.delete(self.profile_name)
+        self.last_seen().clear()
+
+    def last_seen(self) -> LastSeen:
+        """What this profile last saw of its server (for a quick start)."""
+        return LastSeen(self.store.data_dir, self.profile_name, self.url)
 
 
 def resolve(

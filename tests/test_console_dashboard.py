@@ -3,6 +3,7 @@ header shows a lost server and recovers by itself when it returns."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from textual.widgets import Static
 from console.api.stream import LiveEvent
 from console.app import BuurtApp
 from console.screens.dashboard import DashboardScreen
+from console.screens.login import LoginScreen
 from console.screens.statistics import StatisticsScreen
+from console.session import resolve
 from console.widgets.status import StatusHeader
 from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console
 from tests.live import LiveServer
@@ -159,3 +162,67 @@ async def test_dashboard_fits_the_roles_and_counts_every_new_report(
         shown = str(screen.query_one("#inbox-count", Static).render())
         assert screen.query_one("#inbox-box").display
         assert screen.new_submissions == expected and str(expected) in shown
+
+
+async def test_the_next_start_draws_the_last_figures_at_once(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await signed_in(own_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert await wait_for(pilot, lambda: screen.overview is not None)
+        assert "figures of" not in str(screen.query_one("#dashboard-title", Static).render())
+        share = str(screen.query_one("#value-registered", Static).render())
+    kept = console_home / "data" / "last-seen" / "default.json"
+    assert kept.stat().st_mode & 0o777 == 0o600  # it names the person signed in
+    text = kept.read_text()
+    assert "officer@mechelen.demo" in text
+    # Never a token: the keyring holds the sign-in (a JSON blob with both tokens).
+    blob = next(iter(memory_keyring.entries.values()))
+    tokens = [v for k, v in json.loads(blob).items() if k.endswith("token")]
+    assert len(tokens) == 2 and not any(token in text for token in tokens)
+
+    # The next morning the server is down: the console still opens on the dashboard, with
+    # the last figures marked with their time, and says the server cannot be reached.
+    own_server.stop()
+    app = BuurtApp(resolve(url=own_server.url), stream_options=FAST)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert app.me is not None and app.me.email == "officer@mechelen.demo"
+        assert str(screen.query_one("#value-registered", Static).render()) == share
+        title = str(screen.query_one("#dashboard-title", Static).render())
+        assert "figures of" in title and "updating" not in title
+        assert screen.query_one("#dashboard-error").display
+        header = screen.query_one(StatusHeader)
+        assert await wait_for(pilot, lambda: header.connection in ("reconnecting", "offline"))
+
+    # Back up, and the sign-in was revoked meanwhile: the sign-in screen, not old figures.
+    own_server.start()
+    async with app.context.client() as client:
+        await client.sign_out()
+    app = BuurtApp(resolve(url=own_server.url), stream_options=FAST)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.me is None
+
+
+async def test_signing_out_forgets_what_was_seen(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await signed_in(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert await wait_for(pilot, lambda: screen.overview is not None)
+        kept = console_home / "data" / "last-seen" / "default.json"
+        assert kept.exists()
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert not kept.exists()

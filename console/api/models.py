@@ -12,7 +12,7 @@ T = TypeVar("T")
 
 class ApiModel(BaseModel):
     # A newer server may add fields: ignore them instead of failing.
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class Tokens(ApiModel):

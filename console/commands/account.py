@@ -31,6 +31,7 @@ def cmd_login(args: argparse.Namespace, context: Context) -> int:
 
     me = run_api(context, work, fresh=True)  # a damaged stored sign-in is simply replaced
     context.remember_profile(email)
+    context.last_seen().keep_me(me)  # the console's next start draws this account at once
     for warning in context.warnings:
         err(_("warning: {message}").format(message=warning))
     err(

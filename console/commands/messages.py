@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from rich.console import Console
-from rich.markdown import Markdown
-from rich.table import Table
-
 from console import formats
 from console.api.client import ApiClient
 from console.api.models import Message
@@ -61,6 +57,9 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
     if not items:
         err(_("No messages."))
         return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     for header in ("#", _("State"), _("Kind"), _("Title"), _("Targets"), _("Reach"), _("Date")):
         table.add_column(header)
@@ -80,6 +79,10 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
 
 
 def _show(message: Message) -> None:
+    # rich's Markdown (markdown-it) is imported only by the commands that print a body.
+    from rich.console import Console
+    from rich.markdown import Markdown
+
     console = Console()
     console.print(
         f"[bold]#{message.id}[/bold]  {_(STATE_LABELS.get(message.state, message.state))}"

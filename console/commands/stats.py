@@ -7,16 +7,11 @@ import contextlib
 import csv
 import sys
 from datetime import UTC, datetime
-from typing import Any
-
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from console import formats
 from console.api.client import ApiClient
 from console.api.models import Overview
-from console.api.stream import LiveStream
 from console.commands.common import (
     EXIT_OK,
     UsageError,
@@ -27,6 +22,9 @@ from console.commands.common import (
 from console.figures import TILES, tile_values
 from console.i18n import _, current_language
 from console.session import Context
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 PERIODS = ("7d", "30d", "90d", "365d", "all")
 
@@ -54,6 +52,8 @@ def _line(overview: Overview) -> str:
 
 
 def _table(overview: Overview, title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, box=None, pad_edge=False, show_header=False)
     table.add_column()
     table.add_column(justify="right")
@@ -86,11 +86,18 @@ def cmd_stats(args: argparse.Namespace, context: Context) -> int:
         for key, value in flat.items():
             writer.writerow([key, "" if value is None else value])
     else:
+        from rich.console import Console
+
         Console().print(_table(overview, _("Figures, {period}").format(period=args.period)))
     return EXIT_OK
 
 
 def cmd_watch(args: argparse.Namespace, context: Context) -> int:
+    from rich.console import Console
+    from rich.live import Live
+
+    from console.api.stream import LiveStream
+
     console = Console()
 
     async def work(client: ApiClient) -> None:

@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from console import formats
 from console.api.client import ApiClient, SubmissionFilters
 from console.api.models import Submission, SubmissionDetail
@@ -99,6 +96,9 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
     if not items:
         err(_("No submissions match."))
         return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     for header in (
         "#",
@@ -126,6 +126,8 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
 
 
 def _show(detail: SubmissionDetail) -> None:
+    from rich.console import Console
+
     console = Console()
     console.print(
         f"[bold]#{detail.id}[/bold] {detail.category.code} · "

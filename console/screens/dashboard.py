@@ -4,6 +4,7 @@ recent city messages with their views. Counts and city content only, never resid
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from textual import work
@@ -14,7 +15,7 @@ from textual.widgets import DataTable, Static
 
 from console import formats
 from console.api.errors import ApiError
-from console.api.models import Overview
+from console.api.models import Message, Overview, Page, SubmissionCounts
 from console.api.stream import LiveEvent
 from console.figures import PERIODS, TILES, tile_values
 from console.i18n import N_, _
@@ -42,6 +43,7 @@ class DashboardScreen(SignedInScreen):
         super().__init__()
         self.period_index = 1
         self.overview: Overview | None = None
+        self.shown_period: str | None = None
         self.new_submissions = 0
 
     def compose_body(self) -> ComposeResult:
@@ -88,16 +90,28 @@ class DashboardScreen(SignedInScreen):
     def action_reload(self) -> None:
         self.load()
 
+    def _title(self, read_at: datetime | None = None, *, updating: bool = True) -> None:
+        me = self.buurt.me
+        title = _("{organisation} · {period}").format(
+            organisation=me.organisation.name if me else "",
+            period=_(PERIODS[self.period_index][1]),
+        )
+        if read_at is not None:
+            kept = _("figures of {time}, updating…") if updating else _("figures of {time}")
+            title += " · " + kept.format(time=formats.day_and_time(read_at))
+        self.query_one("#dashboard-title", Static).update(title)
+
     @work(exclusive=True, group="dashboard")
     async def load(self) -> None:
         client = self.buurt.client
         me = self.buurt.me
-        self.query_one("#dashboard-title", Static).update(
-            _("{organisation} · {period}").format(
-                organisation=me.organisation.name if me else "",
-                period=_(PERIODS[self.period_index][1]),
-            )
-        )
+        period = self.period
+        memory = self.buurt.last_seen()
+        kept = memory.figures(period) if memory and self.shown_period != period else None
+        if kept is not None:
+            # The last figures of this period at once, marked with their time; fresh ones follow.
+            self._draw(*kept[1:])
+        self._title(kept[0] if kept else None)
         error = self.query_one("#dashboard-error", Static)
         inbox = bool(me and me.may_read_inbox)
         self.query_one("#inbox-box").display = inbox
@@ -112,11 +126,22 @@ class DashboardScreen(SignedInScreen):
             error.update(problem.message)
             error.display = True
             self.buurt.report_connection(problem)
+            if kept:
+                self._title(kept[0], updating=False)
             return
         if self.left:
             return  # the person went elsewhere while the figures came
         error.display = False
+        self._title()
+        self._draw(overview, counts, messages)
+        if memory:
+            memory.keep_figures(period, overview, counts, messages)
+
+    def _draw(
+        self, overview: Overview, counts: SubmissionCounts | None, messages: Page[Message]
+    ) -> None:
         self.overview = overview
+        self.shown_period = self.period
         self.new_submissions = counts.by_status.get("new", 0) if counts else 0
         self.show(overview)
         table = self.query_one("#recent-messages", DataTable)
