@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -14,6 +15,7 @@ from server.db import make_engine, make_sessionmaker
 from server.limits import BodyLimit, NoNul
 from server.openapi import document
 from server.problems import install_problem_handlers
+from server.readcache import ReadCache
 from server.routes import (
     audit,
     auth,
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.stream_hub = hub = new_hub()
+    app.state.figures = ReadCache[dict[str, Any]](settings.figures_cache_seconds)
     install_wakeup()
     end_streams_on_shutdown()
     install_problem_handlers(app)

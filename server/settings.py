@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # How long a resolved caller is reused without asking the database (server/callers.py):
     # the bound within which another instance's revocation takes effect here.
     caller_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    # How long the dashboard's figures are answered again without reading them
+    # (server/readcache.py); a write in this process, or one LISTEN hears, ends it sooner.
+    figures_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     # A comment line on an idle stream, so proxies and clients know it is alive.
     stream_heartbeat_seconds: float = 15.0
 

@@ -72,6 +72,8 @@ class StreamHub:
         self.buffer: deque[Item] = deque(maxlen=BUFFER)
         self.last_id: int | None = None
         self.notified = 0
+        # Notifications from the database (PostgreSQL LISTEN): commits of any process.
+        self.heard = 0
         self._refreshing: asyncio.Task[None] | None = None
         self._refreshing_covers = 0
         self._refreshing_began = 0.0
@@ -83,6 +85,11 @@ class StreamHub:
     def close(self) -> None:
         """End every open stream of this hub (they see `closing` when woken)."""
         self.closing = True
+        self.notify()
+
+    def hear(self) -> None:
+        """The database reports a commit of stream events (any process's)."""
+        self.heard += 1
         self.notify()
 
     def notify(self) -> None:
@@ -262,9 +269,9 @@ async def _listen_on(conn: Any, hub: StreamHub) -> None:
     # Returns when the server closes the connection; raises when the line goes dead.
     closed = asyncio.Event()
     conn.add_termination_listener(lambda _conn: closed.set())
-    await conn.add_listener(CHANNEL, lambda *_: hub.notify())
+    await conn.add_listener(CHANNEL, lambda *_: hub.hear())
     hub.listening = True
-    hub.notify()  # catch up on anything committed while nobody was listening
+    hub.hear()  # catch up on anything committed while nobody was listening
     while not closed.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(closed.wait(), KEEPALIVE_SECONDS)

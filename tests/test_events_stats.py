@@ -4,6 +4,7 @@ households are not double counted, bad events are refused one by one, scoping ho
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +22,8 @@ from server.models import (
 )
 from server.schemas.events import EventIn
 from server.services.events import metrics_of, month_key, week_key
-from tests.conftest import assert_problem, auth_headers
+from tests.conftest import DEMO_PASSWORD, assert_problem, auth_headers
+from tests.live import LiveServer
 
 ADMIN = "admin@mechelen.demo"
 TYPES = ["registration", "post", "comment", "reaction", "help_request", "help_solved", "rsvp",
@@ -271,3 +273,58 @@ async def test_timeseries_counts_each_event_in_its_bucket(
             assert change == {a["name"]: expected[a["name"]], b["name"]: expected[b["name"]]}
         else:
             assert change == {"total": expected[a["name"]]}
+
+
+def posts(hood: int, prefix: str, n: int) -> dict:
+    now = datetime.now(UTC).isoformat()
+    return {"events": [{"id": f"{prefix}{i}", "type": "post", "household": f"p{i}",
+                        "neighbourhood_id": hood, "at": now} for i in range(n)]}  # fmt: skip
+
+
+async def test_kept_figures_never_hide_a_write(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """The overview is answered again from memory until something is written; the first
+    read after a write sees it, on SQLite and PostgreSQL."""
+    headers = await auth_headers(client, ADMIN)
+    hood = (await hood_ids(client, headers))[0]
+    first = (await client.get("/v1/stats/overview", headers=headers)).json()
+    cache = app.state.figures
+    hits = cache.hits
+    again = (await client.get("/v1/stats/overview", headers=headers)).json()
+    assert again == first and cache.hits == hits + 1  # kept, not read again
+    for round_ in range(3):
+        sent = await client.post("/v1/events", headers=headers, json=posts(hood, f"k{round_}-", 2))
+        assert sent.json()["accepted"] == 2
+        after = (await client.get("/v1/stats/overview", headers=headers)).json()
+        assert after["metrics"]["posts"] == first["metrics"]["posts"] + 2 * (round_ + 1)
+        assert after["as_of_event"] > first["as_of_event"]
+    # Another organisation's figures are its own, never the kept ones of this one.
+    other = await auth_headers(client, "admin@mons.demo")
+    theirs = (await client.get("/v1/stats/overview", headers=other)).json()
+    assert theirs["registered_households"] != first["registered_households"]
+
+
+def test_another_process_on_the_same_file_shows_within_the_bound(own_server: LiveServer) -> None:
+    """Two servers on one SQLite file (nothing tells B of A's writes): B's figures show
+    A's write once the bound (figures_cache_seconds, 1 s) has passed."""
+    other = LiveServer(own_server.database)
+    other.start()
+    try:
+        with httpx.Client(timeout=10) as http:
+            token = http.post(
+                f"{own_server.url}/v1/auth/token",
+                json={"email": ADMIN, "password": DEMO_PASSWORD},
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            hood = http.get(f"{own_server.url}/v1/neighbourhoods", headers=headers).json()
+            before = http.get(f"{other.url}/v1/stats/overview", headers=headers).json()
+            sent = http.post(
+                f"{own_server.url}/v1/events",
+                headers=headers,
+                json=posts(hood["items"][0]["id"], "far-", 4),
+            )
+            assert sent.json()["accepted"] == 4
+            time.sleep(1.2)
+            after = http.get(f"{other.url}/v1/stats/overview", headers=headers).json()
+    finally:
+        other.stop()
+    assert after["metrics"]["posts"] == before["metrics"]["posts"] + 4

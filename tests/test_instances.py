@@ -45,6 +45,7 @@ def two_instances(
         "BUURT_SCHEDULER_INTERVAL_SECONDS": "0.5",
         # Far slower than any wait below: what arrives in time came by NOTIFY.
         "BUURT_STREAM_POLL_SECONDS": "30",
+        "BUURT_FIGURES_CACHE_SECONDS": "30",
     }
     ports = [free_port(), free_port()]
     processes = [
@@ -291,3 +292,25 @@ async def test_workers_of_one_serve_all_hear_a_publication(
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+async def test_figures_read_on_b_show_a_write_on_a_at_once(two_instances: Instances) -> None:
+    """B keeps its figures for 30 s here, yet the first read after A's write sees it: the
+    NOTIFY that wakes B's streams also ends what B kept."""
+    a, b = two_instances.urls
+    async with httpx.AsyncClient(timeout=10) as http:
+        headers = await token_for(http, a, "admin@mechelen.demo")
+        hood = (await http.get(f"{a}/v1/neighbourhoods", headers=headers)).json()["items"][0]
+        before = (await http.get(f"{b}/v1/stats/overview", headers=headers)).json()
+        now = datetime.now(UTC).isoformat()
+        batch = [{"id": f"b{i}", "type": "post", "household": f"n{i}",
+                  "neighbourhood_id": hood["id"], "at": now} for i in range(3)]  # fmt: skip
+        sent = await http.post(f"{a}/v1/events", headers=headers, json={"events": batch})
+        assert sent.json()["accepted"] == 3
+        posts = before["metrics"]["posts"]
+        for _ in range(40):
+            after = (await http.get(f"{b}/v1/stats/overview", headers=headers)).json()
+            if after["metrics"]["posts"] == posts + 3:
+                break
+            await asyncio.sleep(0.05)
+    assert after["metrics"]["posts"] == posts + 3

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from server.db import snapshot
 from server.deps import DbSession, require
 from server.principal import Principal
+from server.readcache import ReadCache, writes
 from server.schemas import DbId
 from server.services import stats as service
 
@@ -22,17 +23,29 @@ Hoods = Annotated[list[DbId] | None, Query(alias="neighbourhood")]
 
 @router.get("/overview")
 async def overview(
-    principal: Reader, session: DbSession, period: Period = "30d", neighbourhoods: Hoods = None
+    request: Request,
+    principal: Reader,
+    session: DbSession,
+    period: Period = "30d",
+    neighbourhoods: Hoods = None,
 ) -> dict[str, Any]:
     """Registered households and share, weekly active, contributors, interactions per
     household, posts, help requests and share solved, RSVPs, connections, encounters, views,
     survey responses, proposals, votes, posts by topic (with `topic_labels`, each topic's
     name per language); `as_of_event` is the newest stream
     event they include."""
-    await snapshot(session)
-    return await service.overview(
-        session, principal, days=PERIODS[period], neighbourhood_ids=neighbourhoods
-    )
+
+    async def read() -> dict[str, Any]:
+        await snapshot(session)
+        return await service.overview(
+            session, principal, days=PERIODS[period], neighbourhood_ids=neighbourhoods
+        )
+
+    # The same for everyone of the organisation until something is written.
+    key = ("overview", principal.organisation.id, period, tuple(neighbourhoods or ()))
+    epoch = (writes(), request.app.state.stream_hub.heard)
+    figures: ReadCache[dict[str, Any]] = request.app.state.figures
+    return await figures.get(key, epoch, read)
 
 
 @router.get("/timeseries")
