@@ -15,6 +15,7 @@ A read that a write overtook is not kept.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class ReadCache(Generic[T]):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._entries: dict[Hashable, _Entry[T]] = {}
+        self._pending: dict[Hashable, asyncio.Future[T]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -83,7 +85,32 @@ class ReadCache(Generic[T]):
             self.hits += 1
             return found.value
         self.misses += 1
-        value = await read()
+        # Requests that miss together read once: when an entry lapses under load, every
+        # connection misses in the same instant.
+        pending = (key, epoch)
+        waiting = self._pending.get(pending)
+        if waiting is not None:
+            try:
+                return await asyncio.shield(waiting)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not waiting.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                return await read()  # the one reading went away (its client left)
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending[pending] = future
+        try:
+            value = await read()
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(error)
+                future.exception()  # retrieved: the waiters raise it, nobody else need log it
+            raise
+        finally:
+            del self._pending[pending]
+        future.set_result(value)
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()  # many organisations and periods at once: read again
         # Kept under the epoch it was read in: a commit during the read makes it stale.

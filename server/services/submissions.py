@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from server.models import (
     Category,
@@ -118,10 +118,12 @@ def to_out(sub: Submission, principal: Principal, now: datetime | None = None) -
 
 
 def _options() -> list[Any]:
+    # Each row has one of each: joined into the same SELECT, one trip to the database
+    # instead of four (on SQLite each is several hops to aiosqlite's thread).
     return [
-        selectinload(Submission.category),
-        selectinload(Submission.neighbourhood),
-        selectinload(Submission.assignee),
+        joinedload(Submission.category),
+        joinedload(Submission.neighbourhood),
+        joinedload(Submission.assignee),
     ]
 
 
