@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -60,32 +59,53 @@ def to_item(e: StreamEvent) -> Item:
 
 
 class StreamHub:
-    """Every writer calls `notify()` after committing; every open stream `wait()`s.
+    """Reads new stream events once for every open stream of this app, and wakes them.
 
-    Notifications are counted so that none falls between a stream's read and its wait:
-    `refresh()` answers how many notifications its read covers, and `wait(seen)` returns at
-    once when more have come since.
+    Writers call `notify()` after committing (from any thread); LISTEN calls `hear()`; a
+    poller reads every `poll` seconds while streams are open (a lost notification, another
+    process writing to the same SQLite file). One reader task reads what is new, coalescing
+    the notifications that come meanwhile, and wakes the streams only when it found rows:
+    a commit without stream events costs the streams nothing, and each stream wakes once
+    per batch, to take from `buffer` what it may see.
+
+    `rounds` counts the reads that found rows; a stream notes it before taking from the
+    buffer and `wait(seen)` returns at once when it moved since, so no event falls between.
     """
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
         self.buffer: deque[Item] = deque(maxlen=BUFFER)
         self.last_id: int | None = None
-        self.notified = 0
+        self.rounds = 0
         # Notifications from the database (PostgreSQL LISTEN): commits of any process.
         self.heard = 0
-        self._refreshing: asyncio.Task[None] | None = None
-        self._refreshing_covers = 0
-        self._refreshing_began = 0.0
         # None: no LISTEN here (SQLite); False: PostgreSQL, (re)connecting; True: listening.
         self.listening: bool | None = None
         # The server is stopping: open streams end now instead of holding up the shutdown.
         self.closing = False
+        self.streams = 0  # open streams; the poller reads only while there are some
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._maker: Callable[[], Any] | None = None
+        self._asked = 0  # reads asked for, and
+        self._done = 0  # how many of them the finished reads cover
+        self._reader: asyncio.Task[None] | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+
+    def start(self, maker: Callable[[], Any], poll: float) -> None:
+        """Serve the running loop's streams: sessions from `maker`, a read every `poll` s."""
+        if self.loop is not None:
+            return
+        self.loop = asyncio.get_running_loop()
+        self._maker = maker
+        self._poller = self.loop.create_task(self._poll(poll), name="buurt-stream-poll")
 
     def close(self) -> None:
         """End every open stream of this hub (they see `closing` when woken)."""
         self.closing = True
-        self.notify()
+        if self._poller is not None:
+            self._poller.cancel()
+        self._wake()
 
     def hear(self) -> None:
         """The database reports a commit of stream events (any process's)."""
@@ -93,52 +113,83 @@ class StreamHub:
         self.notify()
 
     def notify(self) -> None:
-        # Wake the current waiters, then start a fresh event for the next round.
-        self.notified += 1
+        """Something was committed: read what is new. Safe from any thread (every commit
+        of this process notifies every app's hub, and tests run apps in threads)."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            here = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            here = False
+        if here:
+            self._ask()
+        else:
+            with contextlib.suppress(RuntimeError):  # that loop closed meanwhile
+                loop.call_soon_threadsafe(self._ask)
+
+    def _ask(self) -> None:
+        self._asked += 1
+        if self._reader is None or self._reader.done():
+            assert self.loop is not None
+            self._reader = self.loop.create_task(self._read_all())
+
+    async def _read_all(self) -> None:
+        while self._done < self._asked:
+            covers = self._asked  # a read started now sees every commit notified so far
+            try:
+                found = await self._read()
+            except Exception as error:
+                self._error = error
+                log.warning("cannot read new stream events (%s); retrying", error)
+                return
+            self._error = None
+            self._done = covers
+            if found:
+                self._wake()
+
+    async def _poll(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            if self.streams:
+                self._ask()
+
+    def _wake(self) -> None:
+        self.rounds += 1
         ev, self._event = self._event, asyncio.Event()
         ev.set()
 
+    async def catch_up(self) -> None:
+        """Wait for a read that covers every commit notified so far (a stream's first);
+        raises what the read met (the database is unreachable)."""
+        self._ask()
+        wanted = self._asked
+        while self._done < wanted:
+            reader = self._reader
+            assert reader is not None
+            await asyncio.shield(reader)
+            if self._done < wanted:
+                if self._error is not None:
+                    raise self._error
+                self._ask()
+
     async def wait(self, seen: int, seconds: float) -> None:
-        """Wait for a notification after the `seen`th one, or `seconds` at most."""
-        if self.notified > seen:
+        """Wait for new rows after the `seen`th round, or `seconds` at most."""
+        if self.rounds > seen or self.closing:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):  # no task per wait, unlike wait_for
                 await self._event.wait()
 
-    async def refresh(self, maker: Callable[[], Any], max_age: float = 0.0) -> int:
-        """Read rows newer than the last one read, one query however many streams ask;
-        answers the number of notifications the read covers. A finished read that covers
-        every notification so far and began less than `max_age` seconds ago is enough."""
-        wanted = self.notified
-        while True:
-            task = self._refreshing
-            if (
-                task is not None
-                and task.done()
-                and not task.cancelled()
-                and task.exception() is None
-                and self._refreshing_covers >= wanted
-                and time.monotonic() - self._refreshing_began < max_age
-            ):
-                return self._refreshing_covers
-            if task is None or task.done():
-                # A read started now sees every commit notified so far.
-                self._refreshing_covers = self.notified
-                self._refreshing_began = time.monotonic()
-                self._refreshing = task = asyncio.ensure_future(self._read(maker))
-            covers = self._refreshing_covers
-            await asyncio.shield(task)
-            if covers >= wanted:
-                return covers
-
-    async def _read(self, maker: Callable[[], Any]) -> None:
-        async with maker() as session:
+    async def _read(self) -> bool:
+        """Rows newer than the last one read, into the buffer; True when there were some."""
+        assert self._maker is not None
+        async with self._maker() as session:
             if self.last_id is None:
                 self.last_id = int(
                     await session.scalar(select(func.coalesce(func.max(StreamEvent.id), 0))) or 0
                 )
-                return
+                return False
             rows = (
                 await session.scalars(
                     select(StreamEvent)
@@ -150,6 +201,9 @@ class StreamHub:
         for row in rows:
             self.buffer.append(to_item(row))
             self.last_id = row.id
+        if len(rows) == 5000:
+            self._asked += 1  # more than one batch: read on
+        return bool(rows)
 
     def since(self, after: int) -> list[Item] | None:
         """Buffered items after `after`; None when `after` is older than the buffer."""

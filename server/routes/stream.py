@@ -100,6 +100,8 @@ async def stream(
             return "expired" if problem.extensions.get("expired") else "revoked"
         return None
 
+    hub.start(maker, poll)
+
     async def events() -> AsyncIterator[str]:
         nonlocal after
         # The position it starts from, as the id of an empty event: a client that reconnects
@@ -107,39 +109,44 @@ async def stream(
         yield f"retry: 3000\nid: {after}\n\n"
         last_sent = time.monotonic()
         next_check = last_sent + recheck
-        seen = await hub.refresh(maker)
-        # No polling for a disconnect: the response ends this generator when the client goes
-        # (Starlette watches for it; on ASGI 2.4 servers a failed send, heartbeats included).
-        while True:
-            items = hub.since(after)
-            if items is None:
-                items = await from_table(after)
-            # One write for everything new: a batch of events is one send, not one each.
-            chunk = []
-            for item in items:
-                after = max(after, item.id)
-                if visible(item):
-                    chunk.append(item.text)
-            if chunk:
-                yield "".join(chunk)
-                last_sent = time.monotonic()
-            if items and items[-1].id < (hub.last_id or 0):
-                continue  # more to catch up on
-            if time.monotonic() >= next_check:
-                ended = await access_ended()
-                if ended is not None:
-                    yield f'event: auth.ended\ndata: {{"reason": "{ended}"}}\n\n'
-                    return
-                next_check = time.monotonic() + recheck
-            if time.monotonic() - last_sent > heartbeat:
-                yield ": heartbeat\n\n"
-                last_sent = time.monotonic()
-            await hub.wait(seen, poll)
-            if hub.closing:
-                return  # the server is stopping; the client resumes with Last-Event-ID
-            # After a notification: a read that covers it. After a quiet `poll`: a read at
-            # most half a poll old (other streams' wake-ups share it).
-            seen = await hub.refresh(maker, max_age=poll / 2)
+        hub.streams += 1
+        try:
+            await hub.catch_up()
+            # No polling for a disconnect: the response ends this generator when the client
+            # goes (Starlette watches; on ASGI 2.4 servers a failed send, heartbeats included).
+            while True:
+                seen = hub.rounds
+                items = hub.since(after)
+                if items is None:
+                    items = await from_table(after)
+                # One write for everything new: a batch of events is one send, not one each.
+                chunk = []
+                for item in items:
+                    after = max(after, item.id)
+                    if visible(item):
+                        chunk.append(item.text)
+                if chunk:
+                    yield "".join(chunk)
+                    last_sent = time.monotonic()
+                if items and items[-1].id < (hub.last_id or 0):
+                    continue  # more to catch up on
+                if time.monotonic() >= next_check:
+                    ended = await access_ended()
+                    if ended is not None:
+                        yield f'event: auth.ended\ndata: {{"reason": "{ended}"}}\n\n'
+                        return
+                    next_check = time.monotonic() + recheck
+                if time.monotonic() - last_sent > heartbeat:
+                    yield ": heartbeat\n\n"
+                    last_sent = time.monotonic()
+                # Woken by the hub when it read new rows; by itself for the next heartbeat or
+                # check of the token.
+                due = min(next_check, last_sent + heartbeat) - time.monotonic()
+                await hub.wait(seen, max(due, 0.01))
+                if hub.closing:
+                    return  # the server is stopping; the client resumes with Last-Event-ID
+        finally:
+            hub.streams -= 1
 
     return StreamingResponse(
         events(),
