@@ -21,6 +21,11 @@ def topics() -> dict[str, dict[str, str]]:
     return dict(load_toml("topics.toml")["topics"])
 
 
+def statuses() -> dict[str, dict[str, str]]:
+    """A submission's statuses as residents read them: code -> {language: label}."""
+    return dict(load_toml("statuses.toml")["statuses"])
+
+
 def load_toml(relative_path: str) -> dict[str, Any]:
     """Parse one TOML file of the config data, e.g. `demo/dataset.toml`."""
     node = files()

@@ -28,6 +28,7 @@ from server.routes import (
     stats,
     stream,
     submissions,
+    templates,
 )
 from server.scheduler import run_scheduler
 from server.settings import Settings
@@ -82,7 +83,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(NoNul)
     open311.install(app)
-    routers = (health, auth, neighbourhoods, messages, submissions, events, stats, stream)
+    routers = (
+        health,
+        auth,
+        neighbourhoods,
+        messages,
+        submissions,
+        templates,
+        events,
+        stats,
+        stream,
+    )
     for module in (*routers, open311, audit):
         app.include_router(module.router)
     app.openapi = lambda: document(app)  # type: ignore[method-assign]

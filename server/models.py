@@ -437,6 +437,14 @@ class Submission(Base):
         ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True
     )
     source: Mapped[str] = mapped_column(String(20), default="app")
+    # The language the resident wrote in (the app's and Open311's requests say; else the
+    # municipality's first): replies from templates are filled in it.
+    language: Mapped[str | None] = mapped_column(String(8))
+    # Taken by staff for a resident who phoned, came to the desk or e-mailed: how, and who.
+    channel: Mapped[str | None] = mapped_column(String(10))
+    entered_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -446,7 +454,8 @@ class Submission(Base):
 
     category: Mapped[Category] = relationship()
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
-    assignee: Mapped[StaffAccount | None] = relationship()
+    assignee: Mapped[StaffAccount | None] = relationship(foreign_keys=[assignee_account_id])
+    entered_by: Mapped[StaffAccount | None] = relationship(foreign_keys=[entered_by_account_id])
 
     # As for messages: every ORM UPDATE is conditional on the version loaded.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
@@ -472,6 +481,30 @@ class SubmissionEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[StaffAccount | None] = relationship()
+
+
+class ReplyTemplate(Base):
+    """A reply staff send often, per municipality: its text in each of the municipality's
+    languages with placeholders ({reference}, {category}, ...), the categories and status it
+    fits (none: any), and whether it is offered by itself when a submission moves there."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (Index("ix_reply_templates_muni", "municipality_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE")
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    texts: Mapped[dict[str, Any]]  # {language: text}
+    categories: Mapped[list[str]] = mapped_column(default=list)  # category codes; [] = any
+    status: Mapped[str | None] = mapped_column(String(20))  # None = any
+    suggest: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 EVENT_TYPES = (

@@ -29,6 +29,7 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "bad-request": (400, "Bad request"),
     "invalid-cursor": (400, "The cursor is not valid for this list"),
     "validation": (422, "The request is not valid"),
+    "invalid-template": (422, "The reply template cannot be filled in"),
     "unauthenticated": (401, "Authentication required"),
     "invalid-credentials": (401, "Wrong email or password"),
     "invalid-token": (401, "The token is invalid, expired or revoked"),

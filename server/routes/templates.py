@@ -1,0 +1,144 @@
+"""`/v1/reply-templates` (admins manage, moderators use) and the templates that fit one
+submission, filled in: `/v1/submissions/{id}/reply-templates`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
+from fastapi.responses import JSONResponse
+
+from server.db import begin_write
+from server.deps import DbSession, require
+from server.principal import Principal
+from server.problems import Problem
+from server.schemas import PathId, version_in
+from server.schemas.submissions import SubmissionStatus
+from server.schemas.templates import FilledReply, TemplateChange, TemplateIn, TemplateOut
+from server.services import submissions as submission_service
+from server.services import templates as service
+
+router = APIRouter(prefix="/v1", tags=["reply templates"])
+
+Admin = Annotated[Principal, Depends(require("admin", scope="submissions:write"))]
+User = Annotated[Principal, Depends(require("moderator", "admin", scope="submissions:read"))]
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+def out(template: service.ReplyTemplate) -> JSONResponse:
+    body = TemplateOut.model_validate(template, from_attributes=True)
+    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{template.version}"'})
+
+
+async def _known_categories(session: DbSession, principal: Principal) -> set[str]:
+    rows = await submission_service.categories(session, principal.organisation.municipality_id)
+    return {c.code for c in rows}
+
+
+@router.get("/reply-templates", response_model=list[TemplateOut])
+async def list_templates(principal: User, session: DbSession) -> list[TemplateOut]:
+    """The municipality's reply templates, by title."""
+    rows = await service.all_of(session, principal.organisation.municipality_id)
+    return [TemplateOut.model_validate(t, from_attributes=True) for t in rows]
+
+
+@router.post("/reply-templates", status_code=201, response_model=TemplateOut)
+async def create_template(body: TemplateIn, principal: Admin, session: DbSession) -> JSONResponse:
+    """A new template; an unknown placeholder, category or language is refused here
+    (`/problems/invalid-template`), not when the template is used."""
+    await begin_write(session)
+    template = await service.create(
+        session, principal, title=body.title, texts=body.texts, categories=body.categories,
+        status=body.status, suggest=body.suggest,
+        known_categories=await _known_categories(session, principal),
+    )  # fmt: skip
+    await session.commit()
+    response = out(template)
+    response.status_code = 201
+    return response
+
+
+@router.get("/reply-templates/{template_id:int}", response_model=TemplateOut)
+async def get_template(template_id: PathId, principal: User, session: DbSession) -> JSONResponse:
+    """One template; its version is also the ETag, for If-Match."""
+    return out(await service.get(session, principal, template_id))
+
+
+@router.patch("/reply-templates/{template_id:int}", response_model=TemplateOut)
+async def change_template(
+    template_id: PathId,
+    body: TemplateChange,
+    principal: Admin,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Change some fields; If-Match must carry the version you saw (412 when a colleague
+    changed it since)."""
+    await begin_write(session)
+    template = await service.get(session, principal, template_id, for_update=True)
+    _check_version(template, if_match)
+    changes = body.model_dump(exclude_unset=True)
+    if any(v is None for k, v in changes.items() if k != "status"):
+        raise Problem("validation", "Only status may be set to null (any status).")
+    await service.update(
+        session, principal, template, changes, await _known_categories(session, principal)
+    )
+    await session.commit()
+    return out(template)
+
+
+@router.delete("/reply-templates/{template_id:int}", status_code=204)
+async def delete_template(
+    template_id: PathId, principal: Admin, session: DbSession, if_match: IfMatch = None
+) -> Response:
+    """Remove a template (If-Match: the version you saw)."""
+    await begin_write(session)
+    template = await service.get(session, principal, template_id, for_update=True)
+    _check_version(template, if_match)
+    await service.delete(session, principal, template)
+    await session.commit()
+    return Response(status_code=204)
+
+
+def _check_version(template: service.ReplyTemplate, if_match: str | None) -> None:
+    if if_match is None:
+        raise Problem(
+            "precondition-required",
+            "Send If-Match with the version you saw, so no colleague's change is overwritten.",
+            current_version=template.version,
+        )
+    if version_in(if_match) != template.version:
+        raise Problem(
+            "precondition-failed",
+            f"The template is at version {template.version}; you saw another.",
+            current_version=template.version,
+        )
+
+
+@router.get("/submissions/{submission_id:int}/reply-templates", response_model=list[FilledReply])
+async def fitting_templates(
+    submission_id: PathId,
+    principal: User,
+    session: DbSession,
+    status: SubmissionStatus | None = None,
+) -> list[FilledReply]:
+    """The templates that fit this submission's category and `status` (the one it moves
+    to; its own by default), filled in in the resident's language; the suggested ones
+    first."""
+    sub = await submission_service.get(session, principal, submission_id)
+    wanted = status or sub.status
+    municipality = principal.organisation.municipality
+    filled = []
+    for template in await service.all_of(session, municipality.id):
+        if not service.fits(template, sub, wanted):
+            continue
+        language, text = service.fill(template, sub, municipality, principal.account.name, wanted)
+        suggested = template.suggest and template.status == wanted
+        filled.append(
+            FilledReply(
+                template_id=template.id, title=template.title, language=language, text=text,
+                suggested=suggested,
+            )
+        )  # fmt: skip
+    filled.sort(key=lambda f: not f.suggested)
+    return filled
