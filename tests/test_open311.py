@@ -169,3 +169,20 @@ async def test_errors_in_the_standards_format(client: httpx.AsyncClient) -> None
         )
     ).json()["token"]
     assert (await client.post(f"{BASE}/requests.json", data=form(stats_only))).status_code == 403
+
+
+async def test_the_residents_language_is_recorded(client: httpx.AsyncClient) -> None:
+    key = await open311_key(client)
+    headers = await auth_headers(client, "moderator@mechelen.demo")
+
+    async def language_of(data: dict, **request_headers: str) -> str | None:
+        created = await client.post(f"{BASE}/requests.json", data=data, headers=request_headers)
+        assert created.status_code == 200, created.text
+        sub_id = created.json()[0]["service_request_id"]
+        return (await client.get(f"/v1/submissions/{sub_id}", headers=headers)).json()["language"]
+
+    assert await language_of(form(key, locale="en_GB")) == "en"
+    assert await language_of(form(key), **{"Accept-Language": "fr-BE, en;q=0.8"}) == "en"
+    assert await language_of(form(key), **{"Accept-Language": "nl-BE"}) == "nl"
+    # A language Mechelen does not answer in is not recorded (replies go in Dutch).
+    assert await language_of(form(key, locale="de")) is None

@@ -370,6 +370,12 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         or None
     )
     contact = str(params.get("email") or params.get("phone") or "").strip() or None
+    # The resident's language, so that replies can be in it: `locale` (nl, nl_BE, fr-BE), or
+    # the app's Accept-Language; one the city does not speak is not recorded.
+    language = service.spoken_language(
+        str(params.get("locale") or request.headers.get("accept-language") or ""),
+        municipality.languages,
+    )
     await begin_write(session)
     sub = await service.create(
         session,
@@ -383,6 +389,7 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         reporter_name=name[:200] if name else None,
         reporter_contact=contact[:320] if contact else None,
         source="open311",
+        language=language,
     )
     await session.commit()
     rows = [{"service_request_id": sub.id, "service_notice": None, "account_id": None}]

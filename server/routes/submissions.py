@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from server.db import begin_write
@@ -27,6 +27,7 @@ from server.schemas.submissions import (
     StaffOut,
     SubmissionChange,
     SubmissionCounts,
+    SubmissionCreate,
     SubmissionDetail,
     SubmissionKind,
     SubmissionOut,
@@ -34,6 +35,7 @@ from server.schemas.submissions import (
     SuggestionOut,
     TextIn,
 )
+from server.services import idempotency
 from server.services import submissions as service
 
 router = APIRouter(prefix="/v1", tags=["inbox"])
@@ -55,6 +57,10 @@ async def filters(
     q: Annotated[str | None, Query(max_length=200)] = None,
     since: IsoTime | None = None,
     until: IsoTime | None = None,
+    channel: Annotated[
+        Literal["phone", "desk", "email", "other", "any"] | None,
+        Query(description="taken by staff through this channel (any: all taken by staff)"),
+    ] = None,
 ) -> service.Filters:
     """The inbox filters from the query string."""
     return service.Filters(
@@ -67,6 +73,7 @@ async def filters(
         text=q,
         since=since,
         until=until,
+        channel=channel,
     )
 
 
@@ -119,6 +126,7 @@ async def list_submissions(
 CSV_COLUMNS = (
     "id", "kind", "category", "status", "priority", "neighbourhood", "department", "assignee",
     "created_at", "due_at", "first_response_at", "overdue", "address", "lat", "lon",
+    "source", "channel", "entered_by_name", "language",
     "description", "reporter_name", "reporter_contact",
 )  # fmt: skip
 
@@ -173,6 +181,29 @@ async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> Stre
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="submissions.csv"'},
     )
+
+
+@router.post("/submissions", status_code=201, response_model=SubmissionOut)
+async def take_for_resident(
+    body: SubmissionCreate,
+    request: Request,
+    principal: Triager,
+    session: DbSession,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """A report or idea taken for a resident who phoned, came to the desk or e-mailed:
+    marked with the channel and the staff member who entered it. With an Idempotency-Key,
+    sending it again creates nothing new."""
+    key = idempotency.check_key(idempotency_key, required=False)
+    fingerprint = idempotency.request_hash("POST", request.url.path, body.model_dump(mode="json"))
+    outcome = await idempotency.run_once(
+        session, principal, key, fingerprint,
+        lambda: service.take_for_resident(session, principal, body),
+    )  # fmt: skip
+    headers = {"ETag": f'"{outcome.body["version"]}"'} if "version" in outcome.body else {}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
 
 @router.post("/submissions/bulk", response_model=BulkOut)

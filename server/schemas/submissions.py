@@ -14,6 +14,7 @@ SubmissionStatus = Literal[
     "new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate"
 ]
 Priority = Literal["low", "normal", "high", "urgent"]
+Channel = Literal["phone", "desk", "email", "other"]
 
 
 class CategoryOut(BaseModel):
@@ -70,6 +71,11 @@ class SubmissionOut(BaseModel):
     assignee_account_id: int | None
     assignee_name: str | None
     source: str
+    # The language the resident wrote in; for one taken by staff, how (phone, desk, email,
+    # other) and by whom.
+    language: str | None = None
+    channel: Channel | None = None
+    entered_by_name: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -80,6 +86,22 @@ class SubmissionOut(BaseModel):
 
 class SubmissionDetail(SubmissionOut):
     history: list[EntryOut]
+
+
+class SubmissionCreate(Strict):
+    """A report or idea taken for a resident who phoned, came to the desk or e-mailed. The
+    place: a neighbourhood, an address or coordinates (at least one)."""
+
+    category: str = Field(min_length=1, max_length=64, description="the category's code")
+    description: str = Field(min_length=1, max_length=4000)
+    channel: Channel
+    neighbourhood_id: DbId | None = None
+    address: str | None = Field(default=None, max_length=300)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    reporter_name: str | None = Field(default=None, max_length=200)
+    reporter_contact: str | None = Field(default=None, max_length=320)
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
 
 
 class SubmissionChange(Strict):

@@ -34,10 +34,12 @@ from server.schemas.submissions import (
     CategoryOut,
     EntryOut,
     SubmissionChange,
+    SubmissionCreate,
     SubmissionDetail,
     SubmissionOut,
 )
 from server.services import audit, live
+from server.services.neighbourhoods import addressable
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     "new": ("acknowledged", "in_progress", "rejected", "duplicate"),
@@ -108,6 +110,9 @@ def to_out(sub: Submission, principal: Principal, now: datetime | None = None) -
         assignee_account_id=sub.assignee_account_id,
         assignee_name=sub.assignee.name if sub.assignee else None,
         source=sub.source,
+        language=sub.language,
+        channel=sub.channel,
+        entered_by_name=sub.entered_by.name if sub.entered_by else None,
         version=sub.version,
         created_at=sub.created_at,
         updated_at=sub.updated_at,
@@ -124,6 +129,7 @@ def _options() -> list[Any]:
         joinedload(Submission.category),
         joinedload(Submission.neighbourhood),
         joinedload(Submission.assignee),
+        joinedload(Submission.entered_by),
     ]
 
 
@@ -244,8 +250,12 @@ async def create(
     source: str = "app",
     neighbourhood_id: int | None = None,
     created_at: datetime | None = None,
+    language: str | None = None,
+    channel: str | None = None,
+    entered_by: Principal | None = None,
 ) -> Submission:
-    """A new submission from a resident (does not commit)."""
+    """A new submission from a resident, or taken by staff for one (`entered_by`, through
+    `channel`); does not commit."""
     if neighbourhood_id is None and lat is not None and lon is not None:
         hood = await nearest_neighbourhood(session, municipality.id, lat, lon)
         neighbourhood_id = hood.id if hood else None
@@ -266,6 +276,9 @@ async def create(
         priority="normal",
         department=category.department,
         source=source,
+        language=language,
+        channel=channel,
+        entered_by_account_id=entered_by.account.id if entered_by else None,
         search_text=" ".join(filter(None, [description, address])).lower(),
         version=1,
         created_at=at,
@@ -274,13 +287,86 @@ async def create(
     )
     session.add(sub)
     await session.flush()
-    session.add(SubmissionEntry(submission_id=sub.id, kind="created", at=at))
+    session.add(
+        SubmissionEntry(
+            submission_id=sub.id,
+            kind="created",
+            at=at,
+            # Taken by staff: the history says through which channel, and who.
+            field="channel" if channel else None,
+            after=channel,
+            actor_account_id=entered_by.account.id if entered_by else None,
+        )
+    )
     live.emit(
         session, municipality.id, "submission.created",
         {"id": sub.id, "kind": sub.kind, "category": category.code, "status": sub.status},
         neighbourhood_id=neighbourhood_id,
     )  # fmt: skip
     return sub
+
+
+async def take_for_resident(
+    session: AsyncSession, principal: Principal, body: SubmissionCreate
+) -> tuple[int, dict[str, Any]]:
+    """A report or idea staff enter for a resident (phone, desk, e-mail): marked with the
+    channel and who entered it, audited (without the resident's words). Does not commit."""
+    if body.neighbourhood_id is None and not (body.address or "").strip() and body.lat is None:
+        raise Problem(
+            "validation", "Say where: a neighbourhood, an address or coordinates (lat and lon)."
+        )
+    if (body.lat is None) != (body.lon is None):
+        raise Problem("validation", "Give both lat and lon, or neither.")
+    municipality = principal.organisation.municipality
+    category = await session.scalar(
+        select(Category).where(
+            Category.municipality_id == municipality.id, Category.code == body.category
+        )
+    )
+    if category is None:
+        raise Problem("validation", f"No category with the code '{body.category}'.")
+    if body.neighbourhood_id is not None:
+        hood = await session.scalar(
+            addressable(principal).where(Neighbourhood.id == body.neighbourhood_id)
+        )
+        if hood is None:
+            raise Problem("not-found", f"No neighbourhood {body.neighbourhood_id} of yours.")
+    if body.language is not None and body.language not in municipality.languages:
+        spoken = ", ".join(municipality.languages)
+        raise Problem("validation", f"{municipality.name} answers in {spoken}.")
+    sub = await create(
+        session,
+        municipality,
+        category,
+        description=body.description,
+        lat=body.lat,
+        lon=body.lon,
+        address=(body.address or "").strip() or None,
+        reporter_name=(body.reporter_name or "").strip() or None,
+        reporter_contact=(body.reporter_contact or "").strip() or None,
+        source="staff",
+        neighbourhood_id=body.neighbourhood_id,
+        language=body.language or municipality.languages[0],
+        channel=body.channel,
+        entered_by=principal,
+    )
+    audit.record(
+        session, "submission.created_for_resident", principal=principal,
+        object_type="submission", object_id=sub.id,
+        details={"channel": body.channel, "category": category.code},
+    )  # fmt: skip
+    fresh = await get(session, principal, sub.id)
+    return 201, to_out(fresh, principal).model_dump(mode="json")
+
+
+def spoken_language(asked: str, spoken: list[str]) -> str | None:
+    """The first language of `asked` (a locale, or an Accept-Language list) that the
+    municipality speaks; None when there is none."""
+    for part in asked.split(","):
+        code = part.split(";")[0].strip().replace("_", "-").split("-")[0].lower()
+        if code in spoken:
+            return code
+    return None
 
 
 def _emit_updated(session: AsyncSession, sub: Submission, what: str) -> None:
@@ -304,6 +390,7 @@ class Filters:
     text: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    channel: str | None = None  # how staff took it ("phone", ...), or "any" for all of those
 
 
 def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) -> Select[Submission]:
@@ -318,6 +405,10 @@ def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) ->
         )
     if f.neighbourhood:
         stmt = stmt.where(Submission.neighbourhood_id == f.neighbourhood)
+    if f.channel == "any":
+        stmt = stmt.where(Submission.channel.is_not(None))
+    elif f.channel:
+        stmt = stmt.where(Submission.channel == f.channel)
     if f.assignee == "me":
         stmt = stmt.where(Submission.assignee_account_id == principal.account.id)
     elif f.assignee == "none":
