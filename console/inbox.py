@@ -15,6 +15,14 @@ STATUS_LABELS = {
     "rejected": N_("Rejected"),
     "duplicate": N_("Duplicate"),
 }
+# How a report taken by staff reached them (the server's `channel`).
+CHANNEL_CHOICES = (
+    ("phone", N_("By phone")),
+    ("desk", N_("At the desk")),
+    ("email", N_("By e-mail")),
+    ("other", N_("Another way")),
+)
+CHANNEL_LABELS = dict(CHANNEL_CHOICES)
 PRIORITY_LABELS = {
     "low": N_("Low"),
     "normal": N_("Normal"),

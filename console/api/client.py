@@ -26,6 +26,7 @@ from console.api.errors import (
 from console.api.models import (
     BulkOutcome,
     Category,
+    FilledReply,
     Me,
     Message,
     Neighbourhood,
@@ -33,6 +34,7 @@ from console.api.models import (
     Overview,
     Page,
     Reach,
+    ReplyTemplate,
     Staff,
     Submission,
     SubmissionCounts,
@@ -367,6 +369,63 @@ class ApiClient:
         )
         return Submission.model_validate(response.json())
 
+    async def reply_options(
+        self, submission_id: int, *, status: str | None = None
+    ) -> list[FilledReply]:
+        """The reply templates that fit a submission (and the status it moves to), filled
+        in in the resident's language; the suggested ones first."""
+        response = await self._request(
+            "GET",
+            f"/v1/submissions/{int(submission_id)}/reply-templates",
+            params={"status": status} if status else None,
+        )
+        return [FilledReply.model_validate(t) for t in response.json()]
+
+    async def reply_templates(self) -> list[ReplyTemplate]:
+        """The municipality's reply templates, by title."""
+        response = await self._request("GET", "/v1/reply-templates")
+        return [ReplyTemplate.model_validate(t) for t in response.json()]
+
+    async def reply_template(self, template_id: int) -> ReplyTemplate:
+        """One reply template."""
+        return await self._get_model(f"/v1/reply-templates/{int(template_id)}", ReplyTemplate)
+
+    async def create_reply_template(self, **fields: Any) -> ReplyTemplate:
+        """A new template (admins): title, texts, categories, status, suggest."""
+        response = await self._request("POST", "/v1/reply-templates", json=fields)
+        return ReplyTemplate.model_validate(response.json())
+
+    async def update_reply_template(
+        self, template_id: int, *, version: int, **changes: Any
+    ) -> ReplyTemplate:
+        """Change a template; EditConflict when a colleague changed it since `version`."""
+        response = await self._request(
+            "PATCH",
+            f"/v1/reply-templates/{int(template_id)}",
+            json=changes,
+            headers={"If-Match": f'"{version}"'},
+        )
+        return ReplyTemplate.model_validate(response.json())
+
+    async def delete_reply_template(self, template_id: int, *, version: int) -> None:
+        """Remove a template."""
+        await self._request(
+            "DELETE",
+            f"/v1/reply-templates/{int(template_id)}",
+            headers={"If-Match": f'"{version}"'},
+        )
+
+    async def take_for_resident(self, *, idempotency_key: str, **fields: Any) -> Submission:
+        """Enter a report or idea for a resident who phoned, came by or e-mailed; the same
+        key sent again creates nothing new."""
+        response = await self._request(
+            "POST",
+            "/v1/submissions",
+            json={k: v for k, v in fields.items() if v not in (None, "")},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return Submission.model_validate(response.json())
+
     async def mark_duplicate(self, submission_id: int, *, of: int, version: int) -> Submission:
         """Close a submission as a duplicate of another."""
         response = await self._request(
@@ -480,6 +539,7 @@ class SubmissionFilters(BaseModel):
     assignee: str | None = None  # an account id, "me" or "none"
     overdue: bool | None = None
     query: str | None = None
+    channel: str | None = None  # taken by staff: phone, desk, email, other, or any
 
     def params(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -490,6 +550,7 @@ class SubmissionFilters(BaseModel):
             "assignee": self.assignee,
             "overdue": None if self.overdue is None else str(self.overdue).lower(),
             "q": self.query,
+            "channel": self.channel,
         }
         return {k: v for k, v in data.items() if v not in (None, "", [])}
 

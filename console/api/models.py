@@ -216,6 +216,9 @@ class Submission(ApiModel):
     assignee_account_id: int | None = None
     assignee_name: str | None = None
     source: str
+    language: str | None = None
+    channel: str | None = None  # taken by staff: phone, desk, email or other
+    entered_by_name: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -226,6 +229,29 @@ class Submission(ApiModel):
 
 class SubmissionDetail(Submission):
     history: list[HistoryEntry] = []
+
+
+class ReplyTemplate(ApiModel):
+    """A reply staff send often; texts per language with {placeholders}."""
+
+    id: int
+    title: str
+    texts: dict[str, str]
+    categories: list[str] = []
+    status: str | None = None
+    suggest: bool = False
+    version: int
+    updated_at: datetime
+
+
+class FilledReply(ApiModel):
+    """A template filled in for one submission, in the resident's language."""
+
+    template_id: int
+    title: str
+    language: str
+    text: str
+    suggested: bool = False
 
 
 class Suggestion(ApiModel):

@@ -25,6 +25,7 @@ from console.api.errors import ApiError, EditConflict
 from console.api.models import Staff, Submission, SubmissionDetail, Suggestion
 from console.i18n import N_, _, ngettext
 from console.inbox import (
+    CHANNEL_LABELS,
     DUPLICABLE,
     NEXT_STATUSES,
     PRIORITY_LABELS,
@@ -34,6 +35,7 @@ from console.inbox import (
 )
 from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
+from console.screens.intake import IntakeScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen, describe_change
 from console.widgets.search import SearchBox
@@ -67,7 +69,7 @@ EMPTY_VIEWS = {
 }
 TRIAGE_ACTIONS = frozenset(
     {"acknowledge", "status", "assign_me", "assign", "priority", "reply", "note", "duplicate",
-     "toggle_select", "bulk"}
+     "toggle_select", "bulk", "take_report"}
 )  # fmt: skip
 KIND_VIEWS = ((None, N_("Reports and ideas")), ("report", N_("Reports")), ("idea", N_("Ideas")))
 
@@ -90,6 +92,8 @@ class InboxScreen(SignedInScreen):
         Binding("r", "reply", N_("Reply"), id="reply"),
         Binding("n", "note", N_("Note"), id="note"),
         Binding("d", "duplicate", N_("Mark duplicate"), id="mark_duplicate"),
+        # "N": what terminals send for Shift+N.
+        Binding("N", "take_report", N_("Take a report"), id="take_report", show=False),
         Binding("space", "toggle_select", N_("Select"), id="select_row", show=False),
         Binding("b", "bulk", N_("Bulk change"), id="bulk", show=False),
         Binding("v", "next_view", N_("View"), id="next_view"),
@@ -317,6 +321,12 @@ class InboxScreen(SignedInScreen):
                 text.append(f"  {e.text}\n")
             elif e.kind == "change":
                 text.append(f"{when} {who} · {change_text(e.field, e.before, e.after)}\n")
+            elif e.field == "channel" and e.after:
+                how = _(CHANNEL_LABELS.get(e.after, e.after)).lower()
+                text.append(
+                    f"{when} · " + _("received {how}, entered by {who}").format(how=how, who=who)
+                    + "\n"
+                )  # fmt: skip
             else:
                 text.append(f"{when} · " + _("received") + "\n")
         self.query_one("#detail-text", Static).update(text)
@@ -369,8 +379,14 @@ class InboxScreen(SignedInScreen):
         value = await self.app.push_screen_wait(
             ChoiceScreen(_("New status for #{id}").format(id=sub.id), options)
         )
-        if value:
-            await self.change(sub, status=value)
+        if not value:
+            return
+        updated = await self.change(sub, status=value)
+        if updated is not None:
+            # A template suggested for this status: offered, filled in, editable.
+            start = await self._reply_start(updated, value, after_change=True)
+            if start is not None:
+                await self._write("reply", updated, start)
 
     @work(group="inbox-change")
     async def action_assign_me(self) -> None:
@@ -404,15 +420,48 @@ class InboxScreen(SignedInScreen):
         if value:
             await self.change(sub, priority=value)
 
-    async def _write(self, kind: str) -> None:
-        sub = self.current()
+    async def _reply_start(
+        self, sub: Submission, status: str | None = None, *, after_change: bool = False
+    ) -> str | None:
+        """What a reply starts from: blank, or a template filled in for this submission in
+        the resident's language. After a status change only the templates suggested for
+        that status are offered, and "No reply" is the way out. None: no reply."""
+        try:
+            options = await self.buurt.client.reply_options(sub.id, status=status)
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return None if after_change else ""
+        if after_change:
+            options = [o for o in options if o.suggested]
+            if not options:
+                return None
+            title = _("Send a reply to #{id} too?").format(id=sub.id)
+            choices = [(o.title, str(n)) for n, o in enumerate(options)]
+            choices.append((_("No reply"), "none"))
+        else:
+            if not options:
+                return ""
+            title = _("Start the reply to #{id} from").format(id=sub.id)
+            choices = [(_("A blank reply"), "blank")]
+            choices += [
+                (f"{o.title} ★" if o.suggested else o.title, str(n)) for n, o in enumerate(options)
+            ]
+        value = await self.app.push_screen_wait(
+            ChoiceScreen(title, choices, details=_("Filled in for #{id}; edit before sending.")
+                         .format(id=sub.id))
+        )  # fmt: skip
+        if value is None or value == "none":
+            return None
+        return "" if value == "blank" else options[int(value)].text
+
+    async def _write(self, kind: str, sub: Submission | None = None, text: str = "") -> None:
+        sub = sub or self.current()
         if sub is None:
             return
         title = (
             _("Public reply to #{id}") if kind == "reply" else _("Internal note on #{id}")
         ).format(id=sub.id)
         hint = _("The resident sees this.") if kind == "reply" else _("Only staff see this.")
-        text = ""
         while True:
             answer: str | None = await self.app.push_screen_wait(TextEntryScreen(title, hint, text))
             text = answer or ""
@@ -432,8 +481,32 @@ class InboxScreen(SignedInScreen):
             return
 
     @work(group="inbox-change")
+    async def action_take_report(self) -> None:
+        """Enter a report or idea for a resident who phoned or came to the desk."""
+        client = self.buurt.client
+        me = self.buurt.me
+        try:
+            categories = await client.categories()
+            hoods = await client.all_neighbourhoods()
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        languages = me.organisation.municipality.languages if me else ["nl"]
+        made = await self.app.push_screen_wait(
+            IntakeScreen(client, categories, hoods, languages, self.languages)
+        )
+        if made is not None:
+            self.app.notify(_("#{id} is in the inbox.").format(id=made.id))
+            self.reload(keep_id=made.id)
+
+    @work(group="inbox-change")
     async def action_reply(self) -> None:
-        await self._write("reply")
+        sub = self.current()
+        if sub is None:
+            return
+        start = await self._reply_start(sub)
+        if start is not None:
+            await self._write("reply", sub, start)
 
     @work(group="inbox-change")
     async def action_note(self) -> None:

@@ -1,0 +1,141 @@
+"""A report or idea taken for a resident who phoned, came to the desk or e-mailed (`N` in
+the inbox). What was typed stays when the server refuses it; saving twice (a retry after a
+lost answer) creates one submission, by the key drawn when the form opened."""
+
+from __future__ import annotations
+
+import uuid
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from console.api.client import ApiClient
+from console.api.errors import ApiError
+from console.api.models import Category, Neighbourhood, Submission
+from console.bindings import translate_bindings
+from console.i18n import N_, _
+from console.inbox import CHANNEL_CHOICES
+
+LANGUAGE_NAMES = {"nl": N_("Dutch"), "fr": N_("French"), "en": N_("English"), "de": N_("German")}
+
+
+class IntakeScreen(ModalScreen[Submission | None]):
+    """Dismisses with the submission made, or None."""
+
+    CSS_PATH = "intake.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("Save"), priority=True, id="save_intake"),
+        Binding("escape", "cancel", N_("Cancel"), id="cancel_intake"),
+    ]
+
+    def __init__(
+        self,
+        client: ApiClient,
+        categories: list[Category],
+        neighbourhoods: list[Neighbourhood],
+        languages: list[str],
+        preferred: list[str],
+    ) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.client = client
+        self.categories = categories
+        self.neighbourhoods = neighbourhoods
+        self.languages = languages
+        self.preferred = preferred
+        self.key = uuid.uuid4().hex  # one submission however often it is sent
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="intake-box"):
+            yield Static(_("A report or idea taken for a resident"), id="intake-title")
+            yield Label(_("How did it reach you?"))
+            yield Select(
+                [(_(label), code) for code, label in CHANNEL_CHOICES],
+                value="phone", allow_blank=False, id="intake-channel",
+            )  # fmt: skip
+            yield Label(_("Category"))
+            kinds = {"report": _("Report"), "idea": _("Idea")}
+            yield Select(
+                [(f"{kinds.get(c.kind, c.kind)}: {c.label(self.preferred)}", c.code)
+                 for c in self.categories],
+                prompt=_("Choose a category"), id="intake-category",
+            )  # fmt: skip
+            yield Label(_("Neighbourhood"))
+            yield Select(
+                [(n.name, n.id) for n in self.neighbourhoods],
+                prompt=_("Not known (give an address)"), id="intake-neighbourhood",
+            )  # fmt: skip
+            yield Label(_("Address"))
+            yield Input(id="intake-address", max_length=300)
+            yield Label(_("What the resident says"))
+            yield TextArea(id="intake-description", soft_wrap=True)
+            yield Label(_("Resident's name (if given)"))
+            yield Input(id="intake-name", max_length=200)
+            yield Label(_("Phone or e-mail (if given)"))
+            yield Input(id="intake-contact", max_length=320)
+            yield Label(_("Answer in"))
+            yield Select(
+                [(_(LANGUAGE_NAMES.get(code, code)), code) for code in self.languages],
+                value=self.languages[0], allow_blank=False, id="intake-language",
+            )  # fmt: skip
+            yield Static("", id="intake-error")
+            with Horizontal(id="intake-buttons"):
+                yield Button(_("Save (Ctrl+S)"), variant="primary", id="intake-save")
+                yield Button(_("Cancel"), id="intake-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#intake-error").display = False
+        self.query_one("#intake-category", Select).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "intake-save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one("#intake-error", Static)
+        error.update(message)
+        error.display = True
+
+    def action_save(self) -> None:
+        category_select = self.query_one("#intake-category", Select)
+        hood_select = self.query_one("#intake-neighbourhood", Select)
+        address = self.query_one("#intake-address", Input).value.strip()
+        description = self.query_one("#intake-description", TextArea).text.strip()
+        # Said here, before the server is asked; nothing typed is lost.
+        if category_select.is_blank():
+            self.show_error(_("Choose a category."))
+            return
+        if hood_select.is_blank() and not address:
+            self.show_error(_("Choose a neighbourhood or give an address."))
+            return
+        if not description:
+            self.show_error(_("Write down what the resident says."))
+            return
+        self.send(
+            category=str(category_select.value),
+            neighbourhood_id=None if hood_select.is_blank() else hood_select.value,
+            address=address,
+            description=description,
+            channel=self.query_one("#intake-channel", Select).value,
+            reporter_name=self.query_one("#intake-name", Input).value.strip(),
+            reporter_contact=self.query_one("#intake-contact", Input).value.strip(),
+            language=self.query_one("#intake-language", Select).value,
+        )
+
+    @work(exclusive=True, group="intake")
+    async def send(self, **fields: object) -> None:
+        try:
+            made = await self.client.take_for_resident(idempotency_key=self.key, **fields)
+        except ApiError as error:
+            self.show_error(error.message)
+            return
+        self.dismiss(made)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

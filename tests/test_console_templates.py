@@ -1,0 +1,100 @@
+"""Reply templates and reports taken for residents, through the pilot on a real server:
+`r` starts from a template filled in for the submission, a status change offers the one
+suggested for it, and `N` enters a phone report (what was typed stays when it is refused)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Select, Static, TextArea
+
+from console.screens.choice import ChoiceScreen
+from console.screens.intake import IntakeScreen
+from console.screens.text_entry import TextEntryScreen
+from tests.conftest import MemoryKeyring, settle, signed_in_console, wait_until
+from tests.live import LiveServer
+from tests.test_console_inbox import api, choose, to_inbox
+
+SIZE = (160, 45)
+
+
+async def test_replies_start_from_templates_filled_in(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    with api(own_server) as http:
+        for body in (
+            {"title": "Ontvangen", "texts": {"nl": "Dank u voor melding {reference}."}},
+            {"title": "Aan de slag", "status": "in_progress", "suggest": True,
+             "texts": {"nl": "{reference} is nu: {status}. Groet, {staff_name}"}},
+        ):  # fmt: skip
+            assert http.post("/v1/reply-templates", json=body).status_code == 201
+    app = await signed_in_console(own_server.url, "moderator@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        await pilot.press("v")  # the new ones
+        await settle(pilot)
+        sub = inbox.items[0]
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await choose(pilot, "Ontvangen")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextEntryScreen))
+        area = app.screen.query_one(TextArea)
+        assert area.text == f"Dank u voor melding #{sub.id}."
+        area.text += " We komen kijken."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # A status change offers the template suggested for it, filled in.
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await choose(pilot, "In progress")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ChoiceScreen) and "too" in app.screen.title_text,
+        )
+        await choose(pilot, "Aan de slag")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextEntryScreen))
+        assert app.screen.query_one(TextArea).text == (
+            f"#{sub.id} is nu: In behandeling. Groet, Sofie Janssens"
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with api(own_server) as http:
+        history = http.get(f"/v1/submissions/{sub.id}").json()["history"]
+    replies = [h["text"] for h in history if h["kind"] == "reply"]
+    assert replies == [
+        f"Dank u voor melding #{sub.id}. We komen kijken.",
+        f"#{sub.id} is nu: In behandeling. Groet, Sofie Janssens",
+    ]
+
+
+async def test_a_phone_report_taken_in_the_inbox(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await signed_in_console(own_server.url, "moderator@mechelen.demo", language="nl")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        await pilot.press("N")
+        await wait_until(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        form = app.screen
+        form.query_one("#intake-category", Select).value = "sidewalk"
+        form.query_one("#intake-description", TextArea).text = "Tegel los aan de Bruul."
+        form.query_one("#intake-name", Input).value = "Marc Peeters"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        # No place yet: said in Dutch, nothing typed is lost.
+        error = form.query_one("#intake-error", Static)
+        assert error.display and "adres" in str(error.render())
+        assert form.query_one("#intake-description", TextArea).text == "Tegel los aan de Bruul."
+        form.query_one("#intake-address", Input).value = "Bruul 12"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, IntakeScreen))
+        await settle(pilot)
+        made = next(s for s in inbox.items if s.description == "Tegel los aan de Bruul.")
+        assert made.channel == "phone" and made.entered_by_name == "Sofie Janssens"
+        inbox.query_one("DataTable").move_cursor(row=inbox.items.index(made))
+        await wait_until(
+            pilot,
+            lambda: "telefoon" in str(inbox.query_one("#detail-text", Static).render()).lower(),
+        )
