@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from console import __version__
 from console.api.errors import ApiError
-from console.commands import account, broadcast, messages, stats, submissions
+from console.commands import account, broadcast, messages, stats, submissions, templates
 from console.commands.common import EXIT_OK, EXIT_USAGE, UsageError, err
 from console.i18n import N_, _, choose_language, ngettext, set_language
 from console.session import Context, resolve
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     broadcast.register(sub)
     messages.register(sub)
     submissions.register(sub)
+    templates.register(sub)
     stats.register(sub)
 
     demo = sub.add_parser("demo", help=_("start a demo server and open the console on it"))

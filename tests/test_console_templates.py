@@ -4,14 +4,19 @@ suggested for it, and `N` enters a phone report (what was typed stays when it is
 
 from __future__ import annotations
 
+import io
+import json
+import sys
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select, Static, TextArea
 
+from console.cli import main
 from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
 from console.screens.text_entry import TextEntryScreen
-from tests.conftest import MemoryKeyring, settle, signed_in_console, wait_until
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 from tests.test_console_inbox import api, choose, to_inbox
 
@@ -98,3 +103,70 @@ async def test_a_phone_report_taken_in_the_inbox(
             pilot,
             lambda: "telefoon" in str(inbox.query_one("#detail-text", Static).render()).lower(),
         )
+
+
+def login(url: str, email: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
+    assert main(["--url", url, "login", "--email", email, "--password-stdin"]) == 0
+
+
+def test_templates_and_phone_reports_from_the_command_line(
+    own_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    login(own_server.url, "admin@mechelen.demo", monkeypatch)
+    capsys.readouterr()
+    code = main([
+        "templates", "add", "--title", "Opgelost", "--status", "resolved", "--suggest",
+        "--text", "nl=Melding {reference} is opgelost. {staff_name}",
+        "--text", "en=Report {reference} is resolved. {staff_name}",
+    ])  # fmt: skip
+    assert code == 0
+    template_id = int(capsys.readouterr().out.strip())
+    # An unknown placeholder: refused when saved, the reason on stderr, exit 4.
+    assert main(["templates", "add", "--title", "Fout", "--text", "nl=Dag {naam}"]) == 4
+    assert "{naam}" in capsys.readouterr().err
+    assert main(["templates", "add", "--title", "Fout", "--text", "zonder-gelijkteken"]) == 2
+    capsys.readouterr()
+    assert main(["templates", "edit", str(template_id), "--title", "Afgehandeld"]) == 0
+    assert main(["templates", "list", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["title"] == "Afgehandeld" and listed["version"] == 2 and listed["suggest"]
+
+    login(own_server.url, "moderator@mechelen.demo", monkeypatch)
+    capsys.readouterr()
+    code = main([
+        "submissions", "create", "--category", "street-light", "--channel", "desk",
+        "--description", "Lamp brandt niet meer.", "--address", "IJzerenleen 5",
+        "--name", "An Claes", "--key", "desk-001",
+    ])  # fmt: skip
+    assert code == 0
+    made = int(capsys.readouterr().out.strip())
+    # The same key again (a script that retried): the same submission.
+    again = main([
+        "submissions", "create", "--category", "street-light", "--channel", "desk",
+        "--description", "Lamp brandt niet meer.", "--address", "IJzerenleen 5",
+        "--name", "An Claes", "--key", "desk-001",
+    ])  # fmt: skip
+    assert again == 0 and int(capsys.readouterr().out.strip()) == made
+    assert main(["submissions", "list", "--channel", "desk", "--json"]) == 0
+    assert [s["id"] for s in json.loads(capsys.readouterr().out)] == [made]
+    assert main(["submissions", "create", "--category", "x", "--channel", "desk",
+                 "--description", "Waar?"]) == 2  # fmt: skip
+    capsys.readouterr()
+    # Acknowledge, then resolve with the template's reply, filled in for it.
+    assert main(["submissions", "update", str(made), "--status", "acknowledged"]) == 0
+    code = main([
+        "submissions", "update", str(made), "--status", "resolved",
+        "--reply-template", "afgehandeld", "--json",
+    ])  # fmt: skip
+    assert code == 0
+    detail = json.loads(capsys.readouterr().out)
+    assert detail["status"] == "resolved" and detail["channel"] == "desk"
+    replies = [h["text"] for h in detail["history"] if h["kind"] == "reply"]
+    assert replies == [f"Melding #{made} is opgelost. Sofie Janssens"]
+    assert main(["submissions", "update", str(made), "--reply-template", "nope"]) == 2
+    assert "Afgehandeld" in capsys.readouterr().err

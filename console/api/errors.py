@@ -188,6 +188,15 @@ def describe(status: int, slug: str, body: dict[str, Any]) -> str:
         if detail:
             return _("The server refused the input: {detail}").format(detail=detail)
         return _("The server refused the input.")
+    if slug == "invalid-template":
+        if body.get("placeholder"):
+            return _(
+                "{{{name}}} is not a placeholder. Use {{reference}}, {{category}}, "
+                "{{neighbourhood}}, {{status}}, {{staff_name}}, {{due_date}} or {{municipality}}."
+            ).format(name=body["placeholder"])
+        return _("The reply template cannot be filled in: {detail}").format(
+            detail=body.get("detail", "")
+        )
     if slug == "precondition-failed":
         return _("Someone else changed this in the meantime.")
     if slug == "conflict":

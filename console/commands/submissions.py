@@ -1,10 +1,12 @@
-"""`buurt submissions list | show | update | export`: the inbox from a terminal or a script."""
+"""`buurt submissions list | show | create | update | export`: the inbox from a terminal or a
+script."""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from console.inbox import PRIORITY_LABELS, STATUS_LABELS, STATUSES, age_text, ch
 from console.session import Context
 
 KINDS = ("report", "idea")
+CHANNELS = ("phone", "desk", "email", "other")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CSV_FIELDS = (
     "id",
@@ -47,6 +50,7 @@ def _filters(args: argparse.Namespace) -> SubmissionFilters:
         assignee=args.assignee,
         overdue=True if args.overdue else None,
         query=args.q,
+        channel=args.channel,
     )
 
 
@@ -187,10 +191,12 @@ def cmd_update(args: argparse.Namespace, context: Context) -> int:
         changes["status"] = args.status
     if args.priority:
         changes["priority"] = args.priority
-    if not (changes or args.assignee or args.reply or args.note):
+    if not (changes or args.assignee or args.reply or args.reply_template or args.note):
         raise UsageError(
             _("Say what to change: --status, --priority, --assignee, --reply or --note.")
         )
+    if args.reply and args.reply_template:
+        raise UsageError(_("Give --reply or --reply-template, not both."))
 
     async def work(client: ApiClient) -> SubmissionDetail:
         me = await use_municipality_time(client)
@@ -211,11 +217,25 @@ def cmd_update(args: argparse.Namespace, context: Context) -> int:
                     _("No single colleague matches '{name}'.").format(name=args.assignee)
                 )
             changes["assignee_account_id"] = match[0].id
+        reply = args.reply
+        if args.reply_template:
+            # Filled in for this submission (and the status it moves to), in its language.
+            options = await client.reply_options(args.id, status=changes.get("status"))
+            wanted = args.reply_template.casefold()
+            fitting = [o for o in options if wanted in (o.title.casefold(), str(o.template_id))]
+            if len(fitting) != 1:
+                titles = ", ".join(f"'{o.title}'" for o in options) or "–"
+                raise UsageError(
+                    _("No reply template '{name}' fits #{id}; those that fit: {titles}.").format(
+                        name=args.reply_template, id=args.id, titles=titles
+                    )
+                )
+            reply = fitting[0].text
         if changes:
             # The version just read: a colleague's change in between is a conflict (exit 5).
             await client.update_submission(args.id, version=current.version, **changes)
-        if args.reply:
-            await client.reply(args.id, args.reply)
+        if reply:
+            await client.reply(args.id, reply)
         if args.note:
             await client.note(args.id, args.note)
         return await client.submission(args.id)
@@ -228,6 +248,40 @@ def cmd_update(args: argparse.Namespace, context: Context) -> int:
             id=detail.id, status=_(STATUS_LABELS.get(detail.status, detail.status))
         )
     )
+    return EXIT_OK
+
+
+def cmd_create(args: argparse.Namespace, context: Context) -> int:
+    if not (args.neighbourhood or args.address or args.lat is not None):
+        raise UsageError(_("Say where: --neighbourhood, --address or --lat and --lon."))
+    key = args.key or uuid.uuid4().hex
+
+    async def work(client: ApiClient) -> Submission:
+        await use_municipality_time(client)
+        hood_id = None
+        if args.neighbourhood:
+            hoods = await client.all_neighbourhoods()
+            found = [h for h in hoods if h.name.casefold() == args.neighbourhood.casefold()]
+            if not found:
+                raise UsageError(
+                    _("No neighbourhood called '{name}' that you may address.").format(
+                        name=args.neighbourhood
+                    )
+                )
+            hood_id = found[0].id
+        return await client.take_for_resident(
+            idempotency_key=key, category=args.category, description=args.description,
+            channel=args.channel, neighbourhood_id=hood_id, address=args.address,
+            lat=args.lat, lon=args.lon, reporter_name=args.name,
+            reporter_contact=args.contact, language=args.answer_in,
+        )  # fmt: skip
+
+    made = run_api(context, work)
+    if args.json:
+        print_json(made)
+    else:
+        print(made.id)
+    err(_("#{id} is in the inbox.").format(id=made.id))
     return EXIT_OK
 
 
@@ -251,6 +305,9 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
         "--overdue", action="store_true", help=_("only those past their response target")
     )
     p.add_argument("--q", metavar="WORDS", help=_("words in the description or address"))
+    p.add_argument(
+        "--channel", choices=(*CHANNELS, "any"), help=_("taken by staff through this channel")
+    )
 
 
 def register(sub: Any) -> None:
@@ -278,9 +335,37 @@ def register(sub: Any) -> None:
     update.add_argument("--priority", choices=PRIORITIES)
     update.add_argument("--assignee", metavar="NAME|ID|me|none")
     update.add_argument("--reply", metavar="TEXT", help=_("a public reply the resident sees"))
+    update.add_argument(
+        "--reply-template",
+        metavar="TITLE|ID",
+        help=_("a public reply from a template, filled in for this submission"),
+    )
     update.add_argument("--note", metavar="TEXT", help=_("an internal note"))
     update.add_argument("--json", action="store_true", help=_("machine-readable output"))
     update.set_defaults(func=cmd_update)
+    create = actions.add_parser(
+        "create", help=_("a report or idea taken for a resident (phone, desk, e-mail)")
+    )
+    create.add_argument("--category", required=True, metavar="CODE")
+    create.add_argument("--description", required=True, metavar="TEXT")
+    create.add_argument("--channel", required=True, choices=CHANNELS)
+    create.add_argument("--neighbourhood", metavar="NAME")
+    create.add_argument("--address", metavar="TEXT")
+    create.add_argument("--lat", type=float)
+    create.add_argument("--lon", type=float)
+    create.add_argument("--name", metavar="TEXT", help=_("the resident's name, if given"))
+    create.add_argument("--contact", metavar="TEXT", help=_("phone or e-mail, if given"))
+    # Not --language: that is the console's own language, for every command.
+    create.add_argument(
+        "--answer-in", dest="answer_in", metavar="CODE", help=_("the language to answer in")
+    )
+    create.add_argument(
+        "--key",
+        metavar="TEXT",
+        help=_("an idempotency key: the same key sent again creates nothing new"),
+    )
+    create.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    create.set_defaults(func=cmd_create)
     export = actions.add_parser("export", help=_("the filtered inbox as a CSV file"))
     _add_filters(export)
     export.add_argument("--output", "-o", default="submissions.csv", help=_("file to write"))
