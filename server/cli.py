@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument(
         "--messages",
         action="store_true",
-        help="with --demo: also the city messages already published that `buurt demo` has",
+        help="with --demo: also the published city messages and reply templates `buurt demo` has",
     )
     seed.set_defaults(func=cmd_seed)
 

@@ -30,7 +30,7 @@ CURSOR = (
     "own, so a made-up one is a 400 invalid-cursor"
 )
 STATE_NOT_SHAPE: dict[str, tuple[list[str], str]] = {
-    "^/v1/(submissions|neighbourhoods|tokens|audit)$": (
+    "^/v1/(neighbourhoods|tokens|audit)$": (
         ["400"],
         CURSOR,
     ),
@@ -49,6 +49,16 @@ STATE_NOT_SHAPE: dict[str, tuple[list[str], str]] = {
     "^/v1/messages/\\{message_id\\}/(publish|withdraw)$": (
         ["409"],
         "only a draft or scheduled message can be published or withdrawn (state)",
+    ),
+    "^/v1/submissions$": (
+        ["400", "422"],
+        f"{CURSOR} (GET); a report taken for a resident needs an existing category code, a "
+        "language its municipality answers in and a place (rules on data, across fields)",
+    ),
+    "^/v1/reply-templates(/\\{template_id\\})?$": (
+        ["412", "422", "428"],
+        "a template's languages are its municipality's, its categories existing codes, its "
+        "placeholders known ones (data); If-Match must be the current version (state)",
     ),
     "^/v1/submissions/\\{submission_id\\}(/duplicate|/replies|/notes)?$": (
         ["412", "422", "428"],

@@ -48,7 +48,8 @@ async def create_template(body: TemplateIn, principal: Admin, session: DbSession
     (`/problems/invalid-template`), not when the template is used."""
     await begin_write(session)
     template = await service.create(
-        session, principal, title=body.title, texts=body.texts, categories=body.categories,
+        session, principal, title=body.title, texts={str(k): v for k, v in body.texts.items()},
+        categories=body.categories,
         status=body.status, suggest=body.suggest,
         known_categories=await _known_categories(session, principal),
     )  # fmt: skip

@@ -101,7 +101,7 @@ class SubmissionCreate(Strict):
     lon: float | None = Field(default=None, ge=-180, le=180)
     reporter_name: str | None = Field(default=None, max_length=200)
     reporter_contact: str | None = Field(default=None, max_length=320)
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+    language: Literal["nl", "fr", "en"] | None = None
 
 
 class SubmissionChange(Strict):

@@ -8,9 +8,9 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from server.schemas import Strict
+from server.schemas.messages import Language
 from server.schemas.submissions import SubmissionStatus
 
-Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 Text = Annotated[str, StringConstraints(max_length=5000)]
 CategoryCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 

@@ -17,6 +17,7 @@ from server.models import (
     Category,
     Municipality,
     Neighbourhood,
+    ReplyTemplate,
     StaffAccount,
     Submission,
     SubmissionEntry,
@@ -162,3 +163,83 @@ async def seed_submissions(
             sub.version = 2
     await session.flush()
     return count
+
+
+async def showcase_inbox(
+    session: AsyncSession, municipality: Municipality, organisation_id: int
+) -> None:
+    """What `buurt demo` shows beyond the plain inbox (tests start without it): residents
+    who wrote in the city's other language, reports staff took by phone, at the desk or
+    from an e-mail, and open work spread over the city's staff. Once only."""
+    subs = (
+        await session.scalars(
+            select(Submission)
+            .where(Submission.municipality_id == municipality.id)
+            .order_by(Submission.id)
+        )
+    ).all()
+    if not subs or any(s.language for s in subs):
+        return
+    staff = (
+        await session.scalars(
+            select(StaffAccount)
+            .where(StaffAccount.organisation_id == organisation_id)
+            .order_by(StaffAccount.id)
+        )
+    ).all()
+    triagers = [a for a in staff if {"moderator", "admin"} & set(a.roles)] or list(staff)
+    rng = random.Random(f"showcase-{municipality.slug}")  # noqa: S311 - demo data
+    for sub in subs:
+        sub.language = municipality.languages[0]
+        if len(municipality.languages) > 1 and rng.random() < 0.15:
+            sub.language = rng.choice(municipality.languages[1:])
+        if triagers and rng.random() < 0.125:
+            sub.channel = rng.choice(("phone", "phone", "desk", "email"))
+            sub.source = "staff"
+            sub.entered_by_account_id = rng.choice(triagers).id
+            entry = await session.scalar(
+                select(SubmissionEntry).where(
+                    SubmissionEntry.submission_id == sub.id, SubmissionEntry.kind == "created"
+                )
+            )
+            if entry is not None:
+                entry.field, entry.after = "channel", sub.channel
+                entry.actor_account_id = sub.entered_by_account_id
+        if sub.status in ("acknowledged", "in_progress") and triagers:
+            sub.assignee_account_id = rng.choice(triagers).id
+    await session.flush()
+
+
+async def seed_templates(session: AsyncSession, municipality: Municipality) -> int:
+    """The demo reply templates, in the municipality's languages, when it has none yet."""
+    existing = await session.scalar(
+        select(func.count())
+        .select_from(ReplyTemplate)
+        .where(ReplyTemplate.municipality_id == municipality.id)
+    )
+    if existing:
+        return 0
+    known = {c.code for c in await submissions.categories(session, municipality.id)}
+    made = 0
+    for t in config.load_toml("demo/reply_templates.toml")["templates"]:
+        texts = {lang: t[lang] for lang in municipality.languages if lang in t}
+        categories = [c for c in t.get("categories", []) if c in known]
+        if not texts or (t.get("categories") and not categories):
+            continue
+        titles = t["title"]
+        session.add(
+            ReplyTemplate(
+                municipality_id=municipality.id,
+                title=next(
+                    titles[lang] for lang in (*municipality.languages, "en") if lang in titles
+                ),
+                texts=texts,
+                categories=categories,
+                status=t.get("status"),
+                suggest=bool(t.get("suggest", False)),
+                version=1,
+            )
+        )
+        made += 1
+    await session.flush()
+    return made

@@ -183,6 +183,15 @@ async def seed_demo(
         )
         if subs:
             report.created["submission"] = report.created.get("submission", 0) + subs
+        # With the demo's messages, its reply templates and a lived-in inbox (tests start
+        # without them).
+        templates = 0
+        if messages:
+            templates = await demo_submissions.seed_templates(session, muni)
+            if city_org_id:
+                await demo_submissions.showcase_inbox(session, muni, city_org_id)
+        if templates:
+            report.created["reply_template"] = report.created.get("reply_template", 0) + templates
         if city_org_id and messages:
             sent = await demo_messages.seed_messages(session, city_org_id, m["slug"])
             if sent:

@@ -252,7 +252,7 @@ async def create(
     created_at: datetime | None = None,
     language: str | None = None,
     channel: str | None = None,
-    entered_by: Principal | None = None,
+    entered_by_id: int | None = None,
 ) -> Submission:
     """A new submission from a resident, or taken by staff for one (`entered_by`, through
     `channel`); does not commit."""
@@ -278,7 +278,7 @@ async def create(
         source=source,
         language=language,
         channel=channel,
-        entered_by_account_id=entered_by.account.id if entered_by else None,
+        entered_by_account_id=entered_by_id,
         search_text=" ".join(filter(None, [description, address])).lower(),
         version=1,
         created_at=at,
@@ -295,7 +295,7 @@ async def create(
             # Taken by staff: the history says through which channel, and who.
             field="channel" if channel else None,
             after=channel,
-            actor_account_id=entered_by.account.id if entered_by else None,
+            actor_account_id=entered_by_id,
         )
     )
     live.emit(
@@ -348,7 +348,7 @@ async def take_for_resident(
         neighbourhood_id=body.neighbourhood_id,
         language=body.language or municipality.languages[0],
         channel=body.channel,
-        entered_by=principal,
+        entered_by_id=principal.account.id,
     )
     audit.record(
         session, "submission.created_for_resident", principal=principal,
