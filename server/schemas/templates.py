@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from server.schemas import Strict
 from server.schemas.messages import Language
@@ -23,7 +23,7 @@ class TemplateIn(Strict):
     texts: dict[Language, Text] = Field(min_length=1, max_length=10)
     categories: list[CategoryCode] = Field(default_factory=list, max_length=200)
     status: SubmissionStatus | None = None
-    suggest: bool = False
+    suggest: StrictBool = False
 
 
 class TemplateChange(Strict):
@@ -33,7 +33,7 @@ class TemplateChange(Strict):
     texts: dict[Language, Text] | None = Field(default=None, min_length=1, max_length=10)
     categories: list[CategoryCode] | None = Field(default=None, max_length=200)
     status: SubmissionStatus | None = None
-    suggest: bool | None = None
+    suggest: StrictBool | None = None
 
 
 class TemplateOut(BaseModel):
