@@ -497,7 +497,8 @@ class InboxScreen(SignedInScreen):
         )
         if made is not None:
             self.app.notify(_("#{id} is in the inbox.").format(id=made.id))
-            self.reload(keep_id=made.id)
+            # Once the form is gone: reloaded under a modal, the table kept its old widths.
+            self.call_after_refresh(self.reload, made.id)
 
     @work(group="inbox-change")
     async def action_reply(self) -> None:

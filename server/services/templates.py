@@ -10,6 +10,7 @@ from __future__ import annotations
 import string
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,7 +103,8 @@ def fill(
         else next(lang for lang in municipality.languages if lang in texts)
     )
     status = status or sub.status
-    due: datetime = sub.due_at
+    # The day as the city reads it: its own zone, not UTC.
+    due: datetime = sub.due_at.astimezone(ZoneInfo(municipality.timezone))
     values = {
         "reference": f"#{sub.id}",
         "category": _in(sub.category.name, language, sub.category.code),
