@@ -64,7 +64,30 @@ async def test_replies_start_from_templates_filled_in(
         )
         await pilot.press("ctrl+s")
         await settle(pilot)
+        # Bulk: two new ones acknowledged, each with its own filled-in reply.
+        table = inbox.query_one("DataTable")
+        pair = [s for s in inbox.items if s.status == "new" and s.id != sub.id][:2]
+        for other in pair:
+            table.move_cursor(row=inbox.items.index(other))
+            await pilot.press("space")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await choose(pilot, "Acknowledged")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ChoiceScreen) and "Reply to each" in app.screen.title_text
+            ),
+        )
+        await choose(pilot, "Ontvangen")
+        await settle(pilot)
     with api(own_server) as http:
+        for other in pair:
+            theirs = http.get(f"/v1/submissions/{other.id}").json()
+            assert theirs["status"] == "acknowledged"
+            assert [h["text"] for h in theirs["history"] if h["kind"] == "reply"] == [
+                f"Dank u voor melding #{other.id}."
+            ]
         history = http.get(f"/v1/submissions/{sub.id}").json()["history"]
     replies = [h["text"] for h in history if h["kind"] == "reply"]
     assert replies == [

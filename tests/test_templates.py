@@ -214,3 +214,55 @@ async def test_same_if_match_from_two_admins_one_wins(
     for template in made:
         now = (await http.get(f"{a}/v1/reply-templates/{template['id']}", headers=headers)).json()
         assert now["version"] == 2
+
+
+async def test_bulk_sends_each_its_own_reply(client: httpx.AsyncClient) -> None:
+    admin = await auth_headers(client, ADMIN)
+    moderator = await auth_headers(client, MODERATOR)
+    general = (await make(client, admin, title="Bevestigd", status="acknowledged",
+                          texts={"nl": "Melding {reference} ({category}) is {status}."})).json()  # fmt: skip
+    page = await client.get(
+        "/v1/submissions", headers=moderator, params={"status": "new", "kind": "report"}
+    )
+    items = page.json()["items"]
+    # Three reports, not all of one category.
+    other = next(s for s in items if s["category"]["code"] != items[0]["category"]["code"])
+    subs = [items[0], other, next(s for s in items if s["id"] not in (items[0]["id"], other["id"]))]
+    done = await client.post(
+        "/v1/submissions/bulk", headers=moderator,
+        json={"ids": [s["id"] for s in subs], "changes": {"status": "acknowledged"},
+              "reply_template_id": general["id"]},
+    )  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert done.json()["succeeded"] == 3
+    for s in subs:
+        detail = (await client.get(f"/v1/submissions/{s['id']}", headers=moderator)).json()
+        [reply] = [h["text"] for h in detail["history"] if h["kind"] == "reply"]
+        name = s["category"]["name"]["nl"]
+        assert reply == f"Melding #{s['id']} ({name}) is Bevestigd."
+        assert detail["first_response_at"] is not None
+    # A template for one category: the others are refused one by one, and left as they were.
+    pinned = (await make(client, admin, title="Alleen dit", categories=[subs[0]["category"]["code"]],
+                         texts={"nl": "Opgelost: {reference}."})).json()  # fmt: skip
+    resolved = await client.post(
+        "/v1/submissions/bulk", headers=moderator,
+        json={"ids": [s["id"] for s in subs], "changes": {"status": "resolved"},
+              "reply_template_id": pinned["id"]},
+    )  # fmt: skip
+    results = {r["id"]: r for r in resolved.json()["results"]}
+    for s in subs:
+        fits = s["category"]["code"] == subs[0]["category"]["code"]
+        assert results[s["id"]]["ok"] is fits
+        if not fits:
+            assert results[s["id"]]["problem"]["type"] == "/problems/invalid-template"
+        now = (await client.get(f"/v1/submissions/{s['id']}", headers=moderator)).json()
+        assert now["status"] == ("resolved" if fits else "acknowledged")
+    # Another city's template is not found: the whole request is refused.
+    mons = await auth_headers(client, "admin@mons.demo")
+    theirs = (await make(client, mons, texts={"fr": "Merci {reference}"})).json()
+    refused = await client.post(
+        "/v1/submissions/bulk", headers=moderator,
+        json={"ids": [subs[0]["id"]], "changes": {"priority": "high"},
+              "reply_template_id": theirs["id"]},
+    )  # fmt: skip
+    assert_problem(refused, 404, "not-found")

@@ -441,11 +441,15 @@ class ApiClient:
         response = await self._request("GET", f"/v1/submissions/{int(submission_id)}/suggestions")
         return [Suggestion.model_validate(s) for s in response.json()]
 
-    async def bulk_update(self, ids: list[int], **changes: Any) -> BulkOutcome:
-        """The same change for many submissions; one result per id."""
-        response = await self._request(
-            "POST", "/v1/submissions/bulk", json={"ids": ids, "changes": changes}
-        )
+    async def bulk_update(
+        self, ids: list[int], *, reply_template_id: int | None = None, **changes: Any
+    ) -> BulkOutcome:
+        """The same change for many submissions; one result per id. With a reply template,
+        a public reply to each, filled in for each."""
+        body: dict[str, Any] = {"ids": ids, "changes": changes}
+        if reply_template_id is not None:
+            body["reply_template_id"] = reply_template_id
+        response = await self._request("POST", "/v1/submissions/bulk", json=body)
         return BulkOutcome.model_validate(response.json())
 
     async def export_submissions(

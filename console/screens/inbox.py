@@ -588,6 +588,34 @@ class InboxScreen(SignedInScreen):
             str(sub.id), "sel", "●" if sub.id in self.selected_ids else " "
         )
 
+    async def _bulk_reply(self, count: int, status: str) -> str | None:
+        """The id of a template to reply to each with, filled in for each; "none" for no
+        reply, None when escaped. Offered: those for this status or any, suggested first."""
+        try:
+            fitting = [
+                t for t in await self.buurt.client.reply_templates() if t.status in (None, status)
+            ]
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return "none"
+        if not fitting:
+            return "none"
+        fitting.sort(key=lambda t: not (t.suggest and t.status == status))
+        choices = [(_("No reply"), "none")] + [
+            (f"{t.title} ★" if t.suggest and t.status == status else t.title, str(t.id))
+            for t in fitting
+        ]
+        value = await self.app.push_screen_wait(
+            ChoiceScreen(
+                ngettext(
+                    "Reply to {n} submission too?", "Reply to each of {n} submissions too?", count
+                ).format(n=count),
+                choices,
+                details=_("Each reply is filled in for its own submission, in its language."),
+            )
+        )
+        return value
+
     @work(group="inbox-change")
     async def action_bulk(self) -> None:
         ids = sorted(self.selected_ids) or ([c.id] if (c := self.current()) else [])
@@ -615,8 +643,13 @@ class InboxScreen(SignedInScreen):
             return
         field, _sep, raw = value.partition(":")
         change: dict[str, Any] = {field: int(raw) if field == "assignee_account_id" else raw}
+        reply = await self._bulk_reply(len(ids), raw) if field == "status" else "none"
+        if reply is None:
+            return  # escaped: nothing changed
         try:
-            outcome = await self.buurt.client.bulk_update(ids, **change)
+            outcome = await self.buurt.client.bulk_update(
+                ids, reply_template_id=None if reply == "none" else int(reply), **change
+            )
         except ApiError as error:
             self.app.notify(error.message, severity="error")
             return

@@ -35,7 +35,7 @@ from server.schemas.submissions import (
     SuggestionOut,
     TextIn,
 )
-from server.services import idempotency
+from server.services import idempotency, templates
 from server.services import submissions as service
 
 router = APIRouter(prefix="/v1", tags=["inbox"])
@@ -216,6 +216,10 @@ async def bulk_update(body: BulkIn, principal: Triager, session: DbSession) -> B
     # the stream's ordering lock, and waiting for a row while holding it would deadlock
     # with a single change that holds that row.
     locked = await service.lock_many(session, principal, ids)
+    template = None
+    if body.reply_template_id is not None:
+        template = await templates.get(session, principal, body.reply_template_id)
+    municipality = principal.organisation.municipality
     for submission_id in ids:
         try:
             async with session.begin_nested():
@@ -223,6 +227,21 @@ async def bulk_update(body: BulkIn, principal: Triager, session: DbSession) -> B
                 if sub is None:
                     raise Problem("not-found", "No such submission.")
                 await service.apply_change(session, principal, sub, body.changes)
+                if template is not None:
+                    # Filled in for this one: its reference, category, language, status.
+                    if template.categories and sub.category.code not in template.categories:
+                        raise Problem(
+                            "invalid-template",
+                            f"The template '{template.title}' is not for "
+                            f"{sub.category.code}; nothing was changed.",
+                        )
+                    _language, text = templates.fill(
+                        template, sub, municipality, principal.account.name
+                    )
+                    service.write_text(
+                        session, principal, sub, "reply", text,
+                        details={"reply_template_id": template.id},
+                    )  # fmt: skip
             results.append(BulkResult(id=submission_id, ok=True, version=sub.version, status=200))
         except Problem as problem:
             results.append(

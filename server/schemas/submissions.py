@@ -123,8 +123,13 @@ class DuplicateIn(Strict):
 
 
 class BulkIn(Strict):
+    """The same change for each submission; with `reply_template_id`, a public reply from
+    that template too, filled in for each one (refused for one whose category it does not
+    fit)."""
+
     ids: list[DbId] = Field(min_length=1, max_length=500)
     changes: SubmissionChange
+    reply_template_id: DbId | None = None
 
 
 class BulkResult(BaseModel):

@@ -651,6 +651,20 @@ async def add_text(
     sub = await get(session, principal, submission_id, for_update=True)
     if if_match is not None:
         _check_version(sub, principal, if_match)
+    write_text(session, principal, sub, kind, text)
+    await session.commit()
+    return sub
+
+
+def write_text(
+    session: AsyncSession,
+    principal: Principal,
+    sub: Submission,
+    kind: str,
+    text: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Add a reply or note to a loaded submission, emitted and audited (does not commit)."""
     session.add(
         SubmissionEntry(
             submission_id=sub.id,
@@ -665,10 +679,8 @@ async def add_text(
     _emit_updated(session, sub, kind)
     audit.record(
         session, f"submission.{kind}", principal=principal, object_type="submission",
-        object_id=sub.id,
+        object_id=sub.id, details=details,
     )  # fmt: skip
-    await session.commit()
-    return sub
 
 
 async def mark_duplicate(
