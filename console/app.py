@@ -199,6 +199,7 @@ class BuurtApp(App[None]):
         stream = LiveStream(self.client, on_state=self._stream_state, **self.stream_options)
         try:
             async for event in stream.events():
+                self._tell_if_assigned(event)
                 for listener in list(self._listeners):
                     listener(event)
         except (AuthError, NotSignedIn) as error:
@@ -210,6 +211,25 @@ class BuurtApp(App[None]):
             self.notify(
                 _("The live updates are not available: {reason}").format(reason=error.message),
                 severity="warning",
+                timeout=15,
+            )
+
+    def _tell_if_assigned(self, event: LiveEvent) -> None:
+        """A colleague handed you an item: say so, whichever screen is open."""
+        data = event.data
+        me = self.me
+        if (
+            event.type == "submission.updated"
+            and me is not None
+            and "assignee" in str(data.get("change", "")).split(",")
+            and data.get("assignee_account_id") == me.id
+            and data.get("by_account_id") != me.id
+        ):
+            self.notify(
+                _("#{id} was assigned to you by {name}. Press t for the inbox.").format(
+                    id=data.get("id"), name=data.get("by_name") or _("a colleague")
+                ),
+                title=_("Assigned to you"),
                 timeout=15,
             )
 

@@ -193,3 +193,54 @@ def test_templates_and_phone_reports_from_the_command_line(
     assert replies == [f"Melding #{made} is opgelost. Sofie Janssens"]
     assert main(["submissions", "update", str(made), "--reply-template", "nope"]) == 2
     assert "Afgehandeld" in capsys.readouterr().err
+
+
+async def test_an_item_assigned_to_you_is_told_at_once(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    app = await signed_in_console(
+        own_server.url, "moderator@mechelen.demo", stream_options={"min_delay": 0.1}
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one("StatusHeader")
+        await wait_until(pilot, lambda: header.connection == "live")
+        with api(own_server) as http:
+            me = http.get("/v1/staff").json()
+            moderator = next(s for s in me if s["name"] == "Sofie Janssens")
+            sub = http.get("/v1/submissions", params={"status": "new"}).json()["items"][0]
+            # Someone else's change that is not an assignment: nothing to tell.
+            http.patch(f"/v1/submissions/{sub['id']}", json={"priority": "high"},
+                       headers={"If-Match": f'"{sub["version"]}"'})  # fmt: skip
+            http.patch(f"/v1/submissions/{sub['id']}",
+                       json={"assignee_account_id": moderator["id"]},
+                       headers={"If-Match": f'"{sub["version"] + 1}"'})  # fmt: skip
+
+        def told() -> list[str]:
+            return [str(n.message) for n in app._notifications]
+
+        await wait_until(pilot, lambda: any(f"#{sub['id']}" in m for m in told()))
+        [message] = [m for m in told() if f"#{sub['id']}" in m]
+        assert "Jan Van den Broeck" in message  # who handed it over
+    # Assigning it to yourself tells you nothing.
+    app = await signed_in_console(
+        own_server.url, "moderator@mechelen.demo", stream_options={"min_delay": 0.1}
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        header = inbox.query_one("StatusHeader")
+        await wait_until(pilot, lambda: header.connection == "live")
+        row, target = next(
+            (i, s) for i, s in enumerate(inbox.items) if s.assignee_name != "Sofie Janssens"
+        )
+        inbox.query_one("DataTable").move_cursor(row=row)
+        await pilot.press("i")
+        await settle(pilot)
+        await wait_until(
+            pilot,
+            lambda: any(s.id == target.id and s.assignee_name == "Sofie Janssens"
+                        for s in inbox.items),
+        )  # fmt: skip
+        await pilot.pause(1.0)  # time for its stream event to arrive
+        assert not [n for n in app._notifications if "assigned to you" in str(n.message)]

@@ -369,10 +369,16 @@ def spoken_language(asked: str, spoken: list[str]) -> str | None:
     return None
 
 
-def _emit_updated(session: AsyncSession, sub: Submission, what: str) -> None:
+def _emit_updated(
+    session: AsyncSession, sub: Submission, what: str, by: Principal | None = None
+) -> None:
+    # Who holds it and who changed it: a console tells its person "assigned to you by …".
     live.emit(
         session, sub.municipality_id, "submission.updated",
-        {"id": sub.id, "status": sub.status, "version": sub.version, "change": what},
+        {"id": sub.id, "status": sub.status, "version": sub.version, "change": what,
+         "assignee_account_id": sub.assignee_account_id,
+         "by_account_id": by.account.id if by else None,
+         "by_name": by.account.name if by else None},
         neighbourhood_id=sub.neighbourhood_id,
     )  # fmt: skip
 
@@ -618,7 +624,7 @@ async def apply_change(
             session, "submission.update", principal=principal, object_type="submission",
             object_id=sub.id, details={"fields": changed},
         )  # fmt: skip
-        _emit_updated(session, sub, ",".join(changed))
+        _emit_updated(session, sub, ",".join(changed), principal)
     return changed
 
 
@@ -676,7 +682,7 @@ def write_text(
     if kind == "reply":
         _respond(sub)
     sub.updated_at = utcnow()
-    _emit_updated(session, sub, kind)
+    _emit_updated(session, sub, kind, principal)
     audit.record(
         session, f"submission.{kind}", principal=principal, object_type="submission",
         object_id=sub.id, details=details,
