@@ -244,3 +244,33 @@ async def test_an_item_assigned_to_you_is_told_at_once(
         )  # fmt: skip
         await pilot.pause(1.0)  # time for its stream event to arrive
         assert not [n for n in app._notifications if "assigned to you" in str(n.message)]
+
+
+async def test_workload_is_a_key_away_from_the_inbox(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    from console.screens.workload import WorkloadScreen
+
+    app = await signed_in_console(live_server.url, "moderator@mechelen.demo", language="nl")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, WorkloadScreen))
+        screen = app.screen
+        departments = screen.workload.departments
+        assert departments and sum(d.open for d in departments) == sum(
+            a.open for a in screen.workload.assignees
+        )
+        await pilot.press("tab")  # to the departments
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, WorkloadScreen))
+        await settle(pilot)
+        first = departments[0]
+        assert {s.department for s in inbox.items} == {first.department}
+        assert len(inbox.items) == first.open
+        assert first.department in str(inbox.query_one("#inbox-filters", Static).render())
+        # Another view: everyone's again.
+        await pilot.press("v")
+        await settle(pilot)
+        assert len({s.department for s in inbox.items}) > 1

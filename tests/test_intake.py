@@ -108,3 +108,49 @@ async def test_what_a_taken_report_needs(client: httpx.AsyncClient) -> None:
     )  # fmt: skip
     assert made.status_code == 201, made.text
     assert made.json()["neighbourhood_id"] is not None and made.json()["language"] == "en"
+
+
+async def test_workload_per_assignee_and_department(client: httpx.AsyncClient) -> None:
+    headers = await auth_headers(client, MODERATOR)
+    counts = (await client.get("/v1/submissions/counts", headers=headers)).json()
+    before = (await client.get("/v1/submissions/workload", headers=headers)).json()
+    assert sum(r["open"] for r in before["assignees"]) == counts["open"]
+    assert sum(r["open"] for r in before["departments"]) == counts["open"]
+    assert sum(r["overdue"] for r in before["assignees"]) == counts["overdue"]
+    # Assign one to a colleague: it moves from nobody to them.
+    staff = (await client.get("/v1/staff", headers=headers)).json()
+    colleague = next(s for s in staff if s["name"] == "Jan Van den Broeck")
+    sub = (await client.get("/v1/submissions", headers=headers, params={"status": "new"})).json()[
+        "items"
+    ][0]
+    changed = await client.patch(
+        f"/v1/submissions/{sub['id']}", headers={**headers, "If-Match": f'"{sub["version"]}"'},
+        json={"assignee_account_id": colleague["id"]},
+    )  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    after = (await client.get("/v1/submissions/workload", headers=headers)).json()
+
+    def load(rows: list[dict], account_id: int | None) -> int:
+        return next((r["open"] for r in rows if r["account_id"] == account_id), 0)
+
+    assert (
+        load(after["assignees"], colleague["id"]) == load(before["assignees"], colleague["id"]) + 1
+    )
+    assert load(after["assignees"], None) == load(before["assignees"], None) - 1
+    assert next(r for r in after["assignees"] if r["account_id"] == colleague["id"])["name"] == (
+        "Jan Van den Broeck"
+    )
+    # Each department's row is a key press from the inbox filtered on it.
+    department = after["departments"][0]
+    listed = await client.get(
+        "/v1/submissions", headers=headers,
+        params={"department": department["department"], "status": ["new", "acknowledged",
+                "in_progress"], "limit": 200},
+    )  # fmt: skip
+    items = listed.json()["items"]
+    assert len(items) == department["open"]
+    assert {s["department"] for s in items} == {department["department"]}
+    # Another city's workload is its own.
+    mons = await auth_headers(client, "officer@mons.demo")
+    theirs = (await client.get("/v1/submissions/workload", headers=mons)).json()
+    assert not {r["account_id"] for r in theirs["assignees"]} & {colleague["id"]}

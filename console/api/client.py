@@ -42,6 +42,7 @@ from console.api.models import (
     Suggestion,
     TimeSeries,
     Tokens,
+    Workload,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -338,6 +339,10 @@ class ApiClient:
         response = await self._request("GET", "/v1/submissions/counts", params=params)
         return SubmissionCounts.model_validate(response.json())
 
+    async def workload(self) -> Workload:
+        """Open and overdue items per colleague and per department."""
+        return await self._get_model("/v1/submissions/workload", Workload)
+
     async def submission(self, submission_id: int) -> SubmissionDetail:
         """One submission with its history, replies and notes."""
         return await self._get_model(f"/v1/submissions/{int(submission_id)}", SubmissionDetail)
@@ -544,6 +549,7 @@ class SubmissionFilters(BaseModel):
     overdue: bool | None = None
     query: str | None = None
     channel: str | None = None  # taken by staff: phone, desk, email, other, or any
+    department: str | None = None
 
     def params(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -555,6 +561,7 @@ class SubmissionFilters(BaseModel):
             "overdue": None if self.overdue is None else str(self.overdue).lower(),
             "q": self.query,
             "channel": self.channel,
+            "department": self.department,
         }
         return {k: v for k, v in data.items() if v not in (None, "", [])}
 

@@ -231,6 +231,26 @@ class SubmissionDetail(Submission):
     history: list[HistoryEntry] = []
 
 
+class AssigneeLoad(ApiModel):
+    account_id: int | None = None  # None: not assigned to anyone
+    name: str | None = None
+    open: int
+    overdue: int
+
+
+class DepartmentLoad(ApiModel):
+    department: str
+    open: int
+    overdue: int
+
+
+class Workload(ApiModel):
+    """Open and overdue items per colleague and per department."""
+
+    assignees: list[AssigneeLoad] = []
+    departments: list[DepartmentLoad] = []
+
+
 class ReplyTemplate(ApiModel):
     """A reply staff send often; texts per language with {placeholders}."""
 

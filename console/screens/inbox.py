@@ -38,6 +38,7 @@ from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen, describe_change
+from console.screens.workload import WorkloadScreen
 from console.widgets.search import SearchBox
 
 PAGE = 100
@@ -97,6 +98,7 @@ class InboxScreen(SignedInScreen):
         Binding("space", "toggle_select", N_("Select"), id="select_row", show=False),
         Binding("b", "bulk", N_("Bulk change"), id="bulk", show=False),
         Binding("v", "next_view", N_("View"), id="next_view"),
+        Binding("w", "workload", N_("Workload"), id="workload", show=False),
         Binding("k", "next_kind", N_("Kind"), show=False, id="next_kind"),
         Binding("slash", "search", N_("Search"), id="search_inbox"),
         Binding("x", "export", N_("Export"), id="export", show=False),
@@ -111,6 +113,9 @@ class InboxScreen(SignedInScreen):
         self.kind_index = 0
         self.query_text = ""
         self.selected_ids: set[int] = set()
+        # From the workload view: one colleague's (or nobody's) items, or one department's.
+        self.holder: dict[str, str] = {}
+        self.holder_label = ""
         self.staff: list[Staff] = []
         self.detail: SubmissionDetail | None = None
         self._detail_timer: Timer | None = None
@@ -146,7 +151,7 @@ class InboxScreen(SignedInScreen):
         return self.buurt.preferred_languages()
 
     def filters(self) -> SubmissionFilters:
-        view = VIEWS[self.view_index][2]
+        view = {**VIEWS[self.view_index][2], **self.holder}
         return SubmissionFilters(
             kind=KIND_VIEWS[self.kind_index][0], query=self.query_text or None, **view
         )
@@ -156,6 +161,8 @@ class InboxScreen(SignedInScreen):
         self.cursor = None
         self.query_one(DataTable).clear()
         parts = [_(VIEWS[self.view_index][1]), _(KIND_VIEWS[self.kind_index][1])]
+        if self.holder_label:
+            parts.append(self.holder_label)
         if self.query_text:
             parts.append(f"“{self.query_text}”")
         if self.selected_ids:
@@ -673,6 +680,29 @@ class InboxScreen(SignedInScreen):
 
     def action_next_view(self) -> None:
         self.view_index = (self.view_index + 1) % len(VIEWS)
+        self.holder, self.holder_label = {}, ""  # another view: everyone's again
+        self.reload()
+
+    @work(group="inbox-workload")
+    async def action_workload(self) -> None:
+        """Open and overdue items per colleague and department; enter filters on one."""
+        try:
+            workload = await self.buurt.client.workload()
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        chosen = await self.app.push_screen_wait(WorkloadScreen(workload))
+        if not chosen:
+            return
+        if "assignee" in chosen:
+            who = chosen["assignee"]
+            name = next((r.name for r in workload.assignees if str(r.account_id) == who), None)
+            self.holder = {"assignee": who}
+            self.holder_label = _("Assigned to {name}").format(name=name or _("nobody"))
+        else:
+            self.holder = {"department": chosen["department"]}
+            self.holder_label = chosen["department"]
+        self.view_index = 0  # the open items
         self.reload()
 
     def action_next_kind(self) -> None:

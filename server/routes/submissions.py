@@ -34,6 +34,7 @@ from server.schemas.submissions import (
     SubmissionStatus,
     SuggestionOut,
     TextIn,
+    Workload,
 )
 from server.services import idempotency, templates
 from server.services import submissions as service
@@ -57,6 +58,7 @@ async def filters(
     q: Annotated[str | None, Query(max_length=200)] = None,
     since: IsoTime | None = None,
     until: IsoTime | None = None,
+    department: Annotated[str | None, Query(max_length=100)] = None,
     channel: Annotated[
         Literal["phone", "desk", "email", "other", "any"] | None,
         Query(description="taken by staff through this channel (any: all taken by staff)"),
@@ -74,6 +76,7 @@ async def filters(
         since=since,
         until=until,
         channel=channel,
+        department=department,
     )
 
 
@@ -129,6 +132,13 @@ CSV_COLUMNS = (
     "source", "channel", "entered_by_name", "language",
     "description", "reporter_name", "reporter_contact",
 )  # fmt: skip
+
+
+@router.get("/submissions/workload", response_model=Workload)
+async def workload(principal: Reader, session: DbSession) -> Workload:
+    """Open and overdue items per assignee (`account_id` null: nobody) and per department,
+    the ones most overdue first."""
+    return Workload.model_validate(await service.workload(session, principal))
 
 
 @router.get("/submissions/counts", response_model=SubmissionCounts)

@@ -84,6 +84,24 @@ class SubmissionOut(BaseModel):
     overdue: bool
 
 
+class AssigneeLoad(BaseModel):
+    account_id: int | None  # null: not assigned to anyone
+    name: str | None
+    open: int
+    overdue: int
+
+
+class DepartmentLoad(BaseModel):
+    department: str
+    open: int
+    overdue: int
+
+
+class Workload(BaseModel):
+    assignees: list[AssigneeLoad]
+    departments: list[DepartmentLoad]
+
+
 class SubmissionDetail(SubmissionOut):
     history: list[EntryOut]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import Select, and_, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -397,6 +397,7 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     channel: str | None = None  # how staff took it ("phone", ...), or "any" for all of those
+    department: str | None = None
 
 
 def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) -> Select[Submission]:
@@ -411,6 +412,8 @@ def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) ->
         )
     if f.neighbourhood:
         stmt = stmt.where(Submission.neighbourhood_id == f.neighbourhood)
+    if f.department:
+        stmt = stmt.where(Submission.department == f.department)
     if f.channel == "any":
         stmt = stmt.where(Submission.channel.is_not(None))
     elif f.channel:
@@ -461,6 +464,57 @@ async def counts(
         late = apply_filters(visible(principal), principal, replace(f, overdue=True)).subquery()
         overdue = await session.scalar(select(func.count()).select_from(late)) or 0
     return {status: int(n) for status, n in rows}, overdue
+
+
+async def workload(session: AsyncSession, principal: Principal) -> dict[str, list[dict[str, Any]]]:
+    """Open and overdue items per assignee (and unassigned) and per department, busiest
+    first: who has too much, which service lags."""
+    matching = visible(principal).where(Submission.status.not_in(CLOSED)).subquery()
+    late = and_(
+        matching.c.status == "new",
+        matching.c.first_response_at.is_(None),
+        matching.c.due_at < utcnow(),
+    )
+    rows = (
+        await session.execute(
+            select(
+                matching.c.assignee_account_id,
+                matching.c.department,
+                func.count(),
+                func.sum(case((late, 1), else_=0)),
+            ).group_by(matching.c.assignee_account_id, matching.c.department)
+        )
+    ).all()
+    people: dict[int | None, list[int]] = {}
+    departments: dict[str, list[int]] = {}
+    for account_id, department, n, overdue in rows:
+        for table, key in ((people, account_id), (departments, department)):
+            totals = table.setdefault(key, [0, 0])
+            totals[0] += int(n)
+            totals[1] += int(overdue or 0)
+    names = dict(
+        (
+            await session.execute(
+                select(StaffAccount.id, StaffAccount.name).where(
+                    StaffAccount.id.in_([k for k in people if k is not None])
+                )
+            )
+        ).all()
+    )
+    return {
+        "assignees": sorted(
+            (
+                {"account_id": k, "name": names.get(k) if k else None, "open": v[0],
+                 "overdue": v[1]}
+                for k, v in people.items()
+            ),
+            key=lambda r: (-r["overdue"], -r["open"]),
+        ),
+        "departments": sorted(
+            ({"department": k, "open": v[0], "overdue": v[1]} for k, v in departments.items()),
+            key=lambda r: (-r["overdue"], -r["open"]),
+        ),
+    }  # fmt: skip
 
 
 def sort_key(sub: Submission, sort: str) -> list[Any]:
