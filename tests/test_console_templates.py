@@ -274,3 +274,44 @@ async def test_workload_is_a_key_away_from_the_inbox(
         await pilot.press("v")
         await settle(pilot)
         assert len({s.department for s in inbox.items}) > 1
+
+
+async def test_handing_work_to_a_colleague_or_a_department(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    from console.screens.assign import AssignScreen
+
+    app = await signed_in_console(own_server.url, "moderator@mechelen.demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        first = inbox.items[0]
+        # A department, found by a few letters of its name.
+        await pilot.press("A")
+        await wait_until(pilot, lambda: isinstance(app.screen, AssignScreen))
+        listing = app.screen.query_one("OptionList")
+        department = first.category.department
+        await pilot.press(*department[:6].lower())
+        await pilot.pause()
+        labels = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        assert labels and all(department[:6].lower() in label.lower() for label in labels)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert inbox.items[0].department == department
+        # Two selected ones to a colleague, through the bulk change.
+        table = inbox.query_one("DataTable")
+        pair = inbox.items[1:3]
+        for sub in pair:
+            table.move_cursor(row=inbox.items.index(sub))
+            await pilot.press("space")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await choose(pilot, "colleague")
+        await wait_until(pilot, lambda: isinstance(app.screen, AssignScreen))
+        await pilot.press(*"jan van", "enter")
+        await settle(pilot)
+    with api(own_server) as http:
+        for sub in pair:
+            assert http.get(f"/v1/submissions/{sub.id}").json()["assignee_name"] == (
+                "Jan Van den Broeck"
+            )

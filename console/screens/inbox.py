@@ -33,6 +33,7 @@ from console.inbox import (
     age_text,
     change_text,
 )
+from console.screens.assign import AssignScreen
 from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
@@ -406,14 +407,24 @@ class InboxScreen(SignedInScreen):
         sub = self.current()
         if sub is None:
             return
-        options = [(s.name, str(s.id)) for s in self.staff] + [(_("Nobody"), "none")]
-        value = await self.app.push_screen_wait(
-            ChoiceScreen(_("Assign #{id} to").format(id=sub.id), options)
-        )
-        if value == "none":
-            await self.change(sub, unassign=True)
-        elif value:
-            await self.change(sub, assignee_account_id=int(value))
+        chosen = await self._pick_holder(_("Assign #{id} to").format(id=sub.id))
+        if chosen:
+            await self.change(sub, **chosen)
+
+    async def _pick_holder(self, title: str) -> dict[str, Any] | None:
+        """A colleague, nobody, or a department, searched by name; as changes to send."""
+        try:
+            departments = sorted({c.department for c in await self.buurt.client.categories()})
+        except ApiError:
+            departments = []  # colleagues can still be chosen
+        chosen = await self.app.push_screen_wait(AssignScreen(title, self.staff, departments))
+        if not chosen:
+            return None
+        if "department" in chosen:
+            return {"department": chosen["department"]}
+        if chosen["assignee"] == "none":
+            return {"unassign": True}
+        return {"assignee_account_id": int(chosen["assignee"])}
 
     @work(group="inbox-change")
     async def action_priority(self) -> None:
@@ -638,6 +649,7 @@ class InboxScreen(SignedInScreen):
         ]
         if self.buurt.me:
             options.append((_("Assign to me"), f"assignee_account_id:{self.buurt.me.id}"))
+        options.append((_("Assign to a colleague or department…"), "pick:"))
         value = await self.app.push_screen_wait(
             ChoiceScreen(
                 ngettext("Change {n} submission", "Change {n} submissions", len(ids)).format(
@@ -650,6 +662,15 @@ class InboxScreen(SignedInScreen):
             return
         field, _sep, raw = value.partition(":")
         change: dict[str, Any] = {field: int(raw) if field == "assignee_account_id" else raw}
+        if field == "pick":
+            picked = await self._pick_holder(
+                ngettext("Assign {n} submission to", "Assign {n} submissions to", len(ids)).format(
+                    n=len(ids)
+                )
+            )
+            if not picked:
+                return
+            change = picked
         reply = await self._bulk_reply(len(ids), raw) if field == "status" else "none"
         if reply is None:
             return  # escaped: nothing changed
