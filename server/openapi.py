@@ -63,7 +63,18 @@ def _problems(*statuses: str) -> dict[str, Any]:
     return {s: {"description": REASONS[s], "content": {PROBLEM: {"schema": ref}}} for s in statuses}
 
 
-def _statuses(path: str, method: str, op: dict[str, Any]) -> list[str]:
+def _names_an_object(op: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether the body names an object by id (`reply_template_id`, `neighbourhood_id`):
+    one that is not there, or not the caller's, is a 404 like a path id."""
+    body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = body.get("schema", {}).get("$ref", "")
+    properties = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+    return any(name.endswith("_id") and name != "assignee_account_id" for name in properties)
+
+
+def _statuses(
+    path: str, method: str, op: dict[str, Any], schemas: dict[str, Any] | None = None
+) -> list[str]:
     params = {p["name"]: p for p in op.get("parameters", [])}
     found = ["422", "503"]
     if path not in PUBLIC:
@@ -72,6 +83,8 @@ def _statuses(path: str, method: str, op: dict[str, Any]) -> list[str]:
         found += ["401", "429"] if path != "/v1/auth/logout" else ["401"]
     # An id in the path or a neighbourhood filter names an object that may not exist.
     if any(p["in"] == "path" for p in params.values()) or "neighbourhood" in params:
+        found.append("404")
+    if _names_an_object(op, schemas or {}):
         found.append("404")
     if "cursor" in params or "requestBody" in op:
         found.append("400")
@@ -183,7 +196,7 @@ def document(app: FastAPI) -> dict[str, Any]:
                     op["responses"]["503"] = {"description": "The database is unreachable"}
                 continue
             op["responses"].pop("422", None)
-            op["responses"].update(_problems(*_statuses(path, method, op)))
+            op["responses"].update(_problems(*_statuses(path, method, op, components["schemas"])))
             _required_headers(path, method, op)
             if path not in PUBLIC:
                 op["security"] = [{"bearer": []}]
