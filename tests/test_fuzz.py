@@ -55,6 +55,10 @@ STATE_NOT_SHAPE: dict[str, tuple[list[str], str]] = {
         f"{CURSOR} (GET); a report taken for a resident needs an existing category code, a "
         "language its municipality answers in and a place (rules on data, across fields)",
     ),
+    "^/v1/submissions/(counts|export.csv|workload)$": (
+        ["422"],
+        "`since` and `until` lie between 1970 and 9000 (a date-time format cannot bound years)",
+    ),
     "^/v1/reply-templates(/\\{template_id\\})?$": (
         ["412", "422", "428"],
         "a template's languages are its municipality's, its categories existing codes, its "

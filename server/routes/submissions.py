@@ -44,21 +44,23 @@ router = APIRouter(prefix="/v1", tags=["inbox"])
 Reader = Annotated[Principal, Depends(require(*INBOX_READ_ROLES, scope="submissions:read"))]
 Triager = Annotated[Principal, Depends(require("moderator", "admin", scope="submissions:write"))]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+# Text in a query string: no NUL (no database stores it; the document says so, too).
+NO_NUL = r"^[^\x00]*$"
 
 
 async def filters(
     kind: SubmissionKind | None = None,
     status: Annotated[list[SubmissionStatus] | None, Query()] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     neighbourhood: QueryId = None,
     assignee: Annotated[
         str | None, Query(pattern=r"^(me|none|[1-9][0-9]{0,9})$", description="id, me or none")
     ] = None,
     overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     since: IsoTime | None = None,
     until: IsoTime | None = None,
-    department: Annotated[str | None, Query(max_length=100)] = None,
+    department: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
     channel: Annotated[
         Literal["phone", "desk", "email", "other", "any"] | None,
         Query(description="taken by staff through this channel (any: all taken by staff)"),
