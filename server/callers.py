@@ -32,6 +32,7 @@ from server.models import (
     RefreshToken,
     StaffAccount,
 )
+from server.singleflight import once
 
 # Who may call: any change to these clears the cache.
 WATCHED = (
@@ -106,32 +107,9 @@ _pending: dict[tuple[str, str], asyncio.Future[Caller]] = {}
 async def shared(database: str, digest: str, fetch: Callable[[], Awaitable[Caller]]) -> Caller:
     """The caller from `fetch`, kept; requests that come while one fetches wait for it
     instead of each asking the database (a burst when an entry lapses)."""
-    key = (database, digest)
-    waiting = _pending.get(key)
-    if waiting is not None:
-        try:
-            return await asyncio.shield(waiting)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if not waiting.cancelled() or (task is not None and task.cancelling()):
-                raise
-            return await fetch()  # the one asking went away (its client left): ask here
-    future: asyncio.Future[Caller] = asyncio.get_running_loop().create_future()
-    _pending[key] = future
     read_in = _generation
-    try:
-        caller = await fetch()
-    except BaseException as error:
-        if not isinstance(error, asyncio.CancelledError):
-            future.set_exception(error)
-            future.exception()  # retrieved: the waiters raise it, nobody else need log it
-        else:
-            future.cancel()
-        raise
-    finally:
-        del _pending[key]
-    future.set_result(caller)
-    if read_in == _generation:
+    caller, fetched = await once(_pending, (database, digest), fetch)
+    if fetched and read_in == _generation:
         put(database, digest, caller)
     return caller
 

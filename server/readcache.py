@@ -24,6 +24,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from server.singleflight import once
+
 T = TypeVar("T")
 MAX_ENTRIES = 1_000
 _WROTE = "buurt_wrote"
@@ -87,30 +89,9 @@ class ReadCache(Generic[T]):
         self.misses += 1
         # Requests that miss together read once: when an entry lapses under load, every
         # connection misses in the same instant.
-        pending = (key, epoch)
-        waiting = self._pending.get(pending)
-        if waiting is not None:
-            try:
-                return await asyncio.shield(waiting)
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if not waiting.cancelled() or (task is not None and task.cancelling()):
-                    raise
-                return await read()  # the one reading went away (its client left)
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending[pending] = future
-        try:
-            value = await read()
-        except BaseException as error:
-            if isinstance(error, asyncio.CancelledError):
-                future.cancel()
-            else:
-                future.set_exception(error)
-                future.exception()  # retrieved: the waiters raise it, nobody else need log it
-            raise
-        finally:
-            del self._pending[pending]
-        future.set_result(value)
+        value, fetched = await once(self._pending, (key, epoch), read)
+        if not fetched:
+            return value
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()  # many organisations and periods at once: read again
         # Kept under the epoch it was read in: a commit during the read makes it stale.
