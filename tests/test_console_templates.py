@@ -315,3 +315,53 @@ async def test_handing_work_to_a_colleague_or_a_department(
             assert http.get(f"/v1/submissions/{sub.id}").json()["assignee_name"] == (
                 "Jan Van den Broeck"
             )
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_map_of_the_inbox(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    size: tuple[int, int],
+) -> None:
+    from console.mapview import nearest
+    from console.screens.map import MapScreen
+
+    app = await signed_in_console(live_server.url, "moderator@mechelen.demo")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        await pilot.press("v")  # the new ones: the map shows this filter's items only
+        await settle(pilot)
+        listed = {s.id for s in inbox.items}
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, MapScreen))
+        screen = app.screen
+        assert {p.key for p in screen.points} == listed
+        assert len(screen.hoods) == 20  # Mechelen's neighbourhoods, with their names
+        title = str(screen.query_one("#map-title", Static).render())
+        assert f"{len(listed)} in view" in title  # the whole filter fits the first view
+        # Zoom in: fewer in view; pan; space takes the one nearest the centre.
+        span = screen.view.span
+        await pilot.press("plus", "plus")
+        assert screen.view.span < span
+        centre = screen.view.lon
+        await pilot.press("right")
+        assert screen.view.lon > centre
+        await pilot.press("space")
+        expected = nearest(
+            [p for p in screen.points if screen.view.contains(p)] or screen.points,
+            screen.view.lon,
+            screen.view.lat,
+        )
+        assert expected is not None and screen.selected == expected.key
+        await wait_until(
+            pilot,
+            lambda: f"#{expected.key}" in str(screen.query_one("#map-status", Static).render()),
+        )
+        await settle(pilot)
+        await pilot.press("c")
+        assert screen.by_category
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, MapScreen))
+        assert inbox.current() is not None and inbox.current().id == expected.key

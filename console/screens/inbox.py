@@ -37,6 +37,7 @@ from console.screens.assign import AssignScreen
 from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
+from console.screens.map import MapScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen, describe_change
 from console.screens.workload import WorkloadScreen
@@ -100,6 +101,8 @@ class InboxScreen(SignedInScreen):
         Binding("b", "bulk", N_("Bulk change"), id="bulk", show=False),
         Binding("v", "next_view", N_("View"), id="next_view"),
         Binding("w", "workload", N_("Workload"), id="workload", show=False),
+        # "M": what terminals send for Shift+M (m is the messages screen).
+        Binding("M", "map", N_("Map"), id="inbox_map", show=False),
         Binding("k", "next_kind", N_("Kind"), show=False, id="next_kind"),
         Binding("slash", "search", N_("Search"), id="search_inbox"),
         Binding("x", "export", N_("Export"), id="export", show=False),
@@ -703,6 +706,22 @@ class InboxScreen(SignedInScreen):
         self.view_index = (self.view_index + 1) % len(VIEWS)
         self.holder, self.holder_label = {}, ""  # another view: everyone's again
         self.reload()
+
+    @work(group="inbox-map")
+    async def action_map(self) -> None:
+        """The items of this list on a map of the city; enter there opens one here."""
+        try:
+            hoods = await self.buurt.client.all_neighbourhoods()
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        label = str(self.query_one("#inbox-filters", Static).render())
+        chosen = await self.app.push_screen_wait(
+            MapScreen(self.buurt.client, list(self.items), hoods, self.languages, label)
+        )
+        if chosen is not None:
+            self.move_to(chosen)
+            self.load_detail()
 
     @work(group="inbox-workload")
     async def action_workload(self) -> None:
