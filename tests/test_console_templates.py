@@ -128,6 +128,52 @@ async def test_a_phone_report_taken_in_the_inbox(
         )
 
 
+async def test_a_desk_report_placed_on_the_map(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """The place of a report taken at the desk picked on the map: it starts on the chosen
+    neighbourhood, the + is moved, enter takes it; the server files it where it was put."""
+    from console.screens.map import MapScreen
+
+    app = await signed_in_console(own_server.url, "moderator@mechelen.demo", language="fr")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await to_inbox(pilot)
+        await pilot.press("N")
+        await wait_until(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        form = app.screen
+        assert isinstance(form, IntakeScreen)
+        hood = next(n for n in form.neighbourhoods if n.name == "Nekkerspoel")
+        form.query_one("#intake-neighbourhood", Select).value = hood.id
+        form.query_one("#intake-category", Select).value = "sidewalk"
+        form.query_one("#intake-channel", Select).value = "desk"
+        form.query_one("#intake-description", TextArea).text = "Trou dans le trottoir."
+        form.query_one("#intake-map").press()
+        await wait_until(pilot, lambda: isinstance(app.screen, MapScreen) and app.screen.loaded)
+        picker = app.screen
+        assert isinstance(picker, MapScreen) and picker.pick_place
+        assert "+" in str(picker.query_one("#map-title", Static).render())
+        assert (picker.view.lat, picker.view.lon) == (hood.lat, hood.lon)
+        await pilot.press("plus", "left", "down")
+        lat, lon = picker.view.lat, picker.view.lon
+        assert lon < hood.lon and lat < hood.lat  # type: ignore[operator]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is form)
+        assert f"{lat:.5f}" in str(form.query_one("#intake-point", Static).render())
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, IntakeScreen))
+    with api(own_server, "moderator@mechelen.demo") as http:
+        made = next(
+            s
+            for s in http.get("/v1/submissions", params={"channel": "desk", "limit": 200}).json()[
+                "items"
+            ]
+            if s["description"] == "Trou dans le trottoir."
+        )
+    assert made["lat"] == pytest.approx(lat) and made["lon"] == pytest.approx(lon)
+    assert made["neighbourhood_id"] == hood.id
+
+
 def login(url: str, email: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
     assert main(["--url", url, "login", "--email", email, "--password-stdin"]) == 0
@@ -315,3 +361,85 @@ async def test_handing_work_to_a_colleague_or_a_department(
             assert http.get(f"/v1/submissions/{sub.id}").json()["assignee_name"] == (
                 "Jan Van den Broeck"
             )
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_map_of_the_inbox(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    size: tuple[int, int],
+) -> None:
+    """`M` draws every item of the inbox's filter (not only the loaded rows) among the city's
+    neighbourhoods; zoom and pan move the view, space takes the point nearest the centre with
+    its possible duplicates, enter opens it in the inbox."""
+    from console.mapview import nearest
+    from console.screens.map import MapScreen
+
+    with api(live_server, "moderator@mechelen.demo") as http:
+        placed = {
+            s["id"]
+            for s in http.get("/v1/submissions", params={"status": "new", "limit": 200}).json()[
+                "items"
+            ]
+            if s["lat"] is not None
+        }
+        overdue = {
+            s["id"]
+            for s in http.get("/v1/submissions", params={"overdue": "true", "limit": 200}).json()[
+                "items"
+            ]
+            if s["lat"] is not None
+        }
+    assert placed and overdue and placed != overdue
+    app = await signed_in_console(live_server.url, "moderator@mechelen.demo")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        await pilot.press("v")  # the new ones: the map shows this filter's items only
+        await settle(pilot)
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, MapScreen) and app.screen.loaded)
+        screen = app.screen
+        assert isinstance(screen, MapScreen)
+        assert {p.key for p in screen.points} == placed
+        assert len(screen.hoods) == 20  # Mechelen's neighbourhoods, with their names
+        assert {h.label for h in screen.hoods} >= {"Arsenaal", "Nekkerspoel"}
+        title = str(screen.query_one("#map-title", Static).render())
+        assert f"{len(placed)} in view" in title  # the whole filter fits the first view
+        # Zoom in: fewer in view; pan; space takes the one nearest the centre.
+        span = screen.view.span
+        await pilot.press("plus", "plus")
+        assert screen.view.span < span
+        assert sum(1 for p in screen.points if screen.view.contains(p)) < len(placed)
+        centre = screen.view.lon
+        await pilot.press("right")
+        assert screen.view.lon > centre
+        await pilot.press("space")
+        expected = nearest(
+            [p for p in screen.points if screen.view.contains(p)] or screen.points,
+            screen.view.lon,
+            screen.view.lat,
+        )
+        assert expected is not None and screen.selected == expected.key
+        await wait_until(
+            pilot,
+            lambda: f"#{expected.key}" in str(screen.query_one("#map-status", Static).render()),
+        )
+        await pilot.press("c")
+        assert screen.by_category
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is inbox)
+        await wait_until(pilot, lambda: inbox.detail is not None)
+        current = inbox.current()
+        assert current is not None and current.id == expected.key
+        assert inbox.detail is not None and inbox.detail.id == expected.key
+        # Another list, another map: the overdue ones.
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, MapScreen) and app.screen.loaded)
+        assert isinstance(app.screen, MapScreen)
+        assert {p.key for p in app.screen.points} == overdue
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is inbox)

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Static
 from console.app import BuurtApp
 from console.screens.help import HelpScreen
 from console.screens.login import LoginScreen
+from console.screens.map import MapScreen
 from console.screens.overview import OverviewScreen
 from console.session import resolve
 from console.widgets.status import StatusHeader
@@ -197,6 +198,49 @@ def test_snapshot_overview(
         await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, OverviewScreen))
+
+    assert snap_compare(app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_snapshot_map(
+    snap_compare,  # type: ignore[no-untyped-def]
+    language: str,
+    size: str,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    inprocess_server: httpx.ASGITransport,
+) -> None:
+    """Mechelen's open items on the map, zoomed in once, the one nearest the centre chosen."""
+    app = BuurtApp(
+        resolve(url="http://buurt.test"),
+        language=language,
+        client_options={"transport": inprocess_server},
+        live=False,
+    )
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await type_into(pilot, "#email", "moderator@mechelen.demo")
+        await type_into(pilot, "#password", DEMO_PASSWORD)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("M")
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, MapScreen) and pilot.app.screen.loaded
+        )
+        await pilot.press("plus", "space")
+        await wait_until(
+            pilot,
+            lambda: (
+                not any(
+                    w.group == "map-suggestions" and not w.is_finished for w in pilot.app.workers
+                )
+            ),
+        )
 
     assert snap_compare(app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
 

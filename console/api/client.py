@@ -333,6 +333,23 @@ class ApiClient:
         response = await self._request("GET", "/v1/submissions", params=params)
         return Page[Submission].model_validate(response.json())
 
+    async def submissions_for_map(
+        self, filters: SubmissionFilters | None = None, *, at_most: int = 2000
+    ) -> tuple[list[Submission], bool]:
+        """Every submission of a filter, newest first, up to `at_most`; and whether there
+        were more."""
+        items: list[Submission] = []
+        cursor: str | None = None
+        while len(items) < at_most:
+            page = await self.submissions(
+                filters, limit=min(PAGE_MAX, at_most - len(items)), cursor=cursor
+            )
+            items.extend(page.items)
+            cursor = page.next_cursor
+            if not cursor:
+                return items, False
+        return items, True
+
     async def submission_counts(self, filters: SubmissionFilters | None = None) -> SubmissionCounts:
         """How many submissions match, per status, open and overdue."""
         params = (filters or SubmissionFilters()).params()

@@ -80,6 +80,8 @@ class Neighbourhood(ApiModel):
     municipality_id: int
     total_households: int
     registered_households: int = 0
+    lat: float | None = None
+    lon: float | None = None
 
 
 class Page(ApiModel, Generic[T]):

@@ -37,6 +37,7 @@ from console.screens.assign import AssignScreen
 from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
+from console.screens.map import MapScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen, describe_change
 from console.screens.workload import WorkloadScreen
@@ -100,6 +101,8 @@ class InboxScreen(SignedInScreen):
         Binding("b", "bulk", N_("Bulk change"), id="bulk", show=False),
         Binding("v", "next_view", N_("View"), id="next_view"),
         Binding("w", "workload", N_("Workload"), id="workload", show=False),
+        # "M": what terminals send for Shift+M (m is the messages screen).
+        Binding("M", "map", N_("Map"), id="inbox_map", show=False),
         Binding("k", "next_kind", N_("Kind"), show=False, id="next_kind"),
         Binding("slash", "search", N_("Search"), id="search_inbox"),
         Binding("x", "export", N_("Export"), id="export", show=False),
@@ -703,6 +706,24 @@ class InboxScreen(SignedInScreen):
         self.view_index = (self.view_index + 1) % len(VIEWS)
         self.holder, self.holder_label = {}, ""  # another view: everyone's again
         self.reload()
+
+    @work(group="inbox-map")
+    async def action_map(self) -> None:
+        """Every item of this list on a map of the city; enter there opens one here."""
+        label = str(self.query_one("#inbox-filters", Static).render())
+        chosen = await self.app.push_screen_wait(
+            MapScreen(self.buurt.client, self.filters(), label, self.languages)
+        )
+        if chosen is None or chosen.submission_id is None:
+            return
+        # The map shows the whole list; the table has its first pages: load on to the item.
+        while not any(item.id == chosen.submission_id for item in self.items) and self.cursor:
+            before = self.cursor
+            await self.load_page().wait()
+            if self.cursor == before:  # the page failed; its error is shown
+                return
+        self.move_to(chosen.submission_id)
+        self.load_detail()
 
     @work(group="inbox-workload")
     async def action_workload(self) -> None:

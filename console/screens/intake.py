@@ -1,6 +1,7 @@
 """A report or idea taken for a resident who phoned, came to the desk or e-mailed (`N` in
 the inbox). What was typed stays when the server refuses it; saving twice (a retry after a
-lost answer) creates one submission, by the key drawn when the form opened."""
+lost answer) creates one submission, by the key drawn when the form opened. The place may be
+a point picked on the map, where the open items show whether it was reported already."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from console.api.client import ApiClient
+from console.api.client import ApiClient, SubmissionFilters
 from console.api.errors import ApiError
 from console.api.models import Category, Neighbourhood, Submission
 from console.bindings import translate_bindings
 from console.i18n import N_, _
 from console.inbox import CHANNEL_CHOICES
+from console.screens.map import MapScreen
 
 LANGUAGE_NAMES = {"nl": N_("Dutch"), "fr": N_("French"), "en": N_("English"), "de": N_("German")}
 
@@ -48,6 +50,7 @@ class IntakeScreen(ModalScreen[Submission | None]):
         self.languages = languages
         self.preferred = preferred
         self.key = uuid.uuid4().hex  # one submission however often it is sent
+        self.point: tuple[float, float] | None = None  # (lat, lon) picked on the map
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="intake-box"):
@@ -71,6 +74,9 @@ class IntakeScreen(ModalScreen[Submission | None]):
             )  # fmt: skip
             yield Label(_("Address"))
             yield Input(id="intake-address", max_length=300)
+            with Horizontal(id="intake-place"):
+                yield Button(_("Point on the map…"), id="intake-map")
+                yield Static(_("No point chosen (optional)"), id="intake-point")
             yield Label(_("What the resident says"))
             yield TextArea(id="intake-description", soft_wrap=True)
             yield Label(_("Resident's name (if given)"))
@@ -94,8 +100,36 @@ class IntakeScreen(ModalScreen[Submission | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "intake-save":
             self.action_save()
+        elif event.button.id == "intake-map":
+            self.pick_point()
         else:
             self.action_cancel()
+
+    @work(group="intake-map")
+    async def pick_point(self) -> None:
+        """A point picked on the map, among the open items (a report may already be there)."""
+        hood_select = self.query_one("#intake-neighbourhood", Select)
+        hood = next((n for n in self.neighbourhoods if n.id == hood_select.value), None)
+        centre = None
+        if self.point is not None:
+            centre = self.point
+        elif hood is not None and hood.lat is not None and hood.lon is not None:
+            centre = (hood.lat, hood.lon)
+        picked = await self.app.push_screen_wait(
+            MapScreen(
+                self.client,
+                SubmissionFilters(statuses=["new", "acknowledged", "in_progress"]),
+                _("Open items"),
+                self.preferred,
+                pick_place=True,
+                centre=centre,
+            )
+        )
+        if picked is not None:
+            self.point = (picked.lat, picked.lon)
+            self.query_one("#intake-point", Static).update(
+                _("Point: {lat}, {lon}").format(lat=f"{picked.lat:.5f}", lon=f"{picked.lon:.5f}")
+            )
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#intake-error", Static)
@@ -111,8 +145,8 @@ class IntakeScreen(ModalScreen[Submission | None]):
         if category_select.is_blank():
             self.show_error(_("Choose a category."))
             return
-        if hood_select.is_blank() and not address:
-            self.show_error(_("Choose a neighbourhood or give an address."))
+        if hood_select.is_blank() and not address and self.point is None:
+            self.show_error(_("Choose a neighbourhood, give an address or a point on the map."))
             return
         if not description:
             self.show_error(_("Write down what the resident says."))
@@ -121,6 +155,8 @@ class IntakeScreen(ModalScreen[Submission | None]):
             category=str(category_select.value),
             neighbourhood_id=None if hood_select.is_blank() else hood_select.value,
             address=address,
+            lat=None if self.point is None else self.point[0],
+            lon=None if self.point is None else self.point[1],
             description=description,
             channel=self.query_one("#intake-channel", Select).value,
             reporter_name=self.query_one("#intake-name", Input).value.strip(),

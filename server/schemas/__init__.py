@@ -213,6 +213,9 @@ class NeighbourhoodOut(BaseModel):
     municipality_id: int
     total_households: int
     registered_households: int
+    # Where it lies (a point inside it), for the console's map; null when not known.
+    lat: float | None = None
+    lon: float | None = None
 
 
 class AuditEntryOut(BaseModel):
