@@ -82,3 +82,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message
+
+
+# What the console calls the languages a municipality speaks (wrapped in `_()` where shown).
+LANGUAGE_NAMES = {"nl": N_("Dutch"), "fr": N_("French"), "en": N_("English"), "de": N_("German")}

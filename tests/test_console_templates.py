@@ -174,6 +174,103 @@ async def test_a_desk_report_placed_on_the_map(
     assert made["neighbourhood_id"] == hood.id
 
 
+async def test_admins_keep_the_templates_in_the_console(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """`T` in the inbox: an admin writes a template (a misspelt placeholder is refused with
+    its name and nothing typed is lost), changes it, meets a colleague's change, deletes it;
+    a moderator reads them and is told that changing them is for admins."""
+    from textual.widgets import Checkbox, DataTable, SelectionList
+
+    from console.screens.confirm import ConfirmScreen
+    from console.screens.template_form import TemplateFormScreen
+    from console.screens.templates import TemplatesScreen
+
+    app = await signed_in_console(own_server.url, "admin@mechelen.demo", language="nl")
+    async with app.run_test(size=(120, 45)) as pilot:
+        await settle(pilot)
+        await to_inbox(pilot)
+        await pilot.press("T")
+        await wait_until(pilot, lambda: isinstance(app.screen, TemplatesScreen))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TemplatesScreen)
+        assert "n" in str(screen.query_one("#templates-texts", Static).render())
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, TemplateFormScreen))
+        form = app.screen
+        assert isinstance(form, TemplateFormScreen)
+        assert form.languages == ["nl", "en"]  # as Mechelen speaks to its residents
+        form.query_one("#template-name", Input).value = "Sluikstort"
+        form.query_one("#template-status", Select).value = "resolved"
+        form.query_one("#template-suggest", Checkbox).value = True
+        form.query_one("#template-categories", SelectionList).select("illegal-dumping")
+        text = form.query_one("#template-text-nl", TextArea)
+        text.text = "Melding {referentie} is opgeruimd."
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: form.query_one("#template-error").display)
+        error = str(form.query_one("#template-error", Static).render())
+        assert "referentie" in error
+        assert text.text == "Melding {referentie} is opgeruimd."  # kept
+        text.text = "Melding {reference} is opgeruimd. Groet, {staff_name}"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 1
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[0] == "Sluikstort" and row[1] == "Opgelost" and row[2] == "★" and row[3] == "NL"
+        assert "{staff_name}" in str(screen.query_one("#templates-texts", Static).render())
+        made = screen.templates[0]
+        # A colleague changes it while this admin has it open.
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TemplateFormScreen))
+        form = app.screen
+        assert isinstance(form, TemplateFormScreen)
+        assert form.query_one("#template-categories", SelectionList).selected == ["illegal-dumping"]
+        with api(own_server) as http:
+            changed = http.patch(
+                f"/v1/reply-templates/{made.id}",
+                json={"title": "Sluikstort opgeruimd"},
+                headers={"If-Match": f'"{made.version}"'},
+            )
+            assert changed.status_code == 200
+        form.query_one("#template-name", Input).value = "Opgeruimd"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: form.query_one("#template-error").display)
+        assert "collega" in str(form.query_one("#template-error", Static).render())
+        assert form.query_one("#template-name", Input).value == "Opgeruimd"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        assert str(screen.query_one(DataTable).get_row_at(0)[0]) == "Sluikstort opgeruimd"
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#confirm-yes")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        assert screen.query_one(DataTable).row_count == 0
+    with api(own_server) as http:
+        assert http.get("/v1/reply-templates").json() == []
+        actions = [e["action"] for e in http.get("/v1/audit", params={"limit": 50}).json()["items"]]
+    assert {"reply_template.created", "reply_template.updated", "reply_template.deleted"} <= set(
+        actions
+    )
+
+    moderator = await signed_in_console(own_server.url, "moderator@mechelen.demo")
+    async with moderator.run_test(size=(120, 45)) as pilot:
+        await settle(pilot)
+        await to_inbox(pilot)
+        await pilot.press("T")
+        await wait_until(pilot, lambda: isinstance(moderator.screen, TemplatesScreen))
+        await settle(pilot)
+        hint = str(moderator.screen.query_one("#templates-hint", Static).render())
+        assert "admin" in hint
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(moderator.screen, TemplatesScreen)  # no form to fill in for nothing
+
+
 def login(url: str, email: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
     assert main(["--url", url, "login", "--email", email, "--password-stdin"]) == 0

@@ -68,6 +68,11 @@ class Me(ApiModel):
         return self._allows("submissions:write", "moderator", "admin")
 
     @property
+    def may_manage_templates(self) -> bool:
+        """Whether the server lets this caller add, change and delete reply templates."""
+        return self._allows("submissions:write", "admin")
+
+    @property
     def may_read_inbox(self) -> bool:
         """Whether the server lets this caller read reports and ideas."""
         return self._allows("submissions:read", "moderator", "admin", "analyst")

@@ -38,6 +38,7 @@ from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
 from console.screens.map import MapScreen
+from console.screens.templates import TemplatesScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen, describe_change
 from console.screens.workload import WorkloadScreen
@@ -103,6 +104,7 @@ class InboxScreen(SignedInScreen):
         Binding("w", "workload", N_("Workload"), id="workload", show=False),
         # "M": what terminals send for Shift+M (m is the messages screen).
         Binding("M", "map", N_("Map"), id="inbox_map", show=False),
+        Binding("T", "templates", N_("Reply templates"), id="inbox_templates", show=False),
         Binding("k", "next_kind", N_("Kind"), show=False, id="next_kind"),
         Binding("slash", "search", N_("Search"), id="search_inbox"),
         Binding("x", "export", N_("Export"), id="export", show=False),
@@ -706,6 +708,10 @@ class InboxScreen(SignedInScreen):
         self.view_index = (self.view_index + 1) % len(VIEWS)
         self.holder, self.holder_label = {}, ""  # another view: everyone's again
         self.reload()
+
+    def action_templates(self) -> None:
+        """The municipality's reply templates (admins change them there)."""
+        self.app.push_screen(TemplatesScreen())
 
     @work(group="inbox-map")
     async def action_map(self) -> None:

@@ -18,11 +18,9 @@ from console.api.client import ApiClient, SubmissionFilters
 from console.api.errors import ApiError
 from console.api.models import Category, Neighbourhood, Submission
 from console.bindings import translate_bindings
-from console.i18n import N_, _
+from console.i18n import LANGUAGE_NAMES, N_, _
 from console.inbox import CHANNEL_CHOICES
 from console.screens.map import MapScreen
-
-LANGUAGE_NAMES = {"nl": N_("Dutch"), "fr": N_("French"), "en": N_("English"), "de": N_("German")}
 
 
 class IntakeScreen(ModalScreen[Submission | None]):
