@@ -38,6 +38,8 @@ SCOPES = (
     "stats:read",
     "events:write",
     "open311:submit",
+    # The resident side's answers, proposals and votes (surveys and citizen budgets).
+    "participation:write",
 )
 
 
@@ -340,6 +342,8 @@ class CityMessage(Base):
     # Counted from message_view and survey_response events, in the same transaction.
     views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     survey_responses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A survey or budget closed by staff before its closing time.
+    closed_at: Mapped[datetime | None]
     # Lower-cased text of titles and bodies, for the list's text filter.
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -444,6 +448,10 @@ class Submission(Base):
     channel: Mapped[str | None] = mapped_column(String(10))
     entered_by_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
+    # An idea sent in answer to a city's call for ideas.
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("city_messages.id", ondelete="SET NULL"), index=True
     )
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -596,6 +604,109 @@ class PeriodCount(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# -- participation: surveys and citizen budgets -------------------------------------------
+
+
+class Participation(Base):
+    """A household that took part (answered a survey, voted in a budget): once per message.
+    `household` is a hash of the resident side's household id, never the id itself; the
+    answers are not kept with it (see SurveyAnswer)."""
+
+    __tablename__ = "participations"
+    __table_args__ = (
+        UniqueConstraint("message_id", "household", name="uq_participations_household"),
+        UniqueConstraint("message_id", "key", name="uq_participations_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("city_messages.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))  # the resident side's response or vote id
+    household: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(String(64))  # a retry must be the same request
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyAnswer(Base):
+    """One response's choices, with its neighbourhood and day but no household: what results
+    could be recounted from (they are read from ParticipationCount)."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (Index("ix_survey_answers_message", "message_id", "neighbourhood_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("city_messages.id", ondelete="CASCADE"))
+    neighbourhood_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date]
+    # {"0": [1], "1": [0, 2], "2": [4]}: chosen choice indexes, or the scale value.
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OpenAnswer(Base):
+    """What a resident wrote to an open question: for the city to read, with no household."""
+
+    __tablename__ = "open_answers"
+    __table_args__ = (Index("ix_open_answers_message", "message_id", "question", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("city_messages.id", ondelete="CASCADE"))
+    question: Mapped[int] = mapped_column(Integer)
+    neighbourhood_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date]  # the day only: an exact time could point at someone
+    text: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class ParticipationCount(Base):
+    """Results kept as counters in the same transaction as each answer or vote, per message,
+    neighbourhood and key: `responses`, `q0:c1` (choice 1 of question 0), `q2:s4` (scale
+    value 4), `q3:open`, `day:2026-11-30`, `voters`, `p17` (votes for proposal 17)."""
+
+    __tablename__ = "participation_counts"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("city_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    neighbourhood_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+PROPOSAL_STATES = ("proposed", "accepted", "rejected")
+
+
+class Proposal(Base):
+    """A resident's project for a citizen budget; staff accept it into the vote or reject it
+    with a reason the resident sees."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        UniqueConstraint("message_id", "key", name="uq_proposals_key"),
+        Index("ix_proposals_message_state", "message_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("city_messages.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))  # the resident side's id (idempotency)
+    household: Mapped[str] = mapped_column(String(64))
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhoods.id"))
+    title: Mapped[str] = mapped_column(String(140))
+    description: Mapped[str] = mapped_column(Text)
+    cost_eur: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="proposed")
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None]
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    neighbourhood: Mapped[Neighbourhood] = relationship()
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
 class StreamEvent(Base):
     """What the live stream sends, kept for a day so a client can resume with Last-Event-ID."""
 
@@ -618,6 +729,7 @@ __all__ = [
     "EVENT_TYPES",
     "MESSAGE_KINDS",
     "MESSAGE_STATES",
+    "PROPOSAL_STATES",
     "ROLES",
     "SCOPES",
     "AccessToken",
@@ -634,14 +746,19 @@ __all__ = [
     "Municipality",
     "MunicipalityRollup",
     "Neighbourhood",
+    "OpenAnswer",
     "Organisation",
+    "Participation",
+    "ParticipationCount",
     "PeriodCount",
     "PeriodMember",
+    "Proposal",
     "RefreshToken",
     "StaffAccount",
     "StreamEvent",
     "Submission",
     "SubmissionEntry",
+    "SurveyAnswer",
     "message_targets",
     "organisation_neighbourhoods",
 ]

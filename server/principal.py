@@ -18,6 +18,7 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
             "stats:read",
             "events:write",
             "open311:submit",
+            "participation:write",
         }
     ),
     "communicator": frozenset({"messages:read", "messages:write", "stats:read"}),

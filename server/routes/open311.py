@@ -21,7 +21,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.db import begin_write
 from server.deps import DbSession, client_address
-from server.models import Category, Municipality, Submission, SubmissionEntry
+from server.models import (
+    Category,
+    CityMessage,
+    Municipality,
+    Organisation,
+    Submission,
+    SubmissionEntry,
+)
 from server.problems import (
     Problem,
     http_headers,
@@ -31,6 +38,7 @@ from server.problems import (
 )
 from server.schemas import ID_MAX, bounded_moment, storable_text
 from server.services import auth as auth_service
+from server.services import participation
 from server.services import submissions as service
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -314,6 +322,29 @@ def _float(value: str | None, name: str, fmt: str) -> float | None:
         raise Open311Error(400, f"{name} must be a number.", fmt) from None
 
 
+async def _call(
+    session: DbSession, municipality_id: int, value: Any, category: Category, fmt: Format
+) -> int | None:
+    """The id of an open call for ideas of this city that an idea answers, or None."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and 0 < int(text) <= ID_MAX):
+        raise Open311Error(400, "attribute[call] must be the id of a call for ideas.", fmt)
+    city_orgs = select(Organisation.id).where(Organisation.municipality_id == municipality_id)
+    call = await session.scalar(
+        select(CityMessage).where(
+            CityMessage.id == int(text), CityMessage.organisation_id.in_(city_orgs),
+            CityMessage.kind == "call_for_ideas",
+        )
+    )  # fmt: skip
+    if call is None or not participation.is_open(call):
+        raise Open311Error(400, f"attribute[call] {text} is not an open call for ideas.", fmt)
+    if category.kind != "idea":
+        raise Open311Error(400, "Only an idea answers a call for ideas.", fmt)
+    return call.id
+
+
 @router.post("/requests.{fmt}")
 async def create_request(fmt: Format, request: Request, session: DbSession) -> Response:
     """Create a service request: a new report or idea in the inbox."""
@@ -376,11 +407,14 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         str(params.get("locale") or request.headers.get("accept-language") or ""),
         municipality.languages,
     )
+    # An idea in answer to a city's call for ideas: `attribute[call]` is the call's id.
+    call = await _call(session, municipality.id, params.get("attribute[call]"), category, fmt)
     await begin_write(session)
     sub = await service.create(
         session,
         municipality,
         category,
+        message_id=call,
         description=description,
         lat=lat,
         lon=lon,

@@ -1,7 +1,8 @@
 """`GET /v1/stream`: Server-Sent Events of what changes, resumable with Last-Event-ID.
 
 Events: `stats.delta`, `submission.created`, `submission.updated`, `message.published`,
-each with an id. A client that comes back within a day with its last id misses nothing.
+`results.updated` (a survey's or budget's results moved: `message_id`), each with an id.
+A client that comes back within a day with its last id misses nothing.
 Heartbeats keep proxies from closing the line. The token is checked again every
 `stream_recheck_seconds` (30): once it has expired or was revoked, a last `auth.ended`
 event (`{"reason": "expired" | "revoked"}`) ends the stream.
@@ -62,6 +63,7 @@ async def stream(
         "submission.created": inbox,
         "submission.updated": inbox,
         "message.published": principal.may(*ROLES, scopes=MESSAGE_READ_SCOPES),
+        "results.updated": principal.may(*ROLES, scopes=MESSAGE_READ_SCOPES),
     }
 
     def visible(item: Item) -> bool:

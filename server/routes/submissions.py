@@ -17,7 +17,7 @@ from server.deps import INBOX_READ_ROLES, DbSession, require
 from server.pagination import Paging
 from server.principal import Principal
 from server.problems import Problem
-from server.schemas import IsoTime, Page, PathId, QueryId
+from server.schemas import ID_MAX, IsoTime, Page, PathId, QueryId
 from server.schemas.submissions import (
     BulkIn,
     BulkOut,
@@ -65,6 +65,10 @@ async def filters(
         Literal["phone", "desk", "email", "other", "any"] | None,
         Query(description="taken by staff through this channel (any: all taken by staff)"),
     ] = None,
+    message: Annotated[
+        int | None,
+        Query(ge=1, le=ID_MAX, description="ideas sent in answer to this call for ideas"),
+    ] = None,
 ) -> service.Filters:
     """The inbox filters from the query string."""
     return service.Filters(
@@ -79,6 +83,7 @@ async def filters(
         until=until,
         channel=channel,
         department=department,
+        message=message,
     )
 
 
@@ -131,7 +136,7 @@ async def list_submissions(
 CSV_COLUMNS = (
     "id", "kind", "category", "status", "priority", "neighbourhood", "department", "assignee",
     "created_at", "due_at", "first_response_at", "overdue", "address", "lat", "lon",
-    "source", "channel", "entered_by_name", "language",
+    "source", "channel", "entered_by_name", "language", "message_id",
     "description", "reporter_name", "reporter_contact",
 )  # fmt: skip
 

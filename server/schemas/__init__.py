@@ -30,6 +30,7 @@ Scope = Literal[
     "stats:read",
     "events:write",
     "open311:submit",
+    "participation:write",
 ]
 assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
 assert set(Scope.__args__) == set(SCOPES)  # type: ignore[attr-defined]

@@ -31,9 +31,31 @@ class EventDetails(Strict):
         return self
 
 
+QuestionType = Literal["single", "multiple", "scale", "open"]
+SCALE = range(1, 6)  # a scale question's answers: 1 to 5
+
+
 class SurveyQuestion(Strict):
+    """One question: one choice (`single`), several up to `max_choices` (`multiple`), a
+    value from 1 to 5 (`scale`), or words (`open`, optional to answer)."""
+
+    type: QuestionType = "single"
     question: dict[Language, str] = Field(min_length=1)
-    choices: list[dict[Language, str]] = Field(min_length=2, max_length=12)
+    choices: list[dict[Language, str]] = Field(default_factory=list, max_length=12)
+    max_choices: int | None = Field(default=None, ge=1, le=12)
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> SurveyQuestion:
+        if self.type in ("single", "multiple") and len(self.choices) < 2:
+            raise ValueError(f"a {self.type} choice question needs at least 2 choices")
+        if self.type in ("scale", "open") and self.choices:
+            raise ValueError(f"a {self.type} question has no choices")
+        if self.max_choices is not None:
+            if self.type != "multiple":
+                raise ValueError("max_choices goes with a multiple choice question")
+            if self.max_choices > len(self.choices):
+                raise ValueError("max_choices is more than there are choices")
+        return self
 
 
 class SurveyDetails(Strict):
@@ -42,8 +64,18 @@ class SurveyDetails(Strict):
 
 
 class BudgetDetails(Strict):
+    """A call for ideas or a citizen budget: its amount and its deadline. A citizen budget
+    takes proposals until `voting_from` (the deadline if not given) and votes from then."""
+
     budget_eur: int = Field(ge=0, le=1_000_000_000)
     deadline: Moment
+    voting_from: Moment | None = None
+
+    @model_validator(mode="after")
+    def _voting_before_deadline(self) -> BudgetDetails:
+        if self.voting_from is not None and self.voting_from >= self.deadline:
+            raise ValueError("voting must open before the deadline")
+        return self
 
 
 class AlertDetails(Strict):
@@ -178,6 +210,7 @@ class MessageOut(BaseModel):
     reach_total: int | None
     views: int = 0
     survey_responses: int = 0
+    closed_at: datetime | None = None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -76,6 +76,8 @@ class SubmissionOut(BaseModel):
     language: str | None = None
     channel: Channel | None = None
     entered_by_name: str | None = None
+    # An idea sent in answer to a call for ideas: the call's message id.
+    message_id: int | None = None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -113,6 +113,16 @@ async def ingest(
             rejected.append(Rejected(index=index, id=event.id, reason="id: twice in this batch"))
         else:
             valid[event.id] = event
+    fresh = await store(session, municipality_id, valid)
+    await session.commit()
+    return BatchResult(accepted=len(fresh), duplicates=len(valid) - len(fresh), rejected=rejected)
+
+
+async def store(
+    session: AsyncSession, municipality_id: int, valid: dict[str, EventIn]
+) -> list[EventIn]:
+    """Keep the events not seen before, count them into the rollups and queue the live
+    deltas, in the caller's transaction (which commits). Returns the events that were new."""
     rows = [
         {
             "municipality_id": municipality_id,
@@ -240,8 +250,7 @@ async def ingest(
                 data={"neighbourhood_id": hood, "metrics": dict(metrics)},
             )
         )
-    await session.commit()
-    return BatchResult(accepted=len(fresh), duplicates=len(valid) - len(fresh), rejected=rejected)
+    return fresh
 
 
 def since_day(days: int | None) -> date | None:

@@ -143,6 +143,7 @@ def to_out(message: CityMessage) -> MessageOut:
         reach_total=message.reach_total,
         views=message.views or 0,
         survey_responses=message.survey_responses or 0,
+        closed_at=message.closed_at,
         version=message.version,
         created_at=message.created_at,
         updated_at=message.updated_at,

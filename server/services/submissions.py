@@ -113,6 +113,7 @@ def to_out(sub: Submission, principal: Principal, now: datetime | None = None) -
         language=sub.language,
         channel=sub.channel,
         entered_by_name=sub.entered_by.name if sub.entered_by else None,
+        message_id=sub.message_id,
         version=sub.version,
         created_at=sub.created_at,
         updated_at=sub.updated_at,
@@ -253,9 +254,10 @@ async def create(
     language: str | None = None,
     channel: str | None = None,
     entered_by_id: int | None = None,
+    message_id: int | None = None,
 ) -> Submission:
     """A new submission from a resident, or taken by staff for one (`entered_by`, through
-    `channel`); does not commit."""
+    `channel`); `message_id`: the call for ideas it answers. Does not commit."""
     if neighbourhood_id is None and lat is not None and lon is not None:
         hood = await nearest_neighbourhood(session, municipality.id, lat, lon)
         neighbourhood_id = hood.id if hood else None
@@ -279,6 +281,7 @@ async def create(
         language=language,
         channel=channel,
         entered_by_account_id=entered_by_id,
+        message_id=message_id,
         search_text=" ".join(filter(None, [description, address])).lower(),
         version=1,
         created_at=at,
@@ -398,6 +401,7 @@ class Filters:
     until: datetime | None = None
     channel: str | None = None  # how staff took it ("phone", ...), or "any" for all of those
     department: str | None = None
+    message: int | None = None  # ideas sent in answer to this call for ideas
 
 
 def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) -> Select[Submission]:
@@ -414,6 +418,8 @@ def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) ->
         stmt = stmt.where(Submission.neighbourhood_id == f.neighbourhood)
     if f.department:
         stmt = stmt.where(Submission.department == f.department)
+    if f.message:
+        stmt = stmt.where(Submission.message_id == f.message)
     if f.channel == "any":
         stmt = stmt.where(Submission.channel.is_not(None))
     elif f.channel:

@@ -1,0 +1,794 @@
+"""Surveys and citizen budgets end to end: answers, proposals and votes from the resident
+side; staff decisions; results read from counters.
+
+Rules (README, "Participation"):
+- A household takes part once per survey or budget. The same response or vote id sent
+  again is recorded once (answered 200 with `duplicate`); another id from the same household
+  is refused (409 `already-taken-part`): the first answer stands, a later one does not
+  replace it, so results never move backwards.
+- Only while open (published, not closed early, before its closing time) and only from a
+  neighbourhood the message addresses.
+- Results come from `participation_counts`, incremented in the same transaction as each
+  answer or vote; nothing scans the answers to show them. The household is kept only as a
+  hash beside the fact that it took part, never beside what it answered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from server.db import begin_write
+from server.models import (
+    CityMessage,
+    Neighbourhood,
+    OpenAnswer,
+    Organisation,
+    Participation,
+    ParticipationCount,
+    Proposal,
+    StaffAccount,
+    Submission,
+    SurveyAnswer,
+    utcnow,
+)
+from server.principal import Principal
+from server.problems import Problem
+from server.schemas.events import EventIn
+from server.schemas.messages import SurveyDetails
+from server.schemas.participation import (
+    SMALL,
+    ChoiceResult,
+    DayCount,
+    NeighbourhoodResult,
+    OpenAnswerOut,
+    ProposalIn,
+    ProposalOut,
+    ProposalResult,
+    QuestionResult,
+    Results,
+    Shown,
+    SurveyResponseIn,
+    VoteIn,
+)
+from server.services import audit, live
+from server.services import events as events_service
+from server.services import messages as messages_service
+from server.services.neighbourhoods import addressable
+from server.upserts import increment, insert_new
+
+SMALL_BELOW = 5
+METHOD = (
+    "greedy by votes: proposals ranked by votes (then lower cost, then earlier), each taken "
+    "while it still fits what is left of the budget, as CONSUL computes its winners"
+)
+COUNTS = ParticipationCount.__table__
+
+
+def shown(n: int) -> Shown:
+    """A count as it may be shown where it could single out a household."""
+    return n if n >= SMALL_BELOW else SMALL
+
+
+def household_key(municipality_id: int, household: str) -> str:
+    """What is kept of a household: a hash, enough to know it took part, not who it is."""
+    return hashlib.sha256(f"{municipality_id}:{household}".encode()).hexdigest()
+
+
+def _request_hash(body: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+
+
+# -- the resident side --------------------------------------------------------------------
+
+
+async def _message_for(
+    session: AsyncSession, principal: Principal, message_id: int, kinds: tuple[str, ...]
+) -> CityMessage:
+    """A published message of the caller's municipality, of one of `kinds`; else 404."""
+    city_orgs = select(Organisation.id).where(
+        Organisation.municipality_id == principal.organisation.municipality_id
+    )
+    message = await session.scalar(
+        select(CityMessage)
+        .where(CityMessage.id == message_id, CityMessage.organisation_id.in_(city_orgs))
+        .options(selectinload(CityMessage.neighbourhoods))
+    )
+    if message is None or message.kind not in kinds or message.state not in ("published",):
+        raise Problem("not-found", "No such survey or budget open to residents.")
+    return message
+
+
+async def _check_neighbourhood(
+    session: AsyncSession, principal: Principal, message: CityMessage, neighbourhood_id: int
+) -> None:
+    if message.target_all:
+        reachable = addressable(principal).where(Neighbourhood.id == neighbourhood_id)
+        if await session.scalar(reachable.with_only_columns(Neighbourhood.id)) is None:
+            raise Problem("not-targeted", "This neighbourhood is not one of the city's.")
+    elif neighbourhood_id not in {n.id for n in message.neighbourhoods}:
+        raise Problem(
+            "not-targeted", "This message does not address the household's neighbourhood."
+        )
+
+
+def closes_at(message: CityMessage) -> datetime | None:
+    """When answers or votes stop being taken (without an early close)."""
+    if message.kind == "survey":
+        return SurveyDetails.model_validate(message.details["survey"]).closes_at
+    budget = message.details.get("budget")
+    return datetime.fromisoformat(budget["deadline"]) if budget else None
+
+
+def voting_from(message: CityMessage) -> datetime | None:
+    budget = message.details.get("budget") or {}
+    value = budget.get("voting_from")
+    return datetime.fromisoformat(value) if value else None
+
+
+def is_open(message: CityMessage, now: datetime | None = None) -> bool:
+    """Published, not withdrawn or closed early, and before its closing time."""
+    now = now or utcnow()
+    end = closes_at(message)
+    return message.state == "published" and message.closed_at is None and (end is None or now < end)
+
+
+async def _take_part(
+    session: AsyncSession, message: CityMessage, key: str, household: str, request_hash: str
+) -> bool:
+    """Record that a household took part; False for a retry of the same request. Holds
+    under concurrent requests: the unique keys decide, on either database."""
+    row = {
+        "message_id": message.id, "key": key, "household": household,
+        "request_hash": request_hash, "at": utcnow(),
+    }  # fmt: skip
+    if await insert_new(session, Participation.__table__, [row], ["id"], ["message_id", "key"]):
+        return True
+    existing = await session.scalar(
+        select(Participation).where(
+            Participation.message_id == message.id,
+            or_(Participation.key == key, Participation.household == household),
+        )
+    )
+    if existing is not None and existing.key == key:
+        if existing.household == household and existing.request_hash == request_hash:
+            return False
+        raise Problem("idempotency-key-reused", f"The id {key!r} was used for another answer.")
+    raise Problem(
+        "already-taken-part",
+        "This household already answered this survey or voted in this budget; the first "
+        "answer stands.",
+    )
+
+
+def _check_answers(
+    survey: SurveyDetails, body: SurveyResponseIn
+) -> tuple[dict[str, list[int]], list[tuple[int, str]]]:
+    """The choices per question and the open texts, checked against the questions: every
+    closed question answered once, in its own way."""
+    chosen: dict[str, list[int]] = {}
+    texts: list[tuple[int, str]] = []
+    for answer in body.answers:
+        index = answer.question
+        if index >= len(survey.questions):
+            raise Problem("invalid-answer", f"There is no question {index}.", question=index)
+        if str(index) in chosen or any(q == index for q, _t in texts):
+            raise Problem("invalid-answer", f"Question {index} is answered twice.", question=index)
+        question = survey.questions[index]
+        kind = question.type
+        if kind == "single" and answer.choice is not None:
+            if answer.choice >= len(question.choices):
+                raise Problem(
+                    "invalid-answer",
+                    f"Question {index} has no choice {answer.choice}.",
+                    question=index,
+                )
+            chosen[str(index)] = [answer.choice]
+        elif kind == "multiple" and answer.choices is not None:
+            picked = sorted(set(answer.choices))
+            limit = question.max_choices or len(question.choices)
+            if not picked or len(picked) != len(answer.choices):
+                raise Problem(
+                    "invalid-answer", f"Question {index}: choose each choice once.", question=index
+                )
+            if len(picked) > limit or picked[-1] >= len(question.choices):
+                raise Problem(
+                    "invalid-answer",
+                    f"Question {index}: at most {limit} of its {len(question.choices)} choices.",
+                    question=index,
+                )
+            chosen[str(index)] = picked
+        elif kind == "scale" and answer.value is not None:
+            chosen[str(index)] = [answer.value]
+        elif kind == "open" and answer.text is not None:
+            if answer.text.strip():
+                texts.append((index, answer.text.strip()))
+        else:
+            raise Problem(
+                "invalid-answer",
+                f"Question {index} is a {kind} question: answer it with "
+                + {
+                    "single": "choice",
+                    "multiple": "choices",
+                    "scale": "value (1-5)",
+                    "open": "text",
+                }[kind]
+                + ".",
+                question=index,
+            )
+    missing = [
+        i for i, q in enumerate(survey.questions) if q.type != "open" and str(i) not in chosen
+    ]
+    if missing:
+        raise Problem(
+            "invalid-answer", f"Question {missing[0]} is not answered.", question=missing[0]
+        )
+    return chosen, texts
+
+
+async def _count(
+    session: AsyncSession, message_id: int, neighbourhood_id: int, keys: list[str]
+) -> None:
+    rows: dict[str, int] = defaultdict(int)
+    for key in keys:
+        rows[key] += 1
+    await increment(
+        session, COUNTS, ["message_id", "neighbourhood_id", "key"],
+        [
+            {"message_id": message_id, "neighbourhood_id": neighbourhood_id, "key": k, "value": n}
+            for k, n in rows.items()
+        ],
+    )  # fmt: skip
+
+
+async def _engagement(
+    session: AsyncSession,
+    principal: Principal,
+    kind: str,
+    key: str,
+    body: Any,
+    message: CityMessage,
+) -> None:
+    # The dashboard's figures count these like any event of the resident side.
+    event = EventIn(
+        id=f"{kind}:{message.id}:{key}", type=kind, household=body.household,
+        neighbourhood_id=body.neighbourhood_id, at=utcnow(), message_id=message.id,
+    )  # fmt: skip
+    await events_service.store(session, principal.organisation.municipality_id, {event.id: event})
+
+
+def _changed(
+    session: AsyncSession, municipality_id: int, message: CityMessage, neighbourhood_id: int
+) -> None:
+    live.emit(
+        session, municipality_id, "results.updated",
+        {"message_id": message.id, "kind": message.kind, "neighbourhood_id": neighbourhood_id},
+        neighbourhood_id=neighbourhood_id, organisation_id=message.organisation_id,
+    )  # fmt: skip
+
+
+async def answer_survey(
+    session: AsyncSession, principal: Principal, message_id: int, body: SurveyResponseIn
+) -> bool:
+    """Record a household's answers; False when this response was recorded before."""
+    await begin_write(session)
+    message = await _message_for(session, principal, message_id, ("survey",))
+    if not is_open(message):
+        raise Problem("participation-closed", "This survey is closed.")
+    await _check_neighbourhood(session, principal, message, body.neighbourhood_id)
+    survey = SurveyDetails.model_validate(message.details["survey"])
+    chosen, texts = _check_answers(survey, body)
+    household = household_key(principal.organisation.municipality_id, body.household)
+    if not await _take_part(session, message, body.id, household, _request_hash(body)):
+        await session.rollback()
+        return False
+    today = utcnow().date()
+    hood = body.neighbourhood_id
+    session.add(
+        SurveyAnswer(message_id=message.id, neighbourhood_id=hood, day=today, answers=chosen)
+    )
+    for index, text in texts:
+        session.add(
+            OpenAnswer(
+                message_id=message.id, question=index, neighbourhood_id=hood, day=today,
+                text=text, search_text=text.lower(),
+            )
+        )  # fmt: skip
+    keys = ["responses", f"day:{today.isoformat()}"]
+    for number, values in chosen.items():
+        kind = survey.questions[int(number)].type
+        keys.append(f"q{number}:answered")
+        keys += [f"q{number}:{'s' if kind == 'scale' else 'c'}{v}" for v in values]
+    keys += [f"q{index}:answered" for index, _t in texts]
+    await _count(session, message.id, hood, keys)
+    await _engagement(session, principal, "survey_response", body.id, body, message)
+    _changed(session, principal.organisation.municipality_id, message, hood)
+    await session.commit()
+    return True
+
+
+def _proposals_open(message: CityMessage, now: datetime) -> bool:
+    end = voting_from(message) or closes_at(message)
+    return is_open(message, now) and (end is None or now < end)
+
+
+def _voting_open(message: CityMessage, now: datetime) -> bool:
+    start = voting_from(message)
+    return is_open(message, now) and (start is None or now >= start)
+
+
+async def propose(
+    session: AsyncSession, principal: Principal, message_id: int, body: ProposalIn
+) -> tuple[Proposal, bool]:
+    """A resident's proposal for a citizen budget, waiting for staff; (it, whether new)."""
+    await begin_write(session)
+    message = await _message_for(session, principal, message_id, ("citizen_budget",))
+    if not _proposals_open(message, utcnow()):
+        raise Problem("participation-closed", "This budget no longer takes proposals.")
+    await _check_neighbourhood(session, principal, message, body.neighbourhood_id)
+    household = household_key(principal.organisation.municipality_id, body.household)
+    row = {
+        "message_id": message.id, "key": body.id, "household": household,
+        "neighbourhood_id": body.neighbourhood_id, "title": body.title.strip(),
+        "description": body.description.strip(), "cost_eur": body.cost_eur,
+        "state": "proposed", "votes": 0, "version": 1, "created_at": utcnow(),
+    }  # fmt: skip
+    inserted = await insert_new(session, Proposal.__table__, [row], ["id"], ["message_id", "key"])
+    proposal = await session.scalar(
+        select(Proposal).where(Proposal.message_id == message.id, Proposal.key == body.id)
+    )
+    assert proposal is not None
+    if not inserted:
+        same = (proposal.household, proposal.title, proposal.cost_eur) == (
+            household, row["title"], body.cost_eur,
+        )  # fmt: skip
+        await session.rollback()
+        if not same:
+            raise Problem(
+                "idempotency-key-reused", f"The id {body.id!r} was used for another proposal."
+            )
+        return proposal, False
+    await _count(session, message.id, body.neighbourhood_id, ["proposals"])
+    await _engagement(session, principal, "proposal", body.id, body, message)
+    _changed(session, principal.organisation.municipality_id, message, body.neighbourhood_id)
+    await session.commit()
+    return proposal, True
+
+
+async def proposal_status(
+    session: AsyncSession, principal: Principal, proposal_id: int
+) -> Proposal:
+    """A proposal of the caller's municipality, for the resident side to show its state."""
+    city_orgs = select(Organisation.id).where(
+        Organisation.municipality_id == principal.organisation.municipality_id
+    )
+    proposal = await session.scalar(
+        select(Proposal)
+        .join(CityMessage, CityMessage.id == Proposal.message_id)
+        .where(Proposal.id == proposal_id, CityMessage.organisation_id.in_(city_orgs))
+    )
+    if proposal is None:
+        raise Problem("not-found", "No such proposal.")
+    return proposal
+
+
+async def vote(session: AsyncSession, principal: Principal, message_id: int, body: VoteIn) -> bool:
+    """A household's vote for accepted proposals that fit the budget together; False when
+    this vote was recorded before."""
+    await begin_write(session)
+    message = await _message_for(session, principal, message_id, ("citizen_budget",))
+    if not _voting_open(message, utcnow()):
+        raise Problem("participation-closed", "Voting in this budget is not open.")
+    await _check_neighbourhood(session, principal, message, body.neighbourhood_id)
+    wanted = sorted(set(body.proposals))
+    if len(wanted) != len(body.proposals):
+        raise Problem("invalid-answer", "Each proposal can be chosen once.")
+    found = (
+        await session.scalars(
+            select(Proposal).where(
+                Proposal.id.in_(wanted), Proposal.message_id == message.id,
+                Proposal.state == "accepted",
+            )
+        )
+    ).all()  # fmt: skip
+    if len(found) != len(wanted):
+        missing = sorted(set(wanted) - {p.id for p in found})
+        raise Problem(
+            "invalid-answer", f"Not open to the vote in this budget: {missing}.", proposals=missing
+        )
+    budget = int(message.details["budget"]["budget_eur"])
+    total = sum(p.cost_eur for p in found)
+    if total > budget:
+        raise Problem(
+            "over-budget",
+            f"The chosen proposals cost €{total:,} together; the budget is €{budget:,}.",
+            total_eur=total, budget_eur=budget,
+        )  # fmt: skip
+    household = household_key(principal.organisation.municipality_id, body.household)
+    if not await _take_part(session, message, body.id, household, _request_hash(body)):
+        await session.rollback()
+        return False
+    # Conditional on each being still accepted: a rejection that came first wins.
+    counted = await session.execute(
+        update(Proposal)
+        .where(Proposal.id.in_(wanted), Proposal.state == "accepted")
+        .values(votes=Proposal.votes + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if counted.rowcount != len(wanted):  # type: ignore[attr-defined]
+        await session.rollback()
+        raise Problem("invalid-answer", "A chosen proposal was withdrawn from the vote meanwhile.")
+    today = utcnow().date()
+    await _count(
+        session, message.id, body.neighbourhood_id,
+        ["voters", f"day:{today.isoformat()}", *(f"p{p}" for p in wanted)],
+    )  # fmt: skip
+    await _engagement(session, principal, "vote", body.id, body, message)
+    _changed(session, principal.organisation.municipality_id, message, body.neighbourhood_id)
+    await session.commit()
+    return True
+
+
+# -- staff ---------------------------------------------------------------------------------
+
+
+def proposal_out(
+    proposal: Proposal, names: dict[int, str], deciders: dict[int, str]
+) -> ProposalOut:
+    return ProposalOut(
+        id=proposal.id, message_id=proposal.message_id, title=proposal.title,
+        description=proposal.description, cost_eur=proposal.cost_eur, state=proposal.state,
+        reason=proposal.reason, neighbourhood_id=proposal.neighbourhood_id,
+        neighbourhood_name=names.get(proposal.neighbourhood_id, ""), votes=proposal.votes,
+        decided_by_name=deciders.get(proposal.decided_by_account_id or 0),
+        decided_at=proposal.decided_at, created_at=proposal.created_at, version=proposal.version,
+    )  # fmt: skip
+
+
+async def _hood_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Neighbourhood.id, Neighbourhood.name).where(Neighbourhood.id.in_(ids))
+    )
+    return {key: name for key, name in rows.all()}
+
+
+async def _names(
+    session: AsyncSession, proposals: list[Proposal]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Neighbourhood names and the names of the staff who decided, by id."""
+    names = await _hood_names(session, {p.neighbourhood_id for p in proposals})
+    people = {p.decided_by_account_id for p in proposals if p.decided_by_account_id}
+    deciders: dict[int, str] = {}
+    if people:
+        rows = await session.execute(
+            select(StaffAccount.id, StaffAccount.name).where(StaffAccount.id.in_(people))
+        )
+        deciders = {key: name for key, name in rows.all()}
+    return names, deciders
+
+
+async def proposals(
+    session: AsyncSession, principal: Principal, message_id: int, state: str | None
+) -> list[ProposalOut]:
+    """A budget's proposals, newest first (a budget has tens, not thousands)."""
+    message = await messages_service.get(session, principal, message_id)
+    stmt = select(Proposal).where(Proposal.message_id == message.id)
+    if state:
+        stmt = stmt.where(Proposal.state == state)
+    rows = list((await session.scalars(stmt.order_by(Proposal.id.desc()))).all())
+    names, deciders = await _names(session, rows)
+    return [proposal_out(p, names, deciders) for p in rows]
+
+
+async def _staff_proposal(
+    session: AsyncSession, principal: Principal, proposal_id: int
+) -> Proposal:
+    proposal = await session.scalar(
+        select(Proposal)
+        .join(CityMessage, CityMessage.id == Proposal.message_id)
+        .where(Proposal.id == proposal_id, CityMessage.organisation_id == principal.organisation.id)
+    )
+    if proposal is None:
+        raise Problem("not-found", "No such proposal.")
+    return proposal
+
+
+async def decide(
+    session: AsyncSession,
+    principal: Principal,
+    proposal_id: int,
+    *,
+    accept: bool,
+    reason: str | None,
+    version: int,
+) -> ProposalOut:
+    """Accept a proposal into the vote or reject it (with a reason). A decision can change
+    while nobody has voted for it; audited."""
+    await begin_write(session)
+    proposal = await _staff_proposal(session, principal, proposal_id)
+    state = "accepted" if accept else "rejected"
+    # One statement decides: the version seen, and no votes yet unless still undecided.
+    done = await session.execute(
+        update(Proposal)
+        .where(
+            Proposal.id == proposal.id, Proposal.version == version,
+            or_(Proposal.state == "proposed", Proposal.votes == 0),
+        )
+        .values(
+            state=state, reason=None if accept else (reason or "").strip(),
+            decided_by_account_id=principal.account.id, decided_at=utcnow(),
+            version=Proposal.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(proposal)
+        current = proposal.version
+        await session.rollback()
+        if current != version:
+            raise Problem(
+                "precondition-failed", "A colleague decided on this proposal since you read it.",
+                current_version=current,
+            )  # fmt: skip
+        raise Problem("invalid-state", "Households already voted for this proposal.")
+    audit.record(
+        session, f"proposal.{state}", principal=principal, object_type="proposal",
+        object_id=proposal.id, details={"message_id": proposal.message_id},
+    )  # fmt: skip
+    message = await session.get(CityMessage, proposal.message_id)
+    assert message is not None
+    _changed(session, principal.organisation.municipality_id, message, proposal.neighbourhood_id)
+    await session.commit()
+    await session.refresh(proposal)
+    fresh = proposal
+    names, deciders = await _names(session, [fresh])
+    return proposal_out(fresh, names, deciders)
+
+
+async def close_early(session: AsyncSession, principal: Principal, message_id: int) -> CityMessage:
+    """Stop taking answers, proposals and votes now; audited."""
+    await begin_write(session)
+    message = await messages_service.get(session, principal, message_id, for_update=True)
+    if message.kind not in ("survey", "citizen_budget", "call_for_ideas"):
+        raise Problem("invalid-state", "Only a survey, a call or a budget can be closed.")
+    if not is_open(message):
+        raise Problem("invalid-state", "It is not open.")
+    now = utcnow()
+    message.closed_at = now
+    message.updated_at = now
+    message.version += 1
+    audit.record(
+        session, "message.closed", principal=principal, object_type="message", object_id=message.id,
+    )  # fmt: skip
+    await session.commit()
+    return await messages_service.get(session, principal, message_id)
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+async def results(
+    session: AsyncSession, principal: Principal, message_id: int, neighbourhood_id: int | None
+) -> Results:
+    """The live results of a survey, a citizen budget or a call for ideas, for the whole
+    city or one neighbourhood, from the counters."""
+    message = await messages_service.get(session, principal, message_id)
+    if message.kind not in ("survey", "citizen_budget", "call_for_ideas"):
+        raise Problem("invalid-state", "Only surveys, calls for ideas and budgets have results.")
+    targets = (
+        list((await session.scalars(addressable(principal))).all())
+        if message.target_all
+        else list(message.neighbourhoods)
+    )
+    stmt = select(COUNTS.c.neighbourhood_id, COUNTS.c.key, COUNTS.c.value).where(
+        COUNTS.c.message_id == message.id
+    )
+    if neighbourhood_id is not None:
+        stmt = stmt.where(COUNTS.c.neighbourhood_id == neighbourhood_id)
+    per_hood: dict[int, dict[str, int]] = defaultdict(dict)
+    totals: dict[str, int] = defaultdict(int)
+    for hood, key, value in (await session.execute(stmt)).all():
+        per_hood[hood][key] = value
+        totals[key] += value
+    # Filtered to one neighbourhood, every count is a neighbourhood's: the small-number rule.
+    small = neighbourhood_id is not None
+    main = {"survey": "responses", "citizen_budget": "voters"}.get(message.kind, "ideas")
+    if message.kind == "call_for_ideas":
+        ideas = await _ideas(session, message.id, neighbourhood_id)
+        for hood, n in ideas["per_hood"].items():
+            per_hood[hood]["ideas"] = n
+        totals["ideas"] = sum(ideas["per_hood"].values())
+    count = totals.get(main, 0)
+    reached = message.reach_registered
+    hoods = []
+    for n in sorted(targets, key=lambda n: n.name):
+        if neighbourhood_id is not None and n.id != neighbourhood_id:
+            continue
+        value = per_hood.get(n.id, {}).get(main, 0)
+        hoods.append(
+            NeighbourhoodResult(
+                id=n.id, name=n.name, registered_households=n.registered_households,
+                count=shown(value),
+                rate=(value / n.registered_households)
+                if value >= SMALL_BELOW and n.registered_households else None,
+            )
+        )  # fmt: skip
+    days = sorted((k[4:], v) for k, v in totals.items() if k.startswith("day:"))
+    out = Results(
+        message_id=message.id, kind=message.kind, title=message.title, open=is_open(message),
+        closes_at=closes_at(message), closed_at=message.closed_at,
+        neighbourhood_id=neighbourhood_id, households_reached=reached,
+        count=shown(count) if small else count,
+        rate=None if (small and count < SMALL_BELOW) or not reached or small else count / reached,
+        neighbourhoods=hoods,
+        over_time=[
+            DayCount(day=datetime.fromisoformat(d).date(), count=shown(v) if small else v)
+            for d, v in days
+        ],
+    )  # fmt: skip
+    if small and neighbourhood_id is not None:
+        hood = next((n for n in targets if n.id == neighbourhood_id), None)
+        if hood is not None and count >= SMALL_BELOW and hood.registered_households:
+            out.rate = count / hood.registered_households
+    if message.kind == "survey":
+        _survey_results(out, message, totals, small)
+        counted = select(func.count()).where(OpenAnswer.message_id == message.id)
+        if neighbourhood_id is not None:
+            counted = counted.where(OpenAnswer.neighbourhood_id == neighbourhood_id)
+        out.open_answers = await session.scalar(counted) or 0
+    elif message.kind == "citizen_budget":
+        await _budget_results(session, out, message, per_hood, totals, small)
+    else:
+        out.ideas_by_category = ideas["per_category"]
+    return out
+
+
+def _survey_results(
+    out: Results, message: CityMessage, totals: dict[str, int], small: bool
+) -> None:
+    survey = SurveyDetails.model_validate(message.details["survey"])
+    for index, question in enumerate(survey.questions):
+        answered = totals.get(f"q{index}:answered", 0)
+        result = QuestionResult(
+            index=index, type=question.type, question=question.question,
+            answered=shown(answered) if small else answered, max_choices=question.max_choices,
+        )  # fmt: skip
+        if question.type in ("single", "multiple"):
+            labels = [{str(k): v for k, v in c.items()} for c in question.choices]
+            values = [totals.get(f"q{index}:c{i}", 0) for i in range(len(labels))]
+        elif question.type == "scale":
+            labels = [{"en": str(v), "nl": str(v), "fr": str(v)} for v in range(1, 6)]
+            values = [totals.get(f"q{index}:s{v}", 0) for v in range(1, 6)]
+            if answered and not (small and answered < SMALL_BELOW):
+                result.average = (
+                    sum(v * n for v, n in zip(range(1, 6), values, strict=True)) / answered
+                )
+        else:
+            labels, values = [], []
+        for i, (label, n) in enumerate(zip(labels, values, strict=True)):
+            hidden = small and n < SMALL_BELOW
+            result.choices.append(
+                ChoiceResult(
+                    index=i,
+                    label=label,
+                    count=shown(n) if small else n,
+                    share=None if hidden or not answered else n / answered,
+                )
+            )
+        out.questions.append(result)
+
+
+def winners(ranked: list[tuple[int, int]], budget: int) -> list[int]:
+    """The winning set by CONSUL's method: `ranked` is (id, cost) by votes, most first;
+    each is taken while it fits what is left."""
+    left, won = budget, []
+    for proposal_id, cost in ranked:
+        if cost <= left:
+            won.append(proposal_id)
+            left -= cost
+    return won
+
+
+async def _budget_results(
+    session: AsyncSession, out: Results, message: CityMessage,
+    per_hood: dict[int, dict[str, int]], totals: dict[str, int], small: bool,
+) -> None:  # fmt: skip
+    budget = int(message.details["budget"]["budget_eur"])
+    rows = list(
+        (
+            await session.scalars(
+                select(Proposal).where(
+                    Proposal.message_id == message.id, Proposal.state == "accepted"
+                )
+            )
+        ).all()
+    )
+    names, _deciders = await _names(session, rows)
+    # Votes from the filtered neighbourhood's households, or from all.
+    votes = {p.id: totals.get(f"p{p.id}", 0) if small else p.votes for p in rows}
+    ranked = sorted(rows, key=lambda p: (-votes[p.id], p.cost_eur, p.id))
+    won = set(winners([(p.id, p.cost_eur) for p in ranked], budget))
+    out.budget_eur = budget
+    out.method = METHOD
+    out.proposals = [
+        ProposalResult(
+            id=p.id, title=p.title, neighbourhood_name=names.get(p.neighbourhood_id, ""),
+            cost_eur=p.cost_eur, votes=shown(votes[p.id]) if small else votes[p.id],
+            rank=rank, winning=p.id in won,
+        )
+        for rank, p in enumerate(ranked, start=1)
+    ]  # fmt: skip
+    out.winning_set = [p.id for p in ranked if p.id in won]
+    out.winning_cost_eur = sum(p.cost_eur for p in ranked if p.id in won)
+
+
+async def _ideas(
+    session: AsyncSession, message_id: int, neighbourhood_id: int | None
+) -> dict[str, Any]:
+    from server.models import Category
+
+    stmt = (
+        select(Submission.neighbourhood_id, Category.code, func.count())
+        .join(Category, Category.id == Submission.category_id)
+        .where(Submission.message_id == message_id)
+        .group_by(Submission.neighbourhood_id, Category.code)
+    )
+    if neighbourhood_id is not None:
+        stmt = stmt.where(Submission.neighbourhood_id == neighbourhood_id)
+    per_hood: dict[int, int] = defaultdict(int)
+    per_category: dict[str, int] = defaultdict(int)
+    for hood, code, n in (await session.execute(stmt)).all():
+        per_hood[hood or 0] += n
+        per_category[code] += n
+    return {"per_hood": dict(per_hood), "per_category": dict(per_category)}
+
+
+async def open_answers(
+    session: AsyncSession,
+    principal: Principal,
+    message_id: int,
+    *,
+    question: int | None,
+    query: str | None,
+    neighbourhood_id: int | None,
+    after: int | None,
+    limit: int,
+) -> list[OpenAnswerOut]:
+    """What residents wrote to the open questions, newest first; a neighbourhood is named only
+    where it has 5 responses or more."""
+    message = await messages_service.get(session, principal, message_id)
+    stmt = select(OpenAnswer).where(OpenAnswer.message_id == message.id)
+    if question is not None:
+        stmt = stmt.where(OpenAnswer.question == question)
+    if neighbourhood_id is not None:
+        stmt = stmt.where(OpenAnswer.neighbourhood_id == neighbourhood_id)
+    if query:
+        stmt = stmt.where(OpenAnswer.search_text.contains(query.lower(), autoescape=True))
+    if after is not None:
+        stmt = stmt.where(OpenAnswer.id < after)
+    rows = list((await session.scalars(stmt.order_by(OpenAnswer.id.desc()).limit(limit))).all())
+    responses = await session.execute(
+        select(COUNTS.c.neighbourhood_id, COUNTS.c.value).where(
+            COUNTS.c.message_id == message.id, COUNTS.c.key == "responses"
+        )
+    )
+    named = [hood for hood, n in responses.all() if n >= SMALL_BELOW]
+    names = await _hood_names(session, set(named))
+    return [
+        OpenAnswerOut(
+            id=a.id, question=a.question, text=a.text, day=a.day,
+            neighbourhood_name=names.get(a.neighbourhood_id),
+        )
+        for a in rows
+    ]  # fmt: skip
