@@ -64,6 +64,21 @@ STATE_NOT_SHAPE: dict[str, tuple[list[str], str]] = {
         "a template's languages are its municipality's, its categories existing codes, its "
         "placeholders known ones (data); If-Match must be the current version (state)",
     ),
+    "^/v1/participation/": (
+        ["409", "422"],
+        "an answer fits its survey's questions (one of choice, choices, value or text, by the "
+        "question's type), votes fit the budget; one answer per household while open (data "
+        "and state)",
+    ),
+    "^/v1/proposals/\\{proposal_id\\}/decision$": (
+        ["409", "412", "422", "428"],
+        "a rejection says why (a rule across fields); If-Match must be the current version; "
+        "a proposal with votes stays (state)",
+    ),
+    "^/v1/messages/\\{message_id\\}/(results|results.csv|open-answers|open-answers.csv|proposals|close)$": (
+        ["400", "409"],
+        f"{CURSOR}; only surveys, calls and budgets have results and can be closed (state)",
+    ),
     "^/v1/submissions/\\{submission_id\\}(/duplicate|/replies|/notes)?$": (
         ["412", "422", "428"],
         "If-Match must be the current version; status changes follow the allowed "
