@@ -14,7 +14,15 @@ from collections.abc import Sequence
 
 from console import __version__
 from console.api.errors import ApiError
-from console.commands import account, broadcast, messages, stats, submissions, templates
+from console.commands import (
+    account,
+    broadcast,
+    messages,
+    participation,
+    stats,
+    submissions,
+    templates,
+)
 from console.commands.common import EXIT_OK, EXIT_USAGE, UsageError, err
 from console.i18n import N_, _, choose_language, ngettext, set_language
 from console.session import Context, resolve
@@ -68,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     messages.register(sub)
     submissions.register(sub)
     templates.register(sub)
+    participation.register(sub)
     stats.register(sub)
 
     demo = sub.add_parser("demo", help=_("start a demo server and open the console on it"))

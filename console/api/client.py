@@ -31,10 +31,13 @@ from console.api.models import (
     Message,
     Neighbourhood,
     NeighbourhoodStats,
+    OpenAnswer,
     Overview,
     Page,
+    Proposal,
     Reach,
     ReplyTemplate,
+    Results,
     Staff,
     Submission,
     SubmissionCounts,
@@ -436,6 +439,78 @@ class ApiClient:
             f"/v1/reply-templates/{int(template_id)}",
             headers={"If-Match": f'"{version}"'},
         )
+
+    # -- participation --------------------------------------------------------------------
+
+    async def results(self, message_id: int, neighbourhood: int | None = None) -> Results:
+        """A survey's, budget's or call's live results (for one neighbourhood if given)."""
+        return await self._get_model(
+            f"/v1/messages/{int(message_id)}/results", Results, neighbourhood=neighbourhood
+        )
+
+    async def results_csv(self, message_id: int, neighbourhood: int | None = None) -> str:
+        """The results as CSV text (small counts "< 5", as everywhere)."""
+        params = {"neighbourhood": neighbourhood} if neighbourhood else {}
+        response = await self._request(
+            "GET", f"/v1/messages/{int(message_id)}/results.csv", params=params
+        )
+        return response.text
+
+    async def open_answers(
+        self,
+        message_id: int,
+        *,
+        query: str | None = None,
+        question: int | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[OpenAnswer]:
+        """What residents wrote to a survey's open questions, newest first."""
+        params: dict[str, Any] = {"limit": limit}
+        for key, value in (("q", query), ("question", question), ("cursor", cursor)):
+            if value not in (None, ""):
+                params[key] = value
+        response = await self._request(
+            "GET", f"/v1/messages/{int(message_id)}/open-answers", params=params
+        )
+        return Page[OpenAnswer].model_validate(response.json())
+
+    async def open_answers_csv(self, message_id: int) -> str:
+        """Every open answer as CSV text."""
+        response = await self._request("GET", f"/v1/messages/{int(message_id)}/open-answers.csv")
+        return response.text
+
+    async def proposals(self, message_id: int, state: str | None = None) -> list[Proposal]:
+        """A citizen budget's proposals, newest first."""
+        params = {"state": state} if state else {}
+        response = await self._request(
+            "GET", f"/v1/messages/{int(message_id)}/proposals", params=params
+        )
+        return [Proposal.model_validate(p) for p in response.json()]
+
+    async def proposal(self, proposal_id: int) -> Proposal:
+        """One proposal, with its current version."""
+        return await self._get_model(f"/v1/proposals/{int(proposal_id)}", Proposal)
+
+    async def decide_proposal(
+        self, proposal_id: int, *, accept: bool, version: int, reason: str | None = None
+    ) -> Proposal:
+        """Accept a proposal into the vote or reject it (a reason the resident reads)."""
+        body: dict[str, Any] = {"decision": "accept" if accept else "reject"}
+        if reason:
+            body["reason"] = reason
+        response = await self._request(
+            "POST",
+            f"/v1/proposals/{int(proposal_id)}/decision",
+            json=body,
+            headers={"If-Match": f'"{version}"'},
+        )
+        return Proposal.model_validate(response.json())
+
+    async def close_participation(self, message_id: int) -> Message:
+        """Close a survey, call or budget now."""
+        response = await self._request("POST", f"/v1/messages/{int(message_id)}/close")
+        return Message.model_validate(response.json())
 
     async def take_for_resident(self, *, idempotency_key: str, **fields: Any) -> Submission:
         """Enter a report or idea for a resident who phoned, came by or e-mailed; the same

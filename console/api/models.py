@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -129,6 +129,7 @@ class Message(ApiModel):
     reach_total: int | None = None
     views: int = 0
     survey_responses: int = 0
+    closed_at: datetime | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -352,3 +353,101 @@ class TimeSeries(ApiModel):
     metric: str
     granularity: str
     series: dict[str, list[SeriesPoint]]
+
+
+# -- participation --------------------------------------------------------------------------
+
+# A count as the server shows it: a number, or "< 5" where it could single out a household.
+Shown = int | str
+
+
+class ChoiceResult(ApiModel):
+    index: int
+    label: dict[str, str]
+    count: Shown
+    share: float | None = None
+
+
+class QuestionResult(ApiModel):
+    index: int
+    type: str
+    question: dict[str, str]
+    answered: Shown
+    choices: list[ChoiceResult] = []
+    average: float | None = None
+    max_choices: int | None = None
+
+
+class NeighbourhoodResult(ApiModel):
+    id: int
+    name: str
+    registered_households: int
+    count: Shown
+    rate: float | None = None
+
+
+class DayCount(ApiModel):
+    day: date
+    count: Shown
+
+
+class ProposalResult(ApiModel):
+    id: int
+    title: str
+    neighbourhood_name: str
+    cost_eur: int
+    votes: Shown
+    rank: int
+    winning: bool
+
+
+class Results(ApiModel):
+    """A survey's, budget's or call's live results."""
+
+    message_id: int
+    kind: str
+    title: dict[str, str]
+    open: bool
+    closes_at: datetime | None = None
+    closed_at: datetime | None = None
+    neighbourhood_id: int | None = None
+    households_reached: int | None = None
+    count: Shown
+    rate: float | None = None
+    neighbourhoods: list[NeighbourhoodResult] = []
+    over_time: list[DayCount] = []
+    questions: list[QuestionResult] = []
+    open_answers: int = 0
+    budget_eur: int | None = None
+    proposals: list[ProposalResult] = []
+    winning_set: list[int] = []
+    winning_cost_eur: int | None = None
+    method: str | None = None
+    ideas_by_category: dict[str, int] = {}
+
+
+class Proposal(ApiModel):
+    """A resident's proposal for a citizen budget, as staff see it."""
+
+    id: int
+    message_id: int
+    title: str
+    description: str
+    cost_eur: int
+    state: str
+    reason: str | None = None
+    neighbourhood_id: int
+    neighbourhood_name: str
+    votes: int
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+    created_at: datetime
+    version: int
+
+
+class OpenAnswer(ApiModel):
+    id: int
+    question: int
+    text: str
+    day: date
+    neighbourhood_name: str | None = None

@@ -6,7 +6,8 @@ The resident side (an API token with `participation:write`):
 
 Staff: `GET /v1/messages/{id}/results` (`?neighbourhood=`), `GET /v1/messages/{id}/results.csv`,
 `GET /v1/messages/{id}/open-answers` (and `.csv`), `GET /v1/messages/{id}/proposals`,
-`POST /v1/proposals/{id}/decision` (If-Match), `POST /v1/messages/{id}/close`.
+`GET /v1/proposals/{id}`, `POST /v1/proposals/{id}/decision` (If-Match),
+`POST /v1/messages/{id}/close`.
 """
 
 from __future__ import annotations
@@ -216,6 +217,15 @@ async def proposals(
 ) -> list[ProposalOut]:
     """A citizen budget's proposals, newest first, with their votes (never who proposed)."""
     return await service.proposals(session, principal, message_id, state)
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalOut)
+async def proposal(
+    proposal_id: PathId, principal: MessageReader, session: DbSession
+) -> JSONResponse:
+    """One proposal, with its version for a decision (ETag)."""
+    out = await service.proposal(session, principal, proposal_id)
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
 
 
 @router.post("/proposals/{proposal_id}/decision", response_model=ProposalOut)

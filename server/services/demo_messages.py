@@ -75,14 +75,29 @@ async def seed_messages(session: AsyncSession, organisation_id: int, slug: str) 
         if item["kind"] == "alert":
             content["alert"] = item["alert"]
         if item["kind"] == "survey":
-            closes = now + timedelta(days=int(item["closes_in_days"]))
+            # A closed survey is made open (a closing time must be ahead), then closed below.
+            closes = now + timedelta(days=int(item.get("closes_in_days", 1)))
             content["survey"] = {"questions": item["questions"], "closes_at": closes.isoformat()}
+        if "budget" in item:
+            plan = item["budget"]
+            budget: dict[str, Any] = {
+                "budget_eur": int(plan["budget_eur"]),
+                "deadline": (now + timedelta(days=int(plan["deadline_in_days"]))).isoformat(),
+            }
+            if "voting_from_days_ago" in plan:
+                voting = now - timedelta(days=int(plan["voting_from_days_ago"]))
+                budget["voting_from"] = voting.isoformat()
+            content["budget"] = budget
         _status, out = await messages.create(
             session, principal, MessageCreate.model_validate(content)
         )
         message = await session.get(CityMessage, out["id"])
         assert message is not None
         message.published_at = message.created_at = message.updated_at = published
+        if "closed_days_ago" in item:
+            closed = now - timedelta(days=int(item["closed_days_ago"]))
+            survey = dict(message.details["survey"], closes_at=closed.isoformat())
+            message.details = {**message.details, "survey": survey}
         made += 1
     await session.flush()
     return made

@@ -504,6 +504,13 @@ async def _staff_proposal(
     return proposal
 
 
+async def proposal(session: AsyncSession, principal: Principal, proposal_id: int) -> ProposalOut:
+    """One proposal of the organisation's budgets."""
+    found = await _staff_proposal(session, principal, proposal_id)
+    names, deciders = await _names(session, [found])
+    return proposal_out(found, names, deciders)
+
+
 async def decide(
     session: AsyncSession,
     principal: Principal,

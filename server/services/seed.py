@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 import config
 from server.models import Municipality, Neighbourhood, Organisation, StaffAccount
 from server.security import hash_password
-from server.services import demo_messages, demo_submissions
+from server.services import demo_messages, demo_participation, demo_submissions
 
 DATASET = "demo/dataset.toml"
 
@@ -196,5 +196,6 @@ async def seed_demo(
             sent = await demo_messages.seed_messages(session, city_org_id, m["slug"])
             if sent:
                 report.created["message"] = report.created.get("message", 0) + sent
+                await demo_participation.seed_participation(session, city_org_id, muni.id)
     await session.commit()
     return report
