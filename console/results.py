@@ -68,8 +68,14 @@ def state_line(results: Results) -> str:
     return _("Closed on {when}").format(when=formats.day_and_time(results.closes_at))
 
 
-def lines(results: Results, languages: list[str], width: int = 30) -> list[str]:
+def lines(
+    results: Results,
+    languages: list[str],
+    width: int = 30,
+    category_names: dict[str, str] | None = None,
+) -> list[str]:
     """The whole result as plain lines (the CLI's output)."""
+    names = category_names or {}
     out = [
         f"#{results.message_id}  {in_language(results.title, languages)}",
         state_line(results),
@@ -106,7 +112,7 @@ def lines(results: Results, languages: list[str], width: int = 30) -> list[str]:
         out.append("")
     if results.ideas_by_category:
         for code, ideas in sorted(results.ideas_by_category.items(), key=lambda kv: -kv[1]):
-            out.append(f"   {code:<28} {formats.number(ideas):>7}")
+            out.append(f"   {names.get(code, code)[:28]:<28} {formats.number(ideas):>7}")
         out.append("")
     out.append(_("Per neighbourhood"))
     for hood in results.neighbourhoods:

@@ -27,22 +27,26 @@ STATES = ("proposed", "accepted", "rejected")
 
 
 def cmd_results(args: argparse.Namespace, context: Context) -> int:
-    async def work(client: ApiClient) -> tuple[Results | str, list[str]]:
+    async def work(client: ApiClient) -> tuple[Results | str, list[str], dict[str, str]]:
         me = await use_municipality_time(client)
         hoods = await _hood_ids(client, [args.neighbourhood] if args.neighbourhood else None)
         hood = hoods[0] if hoods else None
         languages = [args.language, *me.organisation.municipality.languages]
         if args.csv:
-            return await client.results_csv(args.id, hood), languages
-        return await client.results(args.id, hood), languages
+            return await client.results_csv(args.id, hood), languages, {}
+        found = await client.results(args.id, hood)
+        names = {}
+        if found.ideas_by_category:
+            names = {c.code: c.label(languages) for c in await client.categories()}
+        return found, languages, names
 
-    found, languages = run_api(context, work)
+    found, languages, names = run_api(context, work)
     if isinstance(found, str):
         sys.stdout.write(found)
     elif args.json:
         print_json(found)
     else:
-        print("\n".join(lines(found, languages)))
+        print("\n".join(lines(found, languages, category_names=names)))
     return EXIT_OK
 
 

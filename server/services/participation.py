@@ -637,17 +637,21 @@ async def results(
         closes_at=closes_at(message), closed_at=message.closed_at,
         neighbourhood_id=neighbourhood_id, households_reached=reached,
         count=shown(count) if small else count,
-        rate=None if (small and count < SMALL_BELOW) or not reached or small else count / reached,
+        rate=None if small or not reached else count / reached,
         neighbourhoods=hoods,
         over_time=[
             DayCount(day=datetime.fromisoformat(d).date(), count=shown(v) if small else v)
             for d, v in days
         ],
     )  # fmt: skip
-    if small and neighbourhood_id is not None:
+    if small:
+        # One neighbourhood: its own registered households are those reached.
         hood = next((n for n in targets if n.id == neighbourhood_id), None)
+        out.households_reached = hood.registered_households if hood else None
         if hood is not None and count >= SMALL_BELOW and hood.registered_households:
             out.rate = count / hood.registered_households
+    if message.kind == "call_for_ideas":
+        out.rate = None  # ideas are not one per household: a rate would mislead
     if message.kind == "survey":
         _survey_results(out, message, totals, small)
         counted = select(func.count()).where(OpenAnswer.message_id == message.id)
