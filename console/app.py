@@ -360,12 +360,14 @@ class BuurtApp(App[None]):
         if not isinstance(self.screen, ComposeScreen):
             self.show_compose()
 
-    def show_inbox(self) -> None:
-        """The moderators' inbox of reports and ideas."""
+    def show_inbox(
+        self, holder: dict[str, str] | None = None, label: str = "", open_id: int | None = None
+    ) -> None:
+        """The moderators' inbox of reports and ideas (on a filter and an item, if given)."""
         from console.screens.inbox import InboxScreen
 
         if self.me:
-            self._replace_top(InboxScreen())
+            self._replace_top(InboxScreen(holder, label, open_id))
 
     def action_show_inbox(self) -> None:
         from console.screens.inbox import InboxScreen

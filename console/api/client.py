@@ -642,6 +642,7 @@ class SubmissionFilters(BaseModel):
     query: str | None = None
     channel: str | None = None  # taken by staff: phone, desk, email, other, or any
     department: str | None = None
+    message: int | None = None  # ideas sent in answer to this call for ideas
 
     def params(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -654,6 +655,7 @@ class SubmissionFilters(BaseModel):
             "q": self.query,
             "channel": self.channel,
             "department": self.department,
+            "message": self.message,
         }
         return {k: v for k, v in data.items() if v not in (None, "", [])}
 

@@ -227,6 +227,7 @@ class Submission(ApiModel):
     language: str | None = None
     channel: str | None = None  # taken by staff: phone, desk, email or other
     entered_by_name: str | None = None
+    message_id: int | None = None  # an idea sent in answer to this call for ideas
     version: int
     created_at: datetime
     updated_at: datetime

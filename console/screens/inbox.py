@@ -111,7 +111,11 @@ class InboxScreen(SignedInScreen):
         Binding("f5", "reload", N_("Reload"), id="reload_inbox"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(
+        self, holder: dict[str, str] | None = None, label: str = "", open_id: int | None = None
+    ) -> None:
+        """`holder`: a filter to start on (a call's ideas: {"message": "12"}), named `label`;
+        `open_id`: the item to put the cursor on."""
         super().__init__()
         self.items: list[Submission] = []
         self.cursor: str | None = None
@@ -120,8 +124,9 @@ class InboxScreen(SignedInScreen):
         self.query_text = ""
         self.selected_ids: set[int] = set()
         # From the workload view: one colleague's (or nobody's) items, or one department's.
-        self.holder: dict[str, str] = {}
-        self.holder_label = ""
+        self.holder: dict[str, str] = dict(holder or {})
+        self.holder_label = label
+        self.open_id = open_id
         self.staff: list[Staff] = []
         self.detail: SubmissionDetail | None = None
         self._detail_timer: Timer | None = None
@@ -148,7 +153,9 @@ class InboxScreen(SignedInScreen):
         self.query_one("#inbox-empty").display = False
         table.focus()
         self.load_staff()
-        self.reload()
+        if self.holder:
+            self.view_index = next(i for i, v in enumerate(VIEWS) if v[0] == "all")
+        self.reload(self.open_id)
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -322,6 +329,8 @@ class InboxScreen(SignedInScreen):
             text.append(_("Reporter: {who}").format(who=who) + "\n")
         if d.duplicate_of_id:
             text.append(_("Duplicate of #{id}").format(id=d.duplicate_of_id) + "\n")
+        if d.message_id:
+            text.append(_("Sent in answer to the city's call #{id}").format(id=d.message_id) + "\n")
         text.append("\n" + _("History") + "\n", style="bold underline")
         for e in d.history:
             when = formats.day_and_time(e.at)

@@ -17,6 +17,7 @@ from console.i18n import N_, _
 from console.screens.base import SignedInScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.message_view import MessageView
+from console.screens.results import PARTICIPATION, ResultsScreen
 from console.widgets.search import SearchBox
 
 PAGE = 50
@@ -194,7 +195,12 @@ class MessagesScreen(SignedInScreen):
 
     def action_open(self) -> None:
         message = self.selected()
-        if message:
+        if message is None:
+            return
+        # A survey, budget or call that went out opens on its results.
+        if message.kind in PARTICIPATION and message.state in ("published", "withdrawn"):
+            self.app.push_screen(ResultsScreen(message))
+        else:
             self.app.push_screen(MessageView(message))
 
     def action_edit(self) -> None:

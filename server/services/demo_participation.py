@@ -183,7 +183,8 @@ async def _budget(
     made: list[tuple[Proposal, int]] = []
 
     def propose(i: int, title: str, cost: int, state: str, reason: str | None = None) -> Proposal:
-        hood = rng.choice(hoods)
+        # The neighbourhood its title names, else one of them.
+        hood = next((h for h in hoods if h.name in title), None) or rng.choice(hoods)
         proposal = Proposal(
             message_id=message.id, key=f"demo-{i}", neighbourhood_id=hood.id,
             household=household_key(municipality_id, f"demo-proposer-{i}"), title=title,

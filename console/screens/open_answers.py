@@ -1,0 +1,119 @@
+"""What residents wrote to a survey's open questions (`o` on its results): newest first,
+searchable (`/`), with the day and, where 5 or more answered there, the neighbourhood; never
+who wrote it. `x` saves them all as CSV."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from console.api.client import ApiClient
+from console.api.errors import ApiError
+from console.api.models import OpenAnswer
+from console.bindings import translate_bindings
+from console.i18n import N_, _
+from console.widgets.search import SearchBox
+
+
+class OpenAnswersScreen(ModalScreen[None]):
+    """A page of open answers at a time; scrolling to the end loads the next."""
+
+    CSS_PATH = "open_answers.tcss"
+    BINDINGS = [
+        Binding("escape", "close", N_("Close"), id="close_answers"),
+        Binding("slash", "search", N_("Search"), id="search_answers"),
+        Binding("x", "export", N_("Export CSV"), id="export_answers"),
+    ]
+
+    def __init__(self, client: ApiClient, message_id: int) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.client = client
+        self.message_id = message_id
+        self.query_text = ""
+        self.cursor: str | None = None
+        self.answers: list[OpenAnswer] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="answers-box"):
+            yield Static(_("Open answers"), id="answers-title")
+            yield SearchBox(placeholder=_("Words in the answer"), id="answers-search")
+            yield DataTable(id="answers-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="answers-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Day"), _("Question"), _("Neighbourhood"), _("Answer"))
+        table.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self.answers, self.cursor = [], None
+        self.query_one(DataTable).clear()
+        self.load_page()
+
+    @work(exclusive=True, group="answers")
+    async def load_page(self) -> None:
+        try:
+            page = await self.client.open_answers(
+                self.message_id, query=self.query_text or None, cursor=self.cursor, limit=100
+            )
+        except ApiError as error:
+            self.query_one("#answers-text", Static).update(error.message)
+            return
+        self.cursor = page.next_cursor
+        table = self.query_one(DataTable)
+        for answer in page.items:
+            self.answers.append(answer)
+            table.add_row(
+                f"{answer.day:%d/%m/%Y}",
+                str(answer.question + 1),
+                answer.neighbourhood_name or "—",
+                answer.text.replace("\n", " ")[:80],
+            )
+        title = _("Open answers")
+        if self.query_text:
+            title += f"  ·  “{self.query_text}”"
+        self.query_one("#answers-title", Static).update(title)
+        if not self.answers:
+            self.query_one("#answers-text", Static).update(_("No open answers found."))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.answers):
+            self.query_one("#answers-text", Static).update(self.answers[event.cursor_row].text)
+        if self.cursor and event.cursor_row >= len(self.answers) - 5:
+            self.load_page()
+
+    def action_search(self) -> None:
+        self.query_one(SearchBox).open()
+
+    @on(SearchBox.Search)
+    def _search(self, event: SearchBox.Search) -> None:
+        self.query_text = event.query
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    @work(group="answers-export")
+    async def action_export(self) -> None:
+        destination = Path.cwd() / f"open-answers-{self.message_id}.csv"
+        try:
+            text = await self.client.open_answers_csv(self.message_id)
+            # Written off the event loop: a slow disk never freezes the screen.
+            await asyncio.to_thread(destination.write_text, text, encoding="utf-8")
+        except (ApiError, OSError) as error:
+            reason = error.message if isinstance(error, ApiError) else str(error)
+            self.app.notify(_("Not exported: {reason}").format(reason=reason), severity="error")
+            return
+        self.app.notify(_("Saved as {path}").format(path=destination))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
