@@ -226,3 +226,130 @@ def read_message_file(path: Path, default_language: str) -> MessageFile:
         for lang, body in zip(parts[1::2], parts[2::2], strict=True):
             bodies[lang] = body.strip() + "\n"
     return MessageFile(settings=settings, bodies=bodies)
+
+
+# -- survey questions as text ----------------------------------------------------------------
+#
+# One question per line, in the message's first language; a line that starts with spaces
+# and a language code gives the same question in another language:
+#
+#     Do you feel at home here? | Yes | No
+#       fr: Vous sentez-vous chez vous ? | Oui | Non
+#     [multiple 2] What is missing? | Green | Benches | Play space
+#     [scale] How satisfied are you with the street lights?
+#     [open] What would you change?
+#
+# The mark in brackets says the type: one choice (none), several (`[multiple]`, at most N),
+# a scale from 1 to 5 (`[scale]`), words (`[open]`).
+QUESTION_TYPES = ("single", "multiple", "scale", "open")
+TYPE_MARK = re.compile(r"^\[\s*(single|multiple|scale|open)(?:\s+(\d{1,2}))?\s*\]\s*", re.I)
+TRANSLATION_LINE = re.compile(r"^\s+([A-Za-z]{2})\s*:\s*(.*)$")
+
+
+def _parts(line: str) -> list[str]:
+    return [p.strip() for p in line.split("|") if p.strip()]
+
+
+def parse_questions(text: str, languages: list[str]) -> list[dict[str, Any]]:
+    """The survey's questions from their text (see above), each in every one of `languages`
+    (the first is the one the question lines are in)."""
+    first = languages[0]
+    questions: list[dict[str, Any]] = []
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        translated = TRANSLATION_LINE.match(raw)
+        if translated:
+            lang, rest = translated.group(1).lower(), translated.group(2)
+            if not questions:
+                raise ComposeError(
+                    _("A language line (“fr: …”) goes under the question it translates.")
+                )
+            if lang not in languages:
+                raise ComposeError(
+                    _("{lang} is not a language of this message ({languages}).").format(
+                        lang=lang, languages=", ".join(languages)
+                    )
+                )
+            question = questions[-1]
+            parts = _parts(rest)
+            if len(parts) != 1 + len(question["choices"]):
+                raise ComposeError(
+                    _(
+                        "The {lang} line of question {n} needs the question and "
+                        "its {count} choices."
+                    ).format(lang=lang, n=len(questions), count=len(question["choices"]))
+                )
+            question["question"][lang] = parts[0]
+            for choice, label in zip(question["choices"], parts[1:], strict=True):
+                choice[lang] = label
+            continue
+        line = raw.strip()
+        kind, most = "single", None
+        mark = TYPE_MARK.match(line)
+        if mark:
+            kind = mark.group(1).lower()
+            most = int(mark.group(2)) if mark.group(2) else None
+            line = line[mark.end() :]
+        parts = _parts(line)
+        n = len(questions) + 1
+        if not parts:
+            raise ComposeError(_("Question {n} has no text.").format(n=n))
+        if kind in ("single", "multiple") and len(parts) < 3:
+            raise ComposeError(
+                _("Question {n} needs at least two choices: Question? | choice | choice").format(
+                    n=n
+                )
+            )
+        if kind in ("scale", "open") and len(parts) > 1:
+            raise ComposeError(
+                _("Question {n} is answered without choices; remove them.").format(n=n)
+            )
+        question = {
+            "type": kind,
+            "question": {first: parts[0]},
+            "choices": [{first: label} for label in parts[1:]],
+        }
+        if most is not None:
+            if kind != "multiple" or not 1 <= most <= len(parts) - 1:
+                raise ComposeError(
+                    _(
+                        "Question {n}: [multiple N] takes at most as many as there are choices."
+                    ).format(n=n)
+                )
+            question["max_choices"] = most
+        questions.append(question)
+    for n, question in enumerate(questions, start=1):
+        for lang in languages[1:]:
+            if lang not in question["question"]:
+                raise ComposeError(
+                    _("Question {n} has no {lang} text: add a line “  {lang}: …” under it.").format(
+                        n=n, lang=lang
+                    )
+                )
+    return questions
+
+
+def format_questions(questions: list[dict[str, Any]], languages: list[str]) -> str:
+    """The text of saved questions, to edit them again (the inverse of parse_questions)."""
+    lines = []
+    for question in questions:
+        have = [lang for lang in languages if lang in question["question"]] or list(
+            question["question"]
+        )
+        first, others = have[0], have[1:]
+        kind = question.get("type", "single")
+        mark = ""
+        if kind == "multiple":
+            most = question.get("max_choices")
+            mark = f"[multiple {most}] " if most else "[multiple] "
+        elif kind in ("scale", "open"):
+            mark = f"[{kind}] "
+        choices = question.get("choices", [])
+        lines.append(
+            mark + " | ".join([question["question"][first], *(c.get(first, "") for c in choices)])
+        )
+        for lang in others:
+            texts = [question["question"][lang], *(c.get(lang, "") for c in choices)]
+            lines.append(f"  {lang}: " + " | ".join(texts))
+    return "\n".join(lines)

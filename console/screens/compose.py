@@ -37,8 +37,10 @@ from console.composing import (
     KINDS,
     ComposeError,
     Draft,
+    format_questions,
     idempotency_key,
     parse_local_time,
+    parse_questions,
     zone,
 )
 from console.drafts import DraftStore, DraftUnreadable
@@ -145,7 +147,14 @@ class ComposeScreen(SignedInScreen):
                     yield Label(_("Ends (YYYY-MM-DD HH:MM)"))
                     yield Input(id="event-ends")
                 with Vertical(id="fields-survey", classes="kind-fields"):
-                    yield Label(_("Questions, one per line: Question? | choice | choice"))
+                    yield Label(
+                        _(
+                            "Questions, one per line: Question? | choice | choice. "
+                            "[multiple 2], [scale] (1-5) or [open] in front for another type; "
+                            "under a question, “  fr: Question ? | choix | choix” for each "
+                            "other language"
+                        )
+                    )
                     yield TextArea(id="survey-questions", soft_wrap=True)
                     yield Label(_("Closes (YYYY-MM-DD HH:MM)"))
                     yield Input(id="survey-closes")
@@ -247,12 +256,10 @@ class ComposeScreen(SignedInScreen):
                 }
             )
         if message.survey:
-            lines = []
-            for q in message.survey.get("questions", []):
-                lang = next(iter(q["question"]))
-                parts = [q["question"][lang], *(c.get(lang, "") for c in q["choices"])]
-                lines.append(" | ".join(parts))
-            fields["survey-questions"] = "\n".join(lines)
+            order = [*message.title, *self.languages]
+            fields["survey-questions"] = format_questions(
+                message.survey.get("questions", []), list(dict.fromkeys(order))
+            )
             fields["survey-closes"] = local(message.survey.get("closes_at"))
         if message.budget:
             fields["budget-amount"] = str(message.budget.get("budget_eur", ""))
@@ -342,17 +349,10 @@ class ComposeScreen(SignedInScreen):
                 "ends_at": when("event-ends"),
             }
         elif name == "survey":
-            lang = (draft.languages() or self.languages)[0]
-            questions = []
-            for line in f.get("survey-questions", "").splitlines():
-                parts = [p.strip() for p in line.split("|") if p.strip()]
-                if not parts:
-                    continue
-                if len(parts) < 3:
-                    raise ComposeError(_("Each survey question needs at least two choices."))
-                questions.append(
-                    {"question": {lang: parts[0]}, "choices": [{lang: c} for c in parts[1:]]}
-                )
+            # The languages the message is written in, the one typed first leading.
+            written = draft.languages() or self.languages[:1]
+            languages = [lang for lang in self.languages if lang in written]
+            questions = parse_questions(f.get("survey-questions", ""), languages)
             block = {"questions": questions, "closes_at": when("survey-closes")}
         elif name == "budget":
             amount = f.get("budget-amount", "").strip()
@@ -466,6 +466,11 @@ class ComposeScreen(SignedInScreen):
 
     def action_preview(self) -> None:
         draft = self.read_form()
+        try:
+            # With the kind's fields: a survey's preview shows its questionnaire.
+            draft = self.with_details(draft)
+        except ComposeError as error:
+            self.show_error(str(error))
         tabs = self.query_one("#languages", TabbedContent)
         lang = (tabs.active or f"tab-{self.languages[0]}").removeprefix("tab-")
         self.app.push_screen(PreviewScreen(draft, lang))

@@ -13,6 +13,32 @@ from console.bindings import translate_bindings
 from console.composing import KIND_LABELS, Draft
 from console.i18n import N_, _
 
+TYPE_HINTS = {
+    "single": N_("choose one"),
+    "multiple": N_("choose up to {n}"),
+    "scale": N_("from 1 to 5"),
+    "open": N_("in your own words"),
+}
+
+
+def questionnaire(draft: Draft, lang: str) -> str:
+    """A survey's questions as a resident would see them, in markdown."""
+    questions = (draft.details.get("survey") or {}).get("questions") or []
+    lines = []
+    for n, q in enumerate(questions, start=1):
+        kind = q.get("type", "single")
+        hint = _(TYPE_HINTS.get(kind, "")).format(n=q.get("max_choices") or len(q["choices"]))
+        text = q["question"].get(lang) or next(iter(q["question"].values()))
+        lines.append(f"**{n}. {text}** _({hint})_\n")
+        for c in q.get("choices", []):
+            lines.append(f"- ☐ {c.get(lang) or next(iter(c.values()))}")
+        if kind == "scale":
+            lines.append("- ① ② ③ ④ ⑤")
+        if kind == "open":
+            lines.append("- ____________________")
+        lines.append("")
+    return "\n\n" + "\n".join(lines) if lines else ""
+
 
 class PreviewScreen(ModalScreen[None]):
     """Shows the draft rendered; any of the close keys goes back to writing."""
@@ -32,7 +58,7 @@ class PreviewScreen(ModalScreen[None]):
         for lang in languages:
             title = self.draft.title.get(lang, "").strip() or _("(no title)")
             body = self.draft.body.get(lang, "").strip() or _("(no text)")
-            texts.append(f"# {lang.upper()} · {title}\n\n{body}")
+            texts.append(f"# {lang.upper()} · {title}\n\n{body}" + questionnaire(self.draft, lang))
         with VerticalScroll(id="preview-box"):
             yield Static(
                 _("Preview · {kind}").format(kind=_(KIND_LABELS.get(self.draft.kind, ""))),
