@@ -11,9 +11,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from console import formats
+from console import results as participation
 from console.api.errors import ApiError
 from console.api.models import Message, Overview, Page, SubmissionCounts
 from console.api.stream import LiveEvent
@@ -22,6 +24,7 @@ from console.i18n import N_, _
 from console.screens.base import SignedInScreen
 
 REFRESH_SECONDS = 20.0
+OPEN_KINDS = ("survey", "citizen_budget")
 
 
 async def none() -> None:
@@ -45,6 +48,7 @@ class DashboardScreen(SignedInScreen):
         self.overview: Overview | None = None
         self.shown_period: str | None = None
         self.new_submissions = 0
+        self._participation_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         # Scrolls when the terminal is too short for every tile and panel (80 by 24).
@@ -63,6 +67,9 @@ class DashboardScreen(SignedInScreen):
                 with Vertical(id="recent-box"):
                     yield Static(_("Recent city messages"), classes="box-title")
                     yield DataTable(id="recent-messages", show_cursor=False)
+            with Vertical(id="participation-box"):
+                yield Static(_("Open surveys and budgets"), classes="box-title")
+                yield DataTable(id="participation", show_cursor=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -71,13 +78,29 @@ class DashboardScreen(SignedInScreen):
         table.add_column(_("Reach"), key="reach")
         table.add_column(_("Views"), key="views")
         self.query_one("#dashboard-error").display = False
+        taking_part = self.query_one("#participation", DataTable)
+        taking_part.add_column(_("Title"), key="title")
+        taking_part.add_column(_("Taking part"), key="count")
+        taking_part.add_column(_("Of the households reached"), key="rate")
+        taking_part.add_column(_("Closes"), key="closes")
+        self.query_one("#participation-box").display = False
         self.load()
+        self.load_participation()
         self.buurt.subscribe(self.on_live_event)
         # Distinct counts (weekly active, contributors) are not deltas: re-read them now and then.
         self.set_interval(REFRESH_SECONDS, self.load)
 
     def on_unmount(self) -> None:
         self.buurt.unsubscribe(self.on_live_event)
+
+    def _participation_soon(self) -> None:
+        # Answers come in bursts: read the rates again at most every few seconds.
+        if self._participation_timer is None:
+            self._participation_timer = self.set_timer(3.0, self._participation_now)
+
+    def _participation_now(self) -> None:
+        self._participation_timer = None
+        self.load_participation()
 
     @property
     def period(self) -> str:
@@ -89,6 +112,7 @@ class DashboardScreen(SignedInScreen):
 
     def action_reload(self) -> None:
         self.load()
+        self.load_participation()
 
     def _title(self, read_at: datetime | None = None, *, updating: bool = True) -> None:
         me = self.buurt.me
@@ -137,6 +161,34 @@ class DashboardScreen(SignedInScreen):
         if memory:
             memory.keep_figures(period, overview, counts, messages)
 
+    @work(exclusive=True, group="dashboard-participation")
+    async def load_participation(self) -> None:
+        """The surveys and budgets still open, with how many took part so far."""
+        client = self.buurt.client
+        try:
+            pages = await asyncio.gather(
+                *(client.messages(state="published", kind=k, limit=10) for k in OPEN_KINDS)
+            )
+            messages = [m for page in pages for m in page.items if m.closed_at is None]
+            found = await asyncio.gather(*(client.results(m.id) for m in messages))
+        except ApiError:
+            return  # the rest of the dashboard says what is wrong with the connection
+        if self.left:
+            return
+        table = self.query_one("#participation", DataTable)
+        table.clear()
+        for message, results in zip(messages, found, strict=True):
+            if not results.open:
+                continue
+            table.add_row(
+                message.title_for(self.buurt.preferred_languages())[:40],
+                participation.count(results.count),
+                formats.percent(results.rate) if results.rate is not None else "–",
+                formats.day_and_time(results.closes_at),
+                key=str(message.id),
+            )
+        self.query_one("#participation-box").display = table.row_count > 0
+
     def _draw(
         self, overview: Overview, counts: SubmissionCounts | None, messages: Page[Message]
     ) -> None:
@@ -179,6 +231,10 @@ class DashboardScreen(SignedInScreen):
             return
         if event.type == "message.published":
             self.load()
+            self.load_participation()
+            return
+        if event.type == "results.updated":
+            self._participation_soon()
             return
         if event.type != "stats.delta" or self.overview is None:
             return
