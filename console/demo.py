@@ -98,7 +98,7 @@ def simulator_token(url: str) -> tuple[str, bool]:
                 name="demo simulator",
                 # The resident side sends events; it reads the neighbourhoods to place them and
                 # the published messages whose views it counts.
-                scopes=["events:write", "stats:read", "messages:read"],
+                scopes=["events:write", "stats:read", "messages:read", "participation:write"],
                 expires_in_days=1,
             )
         await engine.dispose()

@@ -45,8 +45,9 @@ RATES: dict[str, float] = {
     "volunteer_signup": 30 / 21571,
     # While a survey is open: Mons's survey had answers from 23% of registered households.
     "survey_response": 0.23,
-    "proposal": 10 / 21571,
-    "vote": 300 / 21571,
+    # Waterloo's call for initiatives: 30+ proposals and 1,000+ votes on 2,875 households.
+    "proposal": 30 / 2875,
+    "vote": 1000 / 2875,
     "registration": 0.02,  # 2% growth a month (The Hague: 312 new a month on 4,100)
 }
 HELP_SOLVED = 0.459
@@ -72,6 +73,10 @@ class Published:
     at: datetime
     targets: str | list[int]
     closes_at: datetime | None = None  # a survey's
+    kind: str = "announcement"
+    questions: list[dict[str, Any]] | None = None  # a survey's
+    budget: dict[str, Any] | None = None  # a citizen budget's
+    closed: bool = False  # closed early by staff
 
     def reaches(self, hood: Hood, at: datetime) -> bool:
         return self.at <= at and (self.targets == "all" or hood.id in self.targets)
@@ -110,6 +115,10 @@ def poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
+# Sent through the participation routes when live (they count the engagement event too).
+PARTICIPATION = ("survey_response", "proposal", "vote")
+
+
 def events_for(
     rng: random.Random,
     hood: Hood,
@@ -117,12 +126,16 @@ def events_for(
     seconds: float,
     scale: float,
     messages: list[Published] | None = None,
+    skip: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """The events of one neighbourhood during a stretch of simulated time."""
+    """The events of one neighbourhood during a stretch of simulated time (not of the
+    kinds in `skip`)."""
     out: list[dict[str, Any]] = []
     registered = max(hood.registered, 1)
     active_pool = max(1, int(registered * WEEKLY_ACTIVE))
     for kind, rate in RATES.items():
+        if kind in skip:
+            continue
         n = poisson(rng, rate * registered * seconds / MONTH * scale)
         for _ in range(n):
             at = start + timedelta(seconds=rng.uniform(0, seconds))
@@ -183,6 +196,10 @@ async def published_messages(http: httpx.AsyncClient) -> list[Published] | None:
                 at=datetime.fromisoformat(m["published_at"]),
                 targets=m["targets"],
                 closes_at=datetime.fromisoformat(closes) if closes else None,
+                kind=m["kind"],
+                questions=survey.get("questions"),
+                budget=m.get("budget"),
+                closed=m.get("closed_at") is not None,
             )
         )
     return found
@@ -231,6 +248,9 @@ async def run_live(
     hoods = await hoods_of(http)
     total, started, rounds = 0, time.monotonic(), 0
     messages: list[Published] | None = None
+    # Answers and votes go through the participation routes while the token may (else, as
+    # before, as bare events).
+    participation_ready = True
     while stop_after is None or time.monotonic() - started < stop_after:
         if rounds % MESSAGE_REFRESH_TICKS == 0:
             # A message published meanwhile (from the console) gets its views too.
@@ -238,16 +258,143 @@ async def run_live(
         rounds += 1
         now = datetime.now(UTC)
         batch: list[dict[str, Any]] = []
+        live = participation_ready
         for hood in hoods:
             batch += events_for(
-                rng, hood, now - timedelta(seconds=tick), tick * speed, scale, messages
-            )
+                rng, hood, now - timedelta(seconds=tick), tick * speed, scale, messages,
+                skip=PARTICIPATION if live else (),
+            )  # fmt: skip
         # Simulated time runs ahead; the events keep real timestamps within the last tick.
         for event in batch:
             event["at"] = (now - timedelta(seconds=rng.uniform(0, tick))).isoformat()
         total += await send(http, batch)
+        if live and messages:
+            sent = await participate(http, rng, hoods, messages, tick * speed * scale, now)
+            participation_ready = sent is not None
+            total += sent or 0
         await asyncio.sleep(tick)
     return total
+
+
+async def participate(
+    http: httpx.AsyncClient,
+    rng: random.Random,
+    hoods: list[Hood],
+    messages: list[Published],
+    seconds: float,
+    now: datetime,
+) -> int | None:
+    """Residents answering open surveys, proposing and voting in open budgets during
+    `seconds` of simulated time, at the rates of RATES; how many were recorded, or None when
+    the token may not (no `participation:write`)."""
+    recorded = 0
+    for message in messages:
+        if message.closed or (message.closes_at and now >= message.closes_at):
+            continue
+        if message.kind == "survey" and message.questions:
+            rate = RATES["survey_response"]
+            for hood in hoods:
+                if not message.reaches(hood, now):
+                    continue
+                for _ in range(poisson(rng, rate * hood.registered * seconds / MONTH)):
+                    body = {
+                        "id": uuid.uuid4().hex,
+                        "household": f"{hood.id}-{rng.randrange(max(hood.registered, 1))}",
+                        "neighbourhood_id": hood.id,
+                        "answers": survey_answers(rng, message.questions),
+                    }
+                    answer = await http.post(
+                        f"/v1/participation/surveys/{message.id}/responses", json=body
+                    )
+                    if answer.status_code == 403:
+                        return None
+                    recorded += answer.status_code == 201
+        elif message.kind == "citizen_budget" and message.budget:
+            made = await _budget_round(http, rng, hoods, message, seconds, now)
+            if made is None:
+                return None
+            recorded += made
+    return recorded
+
+
+def survey_answers(rng: random.Random, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A household's answers to every question (an open one now and then)."""
+    answers: list[dict[str, Any]] = []
+    for index, question in enumerate(questions):
+        kind = question.get("type", "single")
+        choices = len(question.get("choices", []))
+        if kind == "single":
+            answers.append({"question": index, "choice": rng.randrange(choices)})
+        elif kind == "multiple":
+            most = question.get("max_choices") or choices
+            picked = sorted(rng.sample(range(choices), rng.randint(1, most)))
+            answers.append({"question": index, "choices": picked})
+        elif kind == "scale":
+            answers.append({"question": index, "value": max(1, min(5, round(rng.gauss(3.4, 1))))})
+        elif rng.random() < 0.3:
+            answers.append({"question": index, "text": rng.choice(OPEN_WORDS)})
+    return answers
+
+
+OPEN_WORDS = (
+    "Meer groen en bankjes, graag.",
+    "Trager verkeer in onze straat.",
+    "Een plek om elkaar te ontmoeten.",
+    "Betere verlichting op het fietspad.",
+)
+
+
+async def _budget_round(
+    http: httpx.AsyncClient,
+    rng: random.Random,
+    hoods: list[Hood],
+    message: Published,
+    seconds: float,
+    now: datetime,
+) -> int | None:
+    budget = message.budget or {}
+    voting = budget.get("voting_from")
+    voting_opened = voting is None or now >= datetime.fromisoformat(voting)
+    made = 0
+    if not voting_opened:
+        for hood in hoods:
+            n = poisson(rng, RATES["proposal"] * hood.registered * seconds / MONTH)
+            for _ in range(n):
+                cost = rng.choice((1500, 3000, 5000, 8000, 12000))
+                answer = await http.post(
+                    f"/v1/participation/budgets/{message.id}/proposals",
+                    json={"id": uuid.uuid4().hex, "household": f"{hood.id}-p{rng.random()}",
+                          "neighbourhood_id": hood.id, "title": "Een buurtproject",
+                          "description": "Voorgesteld door bewoners.", "cost_eur": cost},
+                )  # fmt: skip
+                if answer.status_code == 403:
+                    return None
+                made += answer.status_code == 201
+        return made
+    listed = await http.get(f"/v1/messages/{message.id}/proposals", params={"state": "accepted"})
+    if listed.status_code != 200 or not listed.json():
+        return 0
+    proposals = listed.json()
+    weights = [1 + p["votes"] for p in proposals]  # popular ones draw more votes
+    for hood in hoods:
+        for _ in range(poisson(rng, RATES["vote"] * hood.registered * seconds / MONTH)):
+            left, ballot = int(budget.get("budget_eur", 0)), []
+            for p in rng.choices(proposals, weights, k=rng.randint(1, 4)):
+                if p["id"] not in ballot and p["cost_eur"] <= left:
+                    ballot.append(p["id"])
+                    left -= p["cost_eur"]
+            if not ballot:
+                continue
+            answer = await http.post(
+                f"/v1/participation/budgets/{message.id}/votes",
+                json={"id": uuid.uuid4().hex,
+                      "household": f"{hood.id}-{rng.randrange(max(hood.registered, 1))}",
+                      "neighbourhood_id": hood.id, "proposals": ballot},
+            )  # fmt: skip
+            if answer.status_code == 403:
+                return None
+            made += answer.status_code == 201
+    return made
 
 
 def main(argv: list[str] | None = None) -> int:
