@@ -627,8 +627,9 @@ class Participation(Base):
 
 
 class SurveyAnswer(Base):
-    """One response's choices, with its neighbourhood and day but no household: what results
-    could be recounted from (they are read from ParticipationCount)."""
+    """One survey response's choices, or one budget ballot (`{"proposals": [ids]}`), with its
+    neighbourhood and day but no household: what results could be recounted from (they are
+    read from ParticipationCount)."""
 
     __tablename__ = "survey_answers"
     __table_args__ = (Index("ix_survey_answers_message", "message_id", "neighbourhood_id"),)
@@ -637,7 +638,8 @@ class SurveyAnswer(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("city_messages.id", ondelete="CASCADE"))
     neighbourhood_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[date]
-    # {"0": [1], "1": [0, 2], "2": [4]}: chosen choice indexes, or the scale value.
+    # {"0": [1], "1": [0, 2], "2": [4]}: chosen choice indexes, or the scale value; a
+    # ballot: {"proposals": [3, 7]}.
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
@@ -662,6 +664,8 @@ class ParticipationCount(Base):
     value 4), `q3:open`, `day:2026-11-30`, `voters`, `p17` (votes for proposal 17)."""
 
     __tablename__ = "participation_counts"
+    # City-wide results read one key of every neighbourhood (its responses or voters).
+    __table_args__ = (Index("ix_participation_counts_key", "message_id", "key"),)
 
     message_id: Mapped[int] = mapped_column(
         ForeignKey("city_messages.id", ondelete="CASCADE"), primary_key=True

@@ -19,16 +19,20 @@ from server.models import (
     Category,
     CityMessage,
     Neighbourhood,
-    OpenAnswer,
     Participation,
-    ParticipationCount,
     Proposal,
     Submission,
     SurveyAnswer,
     utcnow,
 )
 from server.schemas.messages import SurveyDetails
-from server.services.participation import closes_at, household_key, winners
+from server.services.participation import (
+    add_counts,
+    closes_at,
+    household_key,
+    record_answers,
+    winners,
+)
 
 SEED = 16
 
@@ -94,63 +98,31 @@ async def _survey(
     rng: random.Random,
 ) -> None:
     survey = SurveyDetails.model_validate(message.details["survey"])
-    municipality_id = hoods[0].municipality_id
-    taken, answers, opens = [], [], []
-    counts: dict[tuple[int, str], int] = defaultdict(int)
+    responses = []
     for hood in hoods:
         # Each neighbourhood its own leaning, so the breakdown and the filter tell something.
         leaning = [[rng.random() + 0.2 for _c in q.choices] for q in survey.questions]
         mood = rng.uniform(2.4, 4.2)
         n = round(hood.registered_households * rate * rng.uniform(0.6, 1.4))
         for i in range(n):
-            at = _days(message, rng)
-            day = at.date()
             chosen: dict[str, list[int]] = {}
-            keys = ["responses", f"day:{day.isoformat()}"]
+            words: list[tuple[int, str]] = []
             for index, question in enumerate(survey.questions):
                 if question.type == "single":
-                    values = rng.choices(range(len(question.choices)), leaning[index])
+                    chosen[str(index)] = rng.choices(range(len(question.choices)), leaning[index])
                 elif question.type == "multiple":
                     limit = question.max_choices or len(question.choices)
-                    values = sorted(
-                        set(rng.choices(range(len(question.choices)), leaning[index], k=limit))
-                    )
+                    picks = rng.choices(range(len(question.choices)), leaning[index], k=limit)
+                    chosen[str(index)] = sorted(set(picks))
                 elif question.type == "scale":
-                    values = [max(1, min(5, round(rng.gauss(mood, 1.0))))]
-                else:
-                    if rng.random() < 0.3:
-                        opens.append(
-                            {
-                                "message_id": message.id, "question": index,
-                                "neighbourhood_id": hood.id, "day": day,
-                                "text": (text := rng.choice(texts)), "search_text": text.lower(),
-                            }
-                        )  # fmt: skip
-                        keys.append(f"q{index}:answered")
-                    continue
-                chosen[str(index)] = values
-                keys.append(f"q{index}:answered")
-                mark = "s" if question.type == "scale" else "c"
-                keys += [f"q{index}:{mark}{v}" for v in values]
-            for key in keys:
-                counts[(hood.id, key)] += 1
-            taken.append(
-                {
-                    "message_id": message.id, "key": f"demo-{hood.id}-{i}",
-                    "household": household_key(municipality_id, f"demo-{message.id}-{hood.id}-{i}"),
-                    "request_hash": "demo", "at": at,
-                }
-            )  # fmt: skip
-            answers.append(
-                {"message_id": message.id, "neighbourhood_id": hood.id, "day": day,
-                 "answers": chosen}
-            )  # fmt: skip
-    await _write(session, message, taken, counts)
-    if answers:
-        await session.execute(insert(SurveyAnswer), answers)
-    if opens:
-        await session.execute(insert(OpenAnswer), opens)
-    message.survey_responses = len(taken)
+                    chosen[str(index)] = [max(1, min(5, round(rng.gauss(mood, 1.0))))]
+                elif rng.random() < 0.3:
+                    words.append((index, rng.choice(texts)))
+            key = f"demo-{hood.id}-{i}"
+            responses.append(
+                (key, f"demo-{message.id}-{key}", hood.id, _days(message, rng), chosen, words)
+            )
+    await record_answers(session, message, hoods[0].municipality_id, responses)
 
 
 async def _write(
@@ -161,14 +133,7 @@ async def _write(
 ) -> None:
     if taken:
         await session.execute(insert(Participation), taken)
-    if counts:
-        await session.execute(
-            insert(ParticipationCount),
-            [
-                {"message_id": message.id, "neighbourhood_id": h, "key": k, "value": v}
-                for (h, k), v in counts.items()
-            ],
-        )
+    await add_counts(session, message.id, counts)
 
 
 async def _budget(
@@ -206,6 +171,7 @@ async def _budget(
     taken: list[dict[str, Any]] = []
     counts: dict[tuple[int, str], int] = defaultdict(int)
     votes: dict[int, int] = defaultdict(int)
+    ballots: list[dict[str, Any]] = []
     weights = [w for _p, w in made]
     for i in range(int(data["budget_voters"])):
         hood = rng.choice(hoods)
@@ -213,6 +179,10 @@ async def _budget(
         # A ballot: popular proposals more often, as many as fit the budget, 1 to 4.
         picks = rng.choices([p for p, _w in made], weights, k=rng.randint(1, 4))
         ballot = winners([(p.id, p.cost_eur) for p in dict.fromkeys(picks)], budget)
+        ballots.append(
+            {"message_id": message.id, "neighbourhood_id": hood.id, "day": at.date(),
+             "answers": {"proposals": ballot}}
+        )  # fmt: skip
         for pid in ballot:
             votes[pid] += 1
             counts[(hood.id, f"p{pid}")] += 1
@@ -230,6 +200,8 @@ async def _budget(
     for proposal in {p for p, _w in made}:
         counts[(proposal.neighbourhood_id, "proposals")] += 1
     await _write(session, message, taken, counts)
+    if ballots:
+        await session.execute(insert(SurveyAnswer), ballots)
 
 
 def _voting_moment(message: CityMessage, rng: random.Random) -> datetime:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -37,6 +38,7 @@ from server.models import (
     StaffAccount,
     Submission,
     SurveyAnswer,
+    message_targets,
     utcnow,
 )
 from server.principal import Principal
@@ -70,6 +72,15 @@ METHOD = (
     "while it still fits what is left of the budget, as CONSUL computes its winners"
 )
 COUNTS = ParticipationCount.__table__
+
+
+@dataclass(frozen=True)
+class Target:
+    """A neighbourhood a message addresses, as results need it."""
+
+    id: int
+    name: str
+    registered_households: int
 
 
 def shown(n: int) -> Shown:
@@ -123,8 +134,9 @@ async def _check_neighbourhood(
 
 def closes_at(message: CityMessage) -> datetime | None:
     """When answers or votes stop being taken (without an early close)."""
+    # Read from the stored details (checked when saved): this runs on every answer and read.
     if message.kind == "survey":
-        return SurveyDetails.model_validate(message.details["survey"]).closes_at
+        return datetime.fromisoformat(message.details["survey"]["closes_at"])
     budget = message.details.get("budget")
     return datetime.fromisoformat(budget["deadline"]) if budget else None
 
@@ -235,19 +247,81 @@ def _check_answers(
     return chosen, texts
 
 
-async def _count(
-    session: AsyncSession, message_id: int, neighbourhood_id: int, keys: list[str]
+CITY = 0  # the neighbourhood id under which a message's city-wide totals are counted
+
+
+async def add_counts(
+    session: AsyncSession, message_id: int, counts: dict[tuple[int, str], int]
 ) -> None:
-    rows: dict[str, int] = defaultdict(int)
-    for key in keys:
-        rows[key] += 1
+    """Add (neighbourhood, key) counts, and the same under CITY: city-wide results then read
+    a few dozen rows, not every neighbourhood's."""
+    totals: dict[tuple[int, str], int] = defaultdict(int, counts)
+    for (_hood, key), n in counts.items():
+        totals[(CITY, key)] += n
     await increment(
         session, COUNTS, ["message_id", "neighbourhood_id", "key"],
         [
-            {"message_id": message_id, "neighbourhood_id": neighbourhood_id, "key": k, "value": n}
-            for k, n in rows.items()
+            {"message_id": message_id, "neighbourhood_id": hood, "key": key, "value": n}
+            for (hood, key), n in totals.items()
         ],
     )  # fmt: skip
+
+
+async def _count(
+    session: AsyncSession, message_id: int, neighbourhood_id: int, keys: list[str]
+) -> None:
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    for key in keys:
+        counts[(neighbourhood_id, key)] += 1
+    await add_counts(session, message_id, counts)
+
+
+def answer_keys(
+    survey: SurveyDetails, chosen: dict[str, list[int]], texts: list[tuple[int, str]], day: date
+) -> list[str]:
+    """The counters one response adds 1 to."""
+    keys = ["responses", f"day:{day.isoformat()}"]
+    for number, values in chosen.items():
+        kind = survey.questions[int(number)].type
+        keys.append(f"q{number}:answered")
+        keys += [f"q{number}:{'s' if kind == 'scale' else 'c'}{v}" for v in values]
+    keys += [f"q{index}:answered" for index, _t in texts]
+    return keys
+
+
+async def record_answers(
+    session: AsyncSession, message: CityMessage, municipality_id: int,
+    responses: list[tuple[str, str, int, datetime, dict[str, list[int]], list[tuple[int, str]]]],
+) -> None:  # fmt: skip
+    """Many checked responses at once (key, household, neighbourhood, when, choices, open
+    texts), with the same counters as one by one: the demo's history and the bench's bulk.
+    Does not commit."""
+    survey = SurveyDetails.model_validate(message.details["survey"])
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    taken, answers, opens = [], [], []
+    for key, household, hood, at, chosen, texts in responses:
+        day = at.date()
+        taken.append(
+            {"message_id": message.id, "key": key, "request_hash": "bulk", "at": at,
+             "household": household_key(municipality_id, household)}
+        )  # fmt: skip
+        answers.append(
+            {"message_id": message.id, "neighbourhood_id": hood, "day": day, "answers": chosen}
+        )
+        opens += [
+            {"message_id": message.id, "question": q, "neighbourhood_id": hood, "day": day,
+             "text": text, "search_text": text.lower()}
+            for q, text in texts
+        ]  # fmt: skip
+        for counter in answer_keys(survey, chosen, texts, day):
+            counts[(hood, counter)] += 1
+    if taken:
+        await session.execute(insert(Participation), taken)
+        await session.execute(insert(SurveyAnswer), answers)
+    if opens:
+        await session.execute(insert(OpenAnswer), opens)
+    await add_counts(session, message.id, counts)
+    message.survey_responses = (message.survey_responses or 0) + len(taken)
 
 
 async def _engagement(
@@ -303,17 +377,48 @@ async def answer_survey(
                 text=text, search_text=text.lower(),
             )
         )  # fmt: skip
-    keys = ["responses", f"day:{today.isoformat()}"]
-    for number, values in chosen.items():
-        kind = survey.questions[int(number)].type
-        keys.append(f"q{number}:answered")
-        keys += [f"q{number}:{'s' if kind == 'scale' else 'c'}{v}" for v in values]
-    keys += [f"q{index}:answered" for index, _t in texts]
-    await _count(session, message.id, hood, keys)
+    await _count(session, message.id, hood, answer_keys(survey, chosen, texts, today))
     await _engagement(session, principal, "survey_response", body.id, body, message)
     _changed(session, principal.organisation.municipality_id, message, hood)
     await session.commit()
     return True
+
+
+async def record_ballots(
+    session: AsyncSession, message: CityMessage, municipality_id: int,
+    ballots: list[tuple[str, str, int, datetime, list[int]]],
+) -> None:  # fmt: skip
+    """Many checked ballots at once (key, household, neighbourhood, when, proposal ids), with
+    the same counters as one by one: the demo's history and the bench's bulk. Does not
+    commit."""
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    votes: dict[int, int] = defaultdict(int)
+    taken, kept = [], []
+    for key, household, hood, at, chosen in ballots:
+        taken.append(
+            {"message_id": message.id, "key": key, "request_hash": "bulk", "at": at,
+             "household": household_key(municipality_id, household)}
+        )  # fmt: skip
+        kept.append(
+            {"message_id": message.id, "neighbourhood_id": hood, "day": at.date(),
+             "answers": {"proposals": chosen}}
+        )  # fmt: skip
+        counts[(hood, "voters")] += 1
+        counts[(hood, f"day:{at.date().isoformat()}")] += 1
+        for proposal_id in chosen:
+            counts[(hood, f"p{proposal_id}")] += 1
+            votes[proposal_id] += 1
+    if taken:
+        await session.execute(insert(Participation), taken)
+        await session.execute(insert(SurveyAnswer), kept)
+    for proposal_id, n in sorted(votes.items()):
+        await session.execute(
+            update(Proposal)
+            .where(Proposal.id == proposal_id)
+            .values(votes=Proposal.votes + n)
+            .execution_options(synchronize_session=False)
+        )
+    await add_counts(session, message.id, counts)
 
 
 def _proposals_open(message: CityMessage, now: datetime) -> bool:
@@ -428,6 +533,13 @@ async def vote(session: AsyncSession, principal: Principal, message_id: int, bod
         await session.rollback()
         raise Problem("invalid-answer", "A chosen proposal was withdrawn from the vote meanwhile.")
     today = utcnow().date()
+    # The ballot without its household, as a survey's answers are kept.
+    session.add(
+        SurveyAnswer(
+            message_id=message.id, neighbourhood_id=body.neighbourhood_id, day=today,
+            answers={"proposals": wanted},
+        )
+    )  # fmt: skip
     await _count(
         session, message.id, body.neighbourhood_id,
         ["voters", f"day:{today.isoformat()}", *(f"p{p}" for p in wanted)],
@@ -590,27 +702,57 @@ async def results(
 ) -> Results:
     """The live results of a survey, a citizen budget or a call for ideas, for the whole
     city or one neighbourhood, from the counters."""
-    message = await messages_service.get(session, principal, message_id)
+    # The message alone: its targets are read below as plain rows, not as ORM objects.
+    message = await session.scalar(
+        select(CityMessage).where(
+            CityMessage.id == message_id, CityMessage.organisation_id == principal.organisation.id
+        )
+    )
+    if message is None:
+        raise Problem("not-found", "No such message.")
     if message.kind not in ("survey", "citizen_budget", "call_for_ideas"):
         raise Problem("invalid-state", "Only surveys, calls for ideas and budgets have results.")
-    targets = (
-        list((await session.scalars(addressable(principal))).all())
-        if message.target_all
-        else list(message.neighbourhoods)
-    )
-    stmt = select(COUNTS.c.neighbourhood_id, COUNTS.c.key, COUNTS.c.value).where(
-        COUNTS.c.message_id == message.id
-    )
-    if neighbourhood_id is not None:
-        stmt = stmt.where(COUNTS.c.neighbourhood_id == neighbourhood_id)
+    if message.target_all:
+        # Plain rows, not ORM objects: a city has up to a few hundred neighbourhoods.
+        columns = addressable(principal).with_only_columns(
+            Neighbourhood.id, Neighbourhood.name, Neighbourhood.registered_households
+        )
+        targets = [Target(*row) for row in (await session.execute(columns)).all()]
+    else:
+        chosen = (
+            select(Neighbourhood.id, Neighbourhood.name, Neighbourhood.registered_households)
+            .join(message_targets, message_targets.c.neighbourhood_id == Neighbourhood.id)
+            .where(message_targets.c.message_id == message.id)
+        )
+        targets = [Target(*row) for row in (await session.execute(chosen)).all()]
+    main = {"survey": "responses", "citizen_budget": "voters"}.get(message.kind, "ideas")
+    # The city's totals (kept under CITY) and each neighbourhood's main count; or everything
+    # of the one neighbourhood asked for.
+    columns = select(COUNTS.c.neighbourhood_id, COUNTS.c.key, COUNTS.c.value)
+    stmt: Any
+    if neighbourhood_id is None:
+        # Two index ranges (the primary key's, ix_participation_counts_key's), not a scan.
+        stmt = union_all(
+            columns.where(COUNTS.c.message_id == message.id, COUNTS.c.neighbourhood_id == CITY),
+            columns.where(
+                COUNTS.c.message_id == message.id,
+                COUNTS.c.key == main,
+                COUNTS.c.neighbourhood_id != CITY,
+            ),
+        )
+    else:
+        stmt = columns.where(
+            COUNTS.c.message_id == message.id, COUNTS.c.neighbourhood_id == neighbourhood_id
+        )
+    totals_of = CITY if neighbourhood_id is None else neighbourhood_id
     per_hood: dict[int, dict[str, int]] = defaultdict(dict)
     totals: dict[str, int] = defaultdict(int)
     for hood, key, value in (await session.execute(stmt)).all():
         per_hood[hood][key] = value
-        totals[key] += value
+        if hood == totals_of:
+            totals[key] += value
     # Filtered to one neighbourhood, every count is a neighbourhood's: the small-number rule.
     small = neighbourhood_id is not None
-    main = {"survey": "responses", "citizen_budget": "voters"}.get(message.kind, "ideas")
     if message.kind == "call_for_ideas":
         ideas = await _ideas(session, message.id, neighbourhood_id)
         for hood, n in ideas["per_hood"].items():
@@ -646,18 +788,20 @@ async def results(
     )  # fmt: skip
     if small:
         # One neighbourhood: its own registered households are those reached.
-        hood = next((n for n in targets if n.id == neighbourhood_id), None)
-        out.households_reached = hood.registered_households if hood else None
-        if hood is not None and count >= SMALL_BELOW and hood.registered_households:
-            out.rate = count / hood.registered_households
+        asked = next((n for n in targets if n.id == neighbourhood_id), None)
+        out.households_reached = asked.registered_households if asked else None
+        if asked is not None and count >= SMALL_BELOW and asked.registered_households:
+            out.rate = count / asked.registered_households
     if message.kind == "call_for_ideas":
         out.rate = None  # ideas are not one per household: a rate would mislead
     if message.kind == "survey":
         _survey_results(out, message, totals, small)
-        counted = select(func.count()).where(OpenAnswer.message_id == message.id)
-        if neighbourhood_id is not None:
-            counted = counted.where(OpenAnswer.neighbourhood_id == neighbourhood_id)
-        out.open_answers = await session.scalar(counted) or 0
+        # Every open answer counted as its question's answers: no COUNT over the texts.
+        out.open_answers = sum(
+            totals.get(f"q{i}:answered", 0)
+            for i, q in enumerate(message.details["survey"]["questions"])
+            if q.get("type") == "open"
+        )
     elif message.kind == "citizen_budget":
         await _budget_results(session, out, message, per_hood, totals, small)
     else:
@@ -668,17 +812,19 @@ async def results(
 def _survey_results(
     out: Results, message: CityMessage, totals: dict[str, int], small: bool
 ) -> None:
-    survey = SurveyDetails.model_validate(message.details["survey"])
-    for index, question in enumerate(survey.questions):
+    # The stored questions as they are (checked when saved; older ones have no type).
+    for index, question in enumerate(message.details["survey"]["questions"]):
+        kind = question.get("type", "single")
         answered = totals.get(f"q{index}:answered", 0)
         result = QuestionResult(
-            index=index, type=question.type, question=question.question,
-            answered=shown(answered) if small else answered, max_choices=question.max_choices,
+            index=index, type=kind, question=question["question"],
+            answered=shown(answered) if small else answered,
+            max_choices=question.get("max_choices"),
         )  # fmt: skip
-        if question.type in ("single", "multiple"):
-            labels = [{str(k): v for k, v in c.items()} for c in question.choices]
+        if kind in ("single", "multiple"):
+            labels = list(question["choices"])
             values = [totals.get(f"q{index}:c{i}", 0) for i in range(len(labels))]
-        elif question.type == "scale":
+        elif kind == "scale":
             labels = [{"en": str(v), "nl": str(v), "fr": str(v)} for v in range(1, 6)]
             values = [totals.get(f"q{index}:s{v}", 0) for v in range(1, 6)]
             if answered and not (small and answered < SMALL_BELOW):

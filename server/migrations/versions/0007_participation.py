@@ -40,6 +40,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['message_id'], ['city_messages.id'], name=op.f('fk_participation_counts_message_id_city_messages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('message_id', 'neighbourhood_id', 'key', name=op.f('pk_participation_counts'))
     )
+    with op.batch_alter_table('participation_counts', schema=None) as batch_op:
+        batch_op.create_index('ix_participation_counts_key', ['message_id', 'key'], unique=False)
+
     op.create_table('participations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -119,6 +122,9 @@ def downgrade() -> None:
 
     op.drop_table('proposals')
     op.drop_table('participations')
+    with op.batch_alter_table('participation_counts', schema=None) as batch_op:
+        batch_op.drop_index('ix_participation_counts_key')
+
     op.drop_table('participation_counts')
     with op.batch_alter_table('open_answers', schema=None) as batch_op:
         batch_op.drop_index('ix_open_answers_message')
