@@ -17,8 +17,10 @@ KIND_LABELS = {
 
 
 def count(value: Shown) -> str:
-    """A count as shown to people: grouped digits, or "< 5"."""
-    return formats.number(value) if isinstance(value, int) else str(value)
+    """A count as shown to people: grouped digits, "< 5", or held back ("hidden")."""
+    if isinstance(value, int):
+        return formats.number(value)
+    return _("hidden") if value == "hidden" else str(value)
 
 
 def bar(share: float | None, width: int) -> str:

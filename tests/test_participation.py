@@ -471,3 +471,14 @@ async def test_concurrent_answers_and_votes_count_once(
     assert sorted(v.status_code for v in votes[:10]) == [201] + [409] * 9
     results = (await http.get(f"{a}/v1/messages/{budget['id']}/results", headers=officer)).json()
     assert results["count"] == 21 and results["proposals"][0]["votes"] == 21
+
+
+def test_a_single_small_count_is_not_left_to_subtraction() -> None:
+    """Beside a total, one "< 5" alone would be the total minus the others: the next
+    smallest is held back too."""
+    from server.services.participation import shown_all
+
+    assert shown_all([12, 3, 40]) == ["hidden", "< 5", 40]
+    assert shown_all([12, 3, 1, 40]) == [12, "< 5", "< 5", 40]
+    assert shown_all([12, 40]) == [12, 40]
+    assert shown_all([3]) == ["< 5"]

@@ -1,6 +1,7 @@
 """Surveys and citizen budgets: what the resident side sends (answers, proposals, votes), what
 staff decide, and the results they read. A count that could single out a household (fewer
-than 5 in a neighbourhood) is the string "< 5" instead of a number."""
+than 5 in a neighbourhood) is the string "< 5" instead of a number; where a single one would
+be, the next smallest is "hidden" too, so that subtracting from a total tells nothing."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from server.schemas import DbId, Strict
 
 ResidentKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 SMALL: Literal["< 5"] = "< 5"
-# A count as shown: the number, or "< 5" where it could point at a household.
-Shown = int | Literal["< 5"]
+# Held back beside a single "< 5", which the total would otherwise give away.
+HIDDEN: Literal["hidden"] = "hidden"
+# A count as shown: the number, "< 5" where it could point at a household, or "hidden".
+Shown = int | Literal["< 5", "hidden"]
 
 
 class AnswerIn(Strict):

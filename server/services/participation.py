@@ -46,6 +46,7 @@ from server.problems import Problem
 from server.schemas.events import EventIn
 from server.schemas.messages import SurveyDetails
 from server.schemas.participation import (
+    HIDDEN,
     SMALL,
     ChoiceResult,
     DayCount,
@@ -86,6 +87,18 @@ class Target:
 def shown(n: int) -> Shown:
     """A count as it may be shown where it could single out a household."""
     return n if n >= SMALL_BELOW else SMALL
+
+
+def shown_all(values: list[int]) -> list[Shown]:
+    """Counts that add up to a total that is shown: the small ones "< 5", and when only one
+    is small, the next smallest "hidden" too, so that it cannot be worked out by subtracting
+    the others from the total."""
+    out: list[Shown] = [shown(v) for v in values]
+    small = [i for i, v in enumerate(values) if v < SMALL_BELOW]
+    if len(small) == 1 and len(values) > 1:
+        rest = [i for i in range(len(values)) if i != small[0]]
+        out[min(rest, key=lambda i: values[i])] = HIDDEN
+    return out
 
 
 def household_key(municipality_id: int, household: str) -> str:
@@ -760,19 +773,19 @@ async def results(
         totals["ideas"] = sum(ideas["per_hood"].values())
     count = totals.get(main, 0)
     reached = message.reach_registered
-    hoods = []
-    for n in sorted(targets, key=lambda n: n.name):
-        if neighbourhood_id is not None and n.id != neighbourhood_id:
-            continue
-        value = per_hood.get(n.id, {}).get(main, 0)
-        hoods.append(
-            NeighbourhoodResult(
-                id=n.id, name=n.name, registered_households=n.registered_households,
-                count=shown(value),
-                rate=(value / n.registered_households)
-                if value >= SMALL_BELOW and n.registered_households else None,
-            )
-        )  # fmt: skip
+    listed = [
+        n for n in sorted(targets, key=lambda n: n.name)
+        if neighbourhood_id is None or n.id == neighbourhood_id
+    ]  # fmt: skip
+    values = [per_hood.get(n.id, {}).get(main, 0) for n in listed]
+    hoods = [
+        NeighbourhoodResult(
+            id=n.id, name=n.name, registered_households=n.registered_households, count=count_,
+            rate=(value / n.registered_households)
+            if isinstance(count_, int) and n.registered_households else None,
+        )
+        for n, value, count_ in zip(listed, values, shown_all(values), strict=True)
+    ]  # fmt: skip
     days = sorted((k[4:], v) for k, v in totals.items() if k.startswith("day:"))
     out = Results(
         message_id=message.id, kind=message.kind, title=message.title, open=is_open(message),
@@ -782,8 +795,11 @@ async def results(
         rate=None if small or not reached else count / reached,
         neighbourhoods=hoods,
         over_time=[
-            DayCount(day=datetime.fromisoformat(d).date(), count=shown(v) if small else v)
-            for d, v in days
+            DayCount(day=datetime.fromisoformat(d).date(), count=c)
+            for (d, _v), c in zip(
+                days, shown_all([v for _d, v in days]) if small else [v for _d, v in days],
+                strict=True,
+            )
         ],
     )  # fmt: skip
     if small:
@@ -833,14 +849,14 @@ def _survey_results(
                 )
         else:
             labels, values = [], []
-        for i, (label, n) in enumerate(zip(labels, values, strict=True)):
-            hidden = small and n < SMALL_BELOW
+        counts = shown_all(values) if small else list(values)
+        for i, (label, n, count_) in enumerate(zip(labels, values, counts, strict=True)):
             result.choices.append(
                 ChoiceResult(
                     index=i,
                     label=label,
-                    count=shown(n) if small else n,
-                    share=None if hidden or not answered else n / answered,
+                    count=count_,
+                    share=None if not isinstance(count_, int) or not answered else n / answered,
                 )
             )
         out.questions.append(result)
