@@ -878,16 +878,17 @@ async def _budget_results(
     per_hood: dict[int, dict[str, int]], totals: dict[str, int], small: bool,
 ) -> None:  # fmt: skip
     budget = int(message.details["budget"]["budget_eur"])
-    rows = list(
-        (
-            await session.scalars(
-                select(Proposal).where(
-                    Proposal.message_id == message.id, Proposal.state == "accepted"
-                )
+    # Plain rows with their neighbourhood's name, in one query: no ORM objects to build.
+    rows = (
+        await session.execute(
+            select(
+                Proposal.id, Proposal.title, Proposal.cost_eur, Proposal.votes,
+                Neighbourhood.name,
             )
-        ).all()
-    )
-    names, _deciders = await _names(session, rows)
+            .join(Neighbourhood, Neighbourhood.id == Proposal.neighbourhood_id)
+            .where(Proposal.message_id == message.id, Proposal.state == "accepted")
+        )
+    ).all()  # fmt: skip
     # Votes from the filtered neighbourhood's households, or from all.
     votes = {p.id: totals.get(f"p{p.id}", 0) if small else p.votes for p in rows}
     ranked = sorted(rows, key=lambda p: (-votes[p.id], p.cost_eur, p.id))
@@ -896,9 +897,8 @@ async def _budget_results(
     out.method = METHOD
     out.proposals = [
         ProposalResult(
-            id=p.id, title=p.title, neighbourhood_name=names.get(p.neighbourhood_id, ""),
-            cost_eur=p.cost_eur, votes=shown(votes[p.id]) if small else votes[p.id],
-            rank=rank, winning=p.id in won,
+            id=p.id, title=p.title, neighbourhood_name=p.name, cost_eur=p.cost_eur,
+            votes=shown(votes[p.id]) if small else votes[p.id], rank=rank, winning=p.id in won,
         )
         for rank, p in enumerate(ranked, start=1)
     ]  # fmt: skip
