@@ -45,8 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks = []
+        stop = asyncio.Event()
+        scheduler = None
         if settings.scheduler_enabled:
-            tasks.append(asyncio.create_task(run_scheduler(app), name="buurt-scheduler"))
+            scheduler = asyncio.create_task(run_scheduler(app, stop), name="buurt-scheduler")
         if not settings.is_sqlite:
             hub.listening = False
             tasks.append(
@@ -59,6 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         gc.unfreeze()
+        # The scheduler ends after its round, not in the middle of a transaction (a cancelled
+        # rollback was logged as a traceback at shutdown); cancelled only if it hangs.
+        stop.set()
+        if scheduler is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(scheduler), timeout=10)
+            except TimeoutError:
+                tasks.append(scheduler)
         for task in tasks:
             task.cancel()
         for task in tasks:

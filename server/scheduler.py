@@ -8,6 +8,7 @@ a conditional update, so it is published once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from fastapi import FastAPI
@@ -18,12 +19,15 @@ log = logging.getLogger("buurt.scheduler")
 PURGE_EVERY = 720  # rounds: an hour at the default 5 s
 
 
-async def run_scheduler(app: FastAPI) -> None:
-    """Loop until cancelled; a failing round is logged and the loop goes on."""
+async def run_scheduler(app: FastAPI, stop: asyncio.Event | None = None) -> None:
+    """Loop until `stop` is set (between rounds: a round under way finishes, so shutdown
+    never cuts a transaction in half) or the task is cancelled; a failing round is logged and
+    the loop goes on."""
     maker = app.state.sessionmaker
     interval = app.state.settings.scheduler_interval_seconds
+    stop = stop or asyncio.Event()
     rounds = 0
-    while True:
+    while not stop.is_set():
         try:
             published = await messages.publish_due(maker)
             if published:
@@ -37,4 +41,5 @@ async def run_scheduler(app: FastAPI) -> None:
         except Exception:
             log.exception("scheduler round failed; trying again in %s s", interval)
         rounds += 1
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
