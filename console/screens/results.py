@@ -82,11 +82,12 @@ class ResultsScreen(SignedInScreen):
         hoods = self.query_one("#results-hoods", DataTable)
         hoods.add_columns(_("Neighbourhood"), _("Taking part"), _("Of its households"))
         proposals = self.query_one("#results-proposals", DataTable)
+        # The long columns last: a narrow terminal cuts them, not the votes.
         proposals.add_columns(
-            "★", "#", _("Proposal"), _("Cost"), _("Votes"), _("State"), _("Neighbourhood")
+            "★", "#", _("Votes"), _("Cost"), _("State"), _("Proposal"), _("Neighbourhood")
         )
         ideas = self.query_one("#results-ideas", DataTable)
-        ideas.add_columns("#", _("Category"), _("Neighbourhood"), _("Status"), _("Idea"))
+        ideas.add_columns("#", _("Status"), _("Category"), _("Neighbourhood"), _("Idea"))
         for widget in ("#results-proposals", "#results-proposals-title"):
             self.query_one(widget).display = kind == "citizen_budget"
         for widget in ("#results-ideas", "#results-ideas-title"):
@@ -225,10 +226,10 @@ class ResultsScreen(SignedInScreen):
             table.add_row(
                 "★" if shown and shown.winning else "",
                 str(shown.rank) if shown else "",
-                p.title,
-                euros(p.cost_eur),
                 count(shown.votes) if shown else "",
+                euros(p.cost_eur),
                 _(STATE_NAMES.get(p.state, p.state)),
+                p.title,
                 p.neighbourhood_name,
                 key=str(p.id),
             )
@@ -251,9 +252,9 @@ class ResultsScreen(SignedInScreen):
         for sub in self.ideas:
             table.add_row(
                 str(sub.id),
+                _(STATUS_LABELS.get(sub.status, sub.status)),
                 sub.category.label(languages),
                 sub.neighbourhood_name or "",
-                _(STATUS_LABELS.get(sub.status, sub.status)),
                 sub.description[:60],
                 key=str(sub.id),
             )
