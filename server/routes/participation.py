@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from server.deps import DbSession, MessageReader, require
 from server.pagination import Paging
@@ -48,6 +47,15 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 TextQuery = Annotated[
     str | None, Query(max_length=200, pattern=r"^[^\x00]*$", description="Words in the answer")
 ]
+
+
+def _csv(text: str, filename: str) -> Response:
+    """A CSV made in memory (one survey's results or answers), as a download."""
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _recorded(message_id: int, new: bool) -> JSONResponse:
@@ -111,13 +119,13 @@ async def results(
     return await service.results(session, principal, message_id, neighbourhood)
 
 
-@router.get("/messages/{message_id}/results.csv", response_class=StreamingResponse)
+@router.get("/messages/{message_id}/results.csv", response_class=Response)
 async def results_csv(
     message_id: PathId,
     principal: MessageReader,
     session: DbSession,
     neighbourhood: QueryId = None,
-) -> StreamingResponse:
+) -> Response:
     """The results as CSV rows: `section, item, label, count, share` (small counts "< 5")."""
     out = await service.results(session, principal, message_id, neighbourhood)
     buffer = io.StringIO()
@@ -138,15 +146,7 @@ async def results_csv(
         writer.writerow(["neighbourhood", n.id, n.name, n.count, rate])
     for d in out.over_time:
         writer.writerow(["day", d.day.isoformat(), "", d.count, ""])
-
-    async def body() -> AsyncIterator[str]:
-        yield buffer.getvalue()
-
-    return StreamingResponse(
-        body(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="results-{message_id}.csv"'},
-    )
+    return _csv(buffer.getvalue(), f"results-{message_id}.csv")
 
 
 @router.get("/messages/{message_id}/open-answers", response_model=Page[OpenAnswerOut])
@@ -170,7 +170,7 @@ async def open_answers(
     return Page[OpenAnswerOut](items=items, next_cursor=cursor)
 
 
-@router.get("/messages/{message_id}/open-answers.csv", response_class=StreamingResponse)
+@router.get("/messages/{message_id}/open-answers.csv", response_class=Response)
 async def open_answers_csv(
     message_id: PathId,
     principal: MessageReader,
@@ -178,7 +178,7 @@ async def open_answers_csv(
     question: Annotated[int | None, Query(ge=0, le=29)] = None,
     q: TextQuery = None,
     neighbourhood: QueryId = None,
-) -> StreamingResponse:
+) -> Response:
     """The open answers as CSV: question, day, neighbourhood (where 5 or more answered), text."""
     # Read now, with the request's session: the answers of one survey fit in memory.
     rows: list[OpenAnswerOut] = []
@@ -193,19 +193,12 @@ async def open_answers_csv(
             break
         after = batch[-1].id
 
-    async def body() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["question", "day", "neighbourhood", "text"])
-        for a in rows:
-            writer.writerow([a.question, a.day.isoformat(), a.neighbourhood_name or "", a.text])
-        yield buffer.getvalue()
-
-    return StreamingResponse(
-        body(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="open-answers-{message_id}.csv"'},
-    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["question", "day", "neighbourhood", "text"])
+    for a in rows:
+        writer.writerow([a.question, a.day.isoformat(), a.neighbourhood_name or "", a.text])
+    return _csv(buffer.getvalue(), f"open-answers-{message_id}.csv")
 
 
 @router.get("/messages/{message_id}/proposals", response_model=list[ProposalOut])
