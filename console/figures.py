@@ -17,8 +17,8 @@ PERIODS = (
 # (tile id, label)
 TILES: tuple[tuple[str, str], ...] = (
     ("registered", N_("Registered households")),
-    ("weekly_active", N_("Active this week")),
-    ("contributors", N_("Contributors this month")),
+    ("active_7d", N_("Active, last 7 days")),
+    ("contributors", N_("Contributors, last 30 days")),
     ("interactions", N_("Interactions per household")),
     ("posts", N_("Posts")),
     ("comments", N_("Comments")),
@@ -46,8 +46,8 @@ def tile_values(o: Overview) -> dict[str, str]:
     per_household = o.interactions_per_household
     return {
         "registered": f"{n(o.registered_households)}  ({percent(o.registered_share)})",
-        "weekly_active": f"{n(o.weekly_active_households)}  ({percent(o.weekly_active_share)})",
-        "contributors": f"{n(o.month_contributors)}  ({percent(o.contributors_share)})",
+        "active_7d": f"{n(o.active_7d)}  ({percent(o.active_7d_share)})",
+        "contributors": f"{n(o.contributors_30d)}  ({percent(o.contributors_30d_share)})",
         "interactions": formats.decimal(per_household),
         "posts": n(m.get("posts", 0)),
         "comments": n(m.get("comments", 0)),

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from server import clock
+
 ROLES = ("admin", "communicator", "moderator", "analyst")
 SCOPES = (
     "messages:read",
@@ -44,8 +46,8 @@ SCOPES = (
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware in UTC (from `server.clock`, which tests can set)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -577,31 +579,22 @@ class MunicipalityRollup(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class PeriodMember(Base):
-    """A household counted once in a period's set (weekly active, monthly contributors)."""
+class HouseholdActivity(Base):
+    """The last day (the municipality's) on which a household was active, or contributed,
+    in a neighbourhood: how many were active in the last 7 or 30 days is a count of an index
+    range, the same figure on every day of the week and month (no calendar saw-tooth)."""
 
-    __tablename__ = "period_members"
+    __tablename__ = "household_activity"
+    __table_args__ = (
+        Index("ix_household_activity_recent", "neighbourhood_id", "set_name", "last_day"),
+    )
 
     neighbourhood_id: Mapped[int] = mapped_column(
         ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
     )
-    period: Mapped[str] = mapped_column(String(12), primary_key=True)  # W2026-48, M2026-11
     set_name: Mapped[str] = mapped_column(String(20), primary_key=True)  # active, contributor
     household: Mapped[str] = mapped_column(String(100), primary_key=True)
-
-
-class PeriodCount(Base):
-    """How many households a period's set holds, per neighbourhood."""
-
-    __tablename__ = "period_counts"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    neighbourhood_id: Mapped[int] = mapped_column(
-        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
-    )
-    period: Mapped[str] = mapped_column(String(12), primary_key=True)
-    set_name: Mapped[str] = mapped_column(String(20), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, default=0)
+    last_day: Mapped[date] = mapped_column(Date)
 
 
 # -- participation: surveys and citizen budgets -------------------------------------------
@@ -745,6 +738,7 @@ __all__ = [
     "CityMessage",
     "DailyRollup",
     "EngagementEvent",
+    "HouseholdActivity",
     "IdempotencyKey",
     "LoginFailure",
     "Municipality",
@@ -754,8 +748,6 @@ __all__ = [
     "Organisation",
     "Participation",
     "ParticipationCount",
-    "PeriodCount",
-    "PeriodMember",
     "Proposal",
     "RefreshToken",
     "StaffAccount",

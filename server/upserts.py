@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,3 +54,19 @@ async def insert_new(
     )
     result = await session.execute(stmt, rows)
     return [tuple(row) for row in result.all()]
+
+
+async def keep_latest(
+    session: AsyncSession, table: Any, keys: list[str], column: str, rows: list[dict[str, Any]]
+) -> None:
+    """Insert the rows, or raise the stored `column` to the row's where that is later (an
+    event sent late never moves a household's last active day back)."""
+    if not rows:
+        return
+    rows = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
+    stmt = dialect_insert(session, table)
+    stored, offered = table.c[column], stmt.excluded[column]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={column: case((offered > stored, offered), else_=stored)}
+    )
+    await session.execute(stmt, rows)

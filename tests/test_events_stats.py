@@ -6,22 +6,25 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from server import clock
+from server.clock import local_day
 from server.models import (
     DailyRollup,
     EngagementEvent,
+    HouseholdActivity,
     MunicipalityRollup,
-    PeriodCount,
     StreamEvent,
 )
 from server.schemas.events import EventIn
-from server.services.events import metrics_of, month_key, week_key
+from server.services.events import metrics_of
 from tests.conftest import DEMO_PASSWORD, assert_problem, auth_headers
 from tests.live import LiveServer
 
@@ -76,18 +79,17 @@ async def test_rollups_equal_a_recount_of_the_raw_events(
         assert response.status_code == 200, response.text
         sent += size
     expected_rollups: Counter[tuple[int, str, str]] = Counter()
-    expected_sets: dict[tuple[int, str, str], set[str]] = {}
+    expected_last: dict[tuple[int, str, str], str] = {}
     for raw in events:
         e = EventIn.model_validate(raw)
+        # Mechelen's days: Brussels time, whatever offset the event was sent with.
+        day = local_day(e.at, "Europe/Brussels").isoformat()
         for metric in metrics_of(e):
-            expected_rollups[(e.neighbourhood_id, e.at.date().isoformat(), metric)] += 1
-        day = e.at.date()
-        for period in (week_key(day), month_key(day)):
-            expected_sets.setdefault((e.neighbourhood_id, period, "active"), set()).add(e.household)
-            if e.type in ("post", "comment", "reaction"):
-                expected_sets.setdefault((e.neighbourhood_id, period, "contributor"), set()).add(
-                    e.household
-                )
+            expected_rollups[(e.neighbourhood_id, day, metric)] += 1
+        sets = ["active"] + (["contributor"] if e.type in ("post", "comment", "reaction") else [])
+        for set_name in sets:
+            key = (e.neighbourhood_id, set_name, e.household)
+            expected_last[key] = max(expected_last.get(key, ""), day)
     expected_city: Counter[tuple[str, str]] = Counter()
     for (_hood, day, metric), n in expected_rollups.items():
         expected_city[(day, metric)] += n
@@ -101,9 +103,9 @@ async def test_rollups_equal_a_recount_of_the_raw_events(
             (r.neighbourhood_id, r.day.isoformat(), r.metric): r.value
             for r in (await session.scalars(select(DailyRollup))).all()
         }
-        counts = {
-            (c.neighbourhood_id, c.period, c.set_name): c.value
-            for c in (await session.scalars(select(PeriodCount))).all()
+        last_days = {
+            (a.neighbourhood_id, a.set_name, a.household): a.last_day.isoformat()
+            for a in (await session.scalars(select(HouseholdActivity))).all()
         }
     assert stored == len(events)
     assert rollups == dict(expected_rollups)
@@ -120,7 +122,7 @@ async def test_rollups_equal_a_recount_of_the_raw_events(
     ).json()
     assert whole["metrics"] == summed["metrics"] and whole["topics"] == summed["topics"]
     assert whole["metrics"]["posts"] == sum(1 for e in events if e["type"] == "post")
-    assert counts == {k: len(v) for k, v in expected_sets.items()}
+    assert last_days == expected_last
 
 
 async def test_distinct_households_are_not_double_counted(client: httpx.AsyncClient) -> None:
@@ -138,8 +140,8 @@ async def test_distinct_households_are_not_double_counted(client: httpx.AsyncCli
         await client.get("/v1/stats/overview", headers=headers, params={"neighbourhood": hood})
     ).json()
     assert overview["metrics"]["reactions"] == 3
-    assert overview["weekly_active_households"] == 1
-    assert overview["month_contributors"] == 1
+    assert overview["active_7d"] == 1
+    assert overview["contributors_30d"] == 1
 
 
 async def test_bad_events_are_rejected_one_by_one(client: httpx.AsyncClient) -> None:
@@ -329,3 +331,117 @@ def test_another_process_on_the_same_file_shows_within_the_bound(own_server: Liv
     finally:
         other.stop()
     assert after["metrics"]["posts"] == before["metrics"]["posts"] + 4
+
+
+# -- the municipality's days, and windows that mean the same every day ----------------------
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+async def _figures(client: httpx.AsyncClient, headers: dict[str, str], hood: int) -> dict:
+    response = await client.get(
+        "/v1/stats/overview", headers=headers, params={"neighbourhood": hood, "period": "all"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        datetime(2026, 6, 1, 9, 0, tzinfo=BRUSSELS),  # a Monday and the 1st of a month
+        datetime(2026, 3, 29, 23, 50, tzinfo=BRUSSELS),  # the day summer time starts
+        datetime(2026, 10, 25, 0, 10, tzinfo=BRUSSELS),  # the day it ends, just after midnight
+        datetime(2026, 12, 6, 12, 0, tzinfo=BRUSSELS),  # a Sunday, six days into a month
+    ],
+    ids=["monday-1st", "summer-time-starts", "summer-time-ends", "sunday-6th"],
+)
+async def test_active_and_contributors_are_rolling_windows(
+    client: httpx.AsyncClient, today: datetime
+) -> None:
+    """The same activity gives the same figures on any day: a Monday, the 1st, the days the
+    clocks change (the clock is set, not slept on)."""
+    with clock.fixed(today):
+        headers = await auth_headers(client, ADMIN)
+        hood = (await hood_ids(client, headers))[3]
+        before = await _figures(client, headers, hood)
+
+        def at(days_back: int) -> str:
+            # Noon of a day back, in the city's time: unambiguous on the changing days.
+            day = (today.astimezone(BRUSSELS) - timedelta(days=days_back)).date()
+            return datetime(day.year, day.month, day.day, 12, tzinfo=BRUSSELS).isoformat()
+
+        recent = 0 if today.astimezone(BRUSSELS).hour >= 12 else 1
+        events = [
+            # a: contributed 2 days ago and today (counted once); b: active 6 days ago (the
+            # window's first day); c: active 7 days ago (just outside), contributed 29 days
+            # ago (inside 30); d: contributed 30 days ago (just outside).
+            ("a", "post", 2), ("a", "reaction", recent), ("b", "message_view", 6),
+            ("c", "encounter", 7), ("c", "comment", 29), ("d", "comment", 30),
+        ]  # fmt: skip
+        body = [
+            {"id": f"w-{today:%Y%m%d}-{i}", "type": kind, "household": f"w{hh}",
+             "neighbourhood_id": hood, "at": at(days)}
+            for i, (hh, kind, days) in enumerate(events)
+        ]  # fmt: skip
+        result = (await client.post("/v1/events", headers=headers, json={"events": body})).json()
+        assert result["accepted"] == len(events), result
+        after = await _figures(client, headers, hood)
+    assert after["active_7d"] - before["active_7d"] == 2  # a, b
+    assert after["contributors_30d"] - before["contributors_30d"] == 2  # a, c
+
+
+@pytest.mark.parametrize(
+    ("sent", "city_day"),
+    [
+        # Winter (UTC+1): 23:30 and 00:30 in Brussels, written with three offsets.
+        ("2026-01-14T22:30:00Z", "2026-01-14"),
+        ("2026-01-14T23:30:00+01:00", "2026-01-14"),
+        ("2026-01-14T23:30:00Z", "2026-01-15"),
+        ("2026-01-15T02:30:00+02:00", "2026-01-15"),
+        # Summer (UTC+2).
+        ("2026-07-01T21:30:00Z", "2026-07-01"),
+        ("2026-07-01T22:30:00+01:00", "2026-07-01"),
+        ("2026-07-01T22:30:00Z", "2026-07-02"),
+        ("2026-07-02T00:30:00+02:00", "2026-07-02"),
+        # A week's end (Sunday 1 March 2026, 23:30 in Brussels) and a month's end (30 April).
+        ("2026-03-01T22:30:00Z", "2026-03-01"),
+        ("2026-04-30T22:30:00Z", "2026-05-01"),
+    ],
+)
+async def test_an_event_counts_on_the_city_s_day(
+    client: httpx.AsyncClient, sent: str, city_day: str
+) -> None:
+    with clock.fixed(datetime(2026, 8, 1, 12, tzinfo=UTC)):
+        headers = await auth_headers(client, ADMIN)
+        hood = (await hood_ids(client, headers))[2]
+
+        async def series(granularity: str) -> dict[str, int]:
+            response = await client.get(
+                "/v1/stats/timeseries",
+                headers=headers,
+                params={"metric": "encounters", "granularity": granularity, "period": "all",
+                        "neighbourhood": hood},
+            )  # fmt: skip
+            assert response.status_code == 200, response.text
+            points = response.json()["series"].get("total", [])
+            return {p["bucket"]: p["value"] for p in points}
+
+        before = {g: await series(g) for g in ("day", "week", "month")}
+        event = {"id": f"b-{sent}", "type": "encounter", "household": "x",
+                 "neighbourhood_id": hood, "at": sent}  # fmt: skip
+        await client.post("/v1/events", headers=headers, json={"events": [event]})
+        after = {g: await series(g) for g in ("day", "week", "month")}
+    day = date.fromisoformat(city_day)
+    expected = {
+        "day": day.isoformat(),
+        "week": (day - timedelta(days=day.weekday())).isoformat(),
+        "month": day.replace(day=1).isoformat(),
+    }
+    for granularity, bucket in expected.items():
+        grown = {
+            b: v - before[granularity].get(b, 0)
+            for b, v in after[granularity].items()
+            if v != before[granularity].get(b, 0)
+        }
+        assert grown == {bucket: 1}, (granularity, grown)

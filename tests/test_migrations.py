@@ -102,5 +102,77 @@ def test_city_rollups_are_filled_from_existing_activity(empty_database: str) -> 
         return rows
 
     asyncio.run(fill_and_read(False))
-    migrate.upgrade(empty_database)
+    migrate.upgrade(empty_database, "0005")
     assert [tuple(r) for r in asyncio.run(fill_and_read(True))] == [(1, "posts", 9)]
+
+
+def test_days_are_rebucketed_into_the_city_s_days(empty_database: str) -> None:
+    """0008 rebuilds the rollups from the kept events in the municipality's time zone and
+    keeps each household's last active day; down again gives the calendar sets back."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database, "0007")
+    # Two posts of one household: at 23:30 UTC on 14 January (00:30 on the 15th in
+    # Brussels) and at 22:30 UTC on 1 July (00:30 on the 2nd, summer time); a view of another.
+    moments = [
+        ("e1", "post", "h1", "2026-01-14 23:30:00"),
+        ("e2", "post", "h1", "2026-07-01 22:30:00"),
+        ("e3", "message_view", "h2", "2026-07-01 12:00:00"),
+    ]
+
+    async def run(statements: list[str], query: str | None = None) -> list:
+        engine = create_async_engine(empty_database)
+        async with engine.begin() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+            rows = list((await conn.execute(text(query))).all()) if query else []
+        await engine.dispose()
+        return [tuple(r) for r in rows]
+
+    asyncio.run(
+        run(
+            [
+                "INSERT INTO municipalities (id, slug, name, languages, timezone, total_households, created_at) "
+                "VALUES (1, 'm', 'M', '[\"nl\"]', 'Europe/Brussels', 100, '2026-01-01 00:00:00')",
+                "INSERT INTO neighbourhoods (id, municipality_id, slug, name, total_households, "
+                "registered_households, created_at) VALUES (1, 1, 'n', 'N', 50, 10, '2026-01-01 00:00:00')",
+                *(
+                    "INSERT INTO engagement_events (municipality_id, event_id, type, household, "
+                    f"neighbourhood_id, at, attrs) VALUES (1, '{eid}', '{kind}', '{hh}', 1, '{at}', '{{}}')"
+                    for eid, kind, hh, at in moments
+                ),
+                # What the older code counted: the UTC day.
+                "INSERT INTO daily_rollups VALUES (1, '2026-01-14', 'posts', 1)",
+                "INSERT INTO daily_rollups VALUES (1, '2026-07-01', 'posts', 1)",
+            ]
+        )
+    )
+    migrate.upgrade(empty_database)
+    rollups = asyncio.run(
+        run([], "SELECT day, metric, value FROM daily_rollups ORDER BY day, metric")
+    )
+    assert [(str(d), m, v) for d, m, v in rollups] == [
+        ("2026-01-15", "posts", 1),
+        ("2026-07-01", "message_views", 1),
+        ("2026-07-02", "posts", 1),
+    ]
+    city = asyncio.run(run([], "SELECT SUM(value) FROM municipality_rollups"))
+    assert city == [(3,)]
+    activity = asyncio.run(
+        run([], "SELECT set_name, household, last_day FROM household_activity ORDER BY 1, 2")
+    )
+    assert [(s, h, str(d)) for s, h, d in activity] == [
+        ("active", "h1", "2026-07-02"),
+        ("active", "h2", "2026-07-01"),
+        ("contributor", "h1", "2026-07-02"),
+    ]
+    migrate.downgrade(empty_database, "0007")
+    counts = asyncio.run(
+        run([], "SELECT period, set_name, value FROM period_counts ORDER BY 1, 2")
+    )
+    assert counts == [
+        ("M2026-01", "active", 1), ("M2026-01", "contributor", 1),
+        ("M2026-07", "active", 2), ("M2026-07", "contributor", 1),
+        ("W2026-03", "active", 1), ("W2026-03", "contributor", 1),
+        ("W2026-27", "active", 2), ("W2026-27", "contributor", 1),
+    ]  # fmt: skip

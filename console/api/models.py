@@ -312,11 +312,11 @@ class Overview(ApiModel):
     registered_households: int
     total_households: int
     registered_share: float | None = None
-    weekly_active_households: int = 0
-    weekly_active_share: float | None = None
-    last_week_active_households: int = 0
-    month_contributors: int = 0
-    contributors_share: float | None = None
+    # Rolling windows ending today (the municipality's day): the same meaning every day.
+    active_7d: int = 0
+    active_7d_share: float | None = None
+    contributors_30d: int = 0
+    contributors_30d_share: float | None = None
     interactions: int = 0
     interactions_per_household: float | None = None
     help_solved_share: float | None = None
@@ -336,7 +336,7 @@ class NeighbourhoodStats(ApiModel):
     total_households: int
     registered_households: int
     registered_share: float | None = None
-    weekly_active_share: float | None = None
+    active_7d_share: float | None = None
     posts: int = 0
     interactions: int = 0
     interactions_per_household: float | None = None

@@ -22,7 +22,6 @@ from server.models import (
     Participation,
     Proposal,
     Submission,
-    SurveyAnswer,
     utcnow,
 )
 from server.schemas.messages import SurveyDetails
@@ -31,6 +30,7 @@ from server.services.participation import (
     closes_at,
     household_key,
     record_answers,
+    record_ballots,
     winners,
 )
 
@@ -168,10 +168,7 @@ async def _budget(
     for k, (title, cost) in enumerate(data["waiting"], start=200):
         propose(k, title, int(cost), "proposed")
     await session.flush()
-    taken: list[dict[str, Any]] = []
-    counts: dict[tuple[int, str], int] = defaultdict(int)
-    votes: dict[int, int] = defaultdict(int)
-    ballots: list[dict[str, Any]] = []
+    ballots: list[tuple[str, str, int, datetime, list[int]]] = []
     weights = [w for _p, w in made]
     for i in range(int(data["budget_voters"])):
         hood = rng.choice(hoods)
@@ -179,29 +176,13 @@ async def _budget(
         # A ballot: popular proposals more often, as many as fit the budget, 1 to 4.
         picks = rng.choices([p for p, _w in made], weights, k=rng.randint(1, 4))
         ballot = winners([(p.id, p.cost_eur) for p in dict.fromkeys(picks)], budget)
-        ballots.append(
-            {"message_id": message.id, "neighbourhood_id": hood.id, "day": at.date(),
-             "answers": {"proposals": ballot}}
-        )  # fmt: skip
-        for pid in ballot:
-            votes[pid] += 1
-            counts[(hood.id, f"p{pid}")] += 1
-        counts[(hood.id, "voters")] += 1
-        counts[(hood.id, f"day:{at.date().isoformat()}")] += 1
-        taken.append(
-            {
-                "message_id": message.id, "key": f"demo-vote-{i}",
-                "household": household_key(municipality_id, f"demo-voter-{message.id}-{i}"),
-                "request_hash": "demo", "at": at,
-            }
-        )  # fmt: skip
-    for proposal, _w in made:
-        proposal.votes = votes[proposal.id]
+        ballots.append((f"demo-vote-{i}", f"demo-voter-{message.id}-{i}", hood.id, at, ballot))
+    counts: dict[tuple[int, str], int] = defaultdict(int)
     for proposal in {p for p, _w in made}:
         counts[(proposal.neighbourhood_id, "proposals")] += 1
-    await _write(session, message, taken, counts)
-    if ballots:
-        await session.execute(insert(SurveyAnswer), ballots)
+    await _write(session, message, [], counts)
+    # The same rows, counters and engagement events as ballots cast one by one.
+    await record_ballots(session, message, municipality_id, ballots)
 
 
 def _voting_moment(message: CityMessage, rng: random.Random) -> datetime:

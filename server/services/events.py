@@ -1,8 +1,9 @@
 """Engagement events in, rollups kept current in the same transaction, deltas out to the stream.
 
-Every statistic is read from `daily_rollups` and `period_counts`; nothing ever scans
-`engagement_events`. Distinct households (weekly active, monthly contributors) go through
-`period_members`, so a household active on three days of a week counts once.
+Every statistic is read from `daily_rollups` and `household_activity`; nothing ever scans
+`engagement_events`. A day is the municipality's (its time zone), whatever offset the sender
+wrote. Distinct households (active, contributors) keep their last active day, so a household
+active on three days of a week counts once in "the last 7 days".
 """
 
 from __future__ import annotations
@@ -15,23 +16,24 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.db import begin_write
 from server.models import (
     CityMessage,
     DailyRollup,
     EngagementEvent,
+    HouseholdActivity,
+    Municipality,
     MunicipalityRollup,
     Neighbourhood,
     Organisation,
-    PeriodCount,
-    PeriodMember,
     StreamEvent,
     utcnow,
 )
 from server.principal import Principal
 from server.schemas.events import BatchResult, EventIn, Rejected
 from server.services.neighbourhoods import addressable
-from server.upserts import increment, insert_new
+from server.upserts import increment, insert_new, keep_latest
 
 METRIC_FOR = {
     "registration": "registrations",
@@ -52,15 +54,6 @@ METRIC_FOR = {
 }
 CONTRIBUTIONS = frozenset({"post", "comment", "reaction"})
 FUTURE_SLACK = timedelta(minutes=5)
-
-
-def week_key(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"W{year}-{week:02d}"
-
-
-def month_key(day: date) -> str:
-    return f"M{day.year}-{day.month:02d}"
 
 
 def metrics_of(event: EventIn) -> list[str]:
@@ -152,34 +145,24 @@ async def store(
     }
     fresh = [valid[i] for i in valid if i in inserted]
 
+    timezone = await session.scalar(
+        select(Municipality.timezone).where(Municipality.id == municipality_id)
+    )
     rollups: dict[tuple[int, date, str], int] = defaultdict(int)
-    members: list[dict[str, Any]] = []
+    last_days: dict[tuple[int, str, str], date] = {}
     registrations: dict[int, int] = defaultdict(int)
     views: dict[tuple[int, str], int] = defaultdict(int)
     deltas: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for e in fresh:
-        day = e.at.date()
+        day = clock.local_day(e.at, timezone or "UTC")
         for metric in metrics_of(e):
             rollups[(e.neighbourhood_id, day, metric)] += 1
             deltas[e.neighbourhood_id][metric] += 1
-        for period in (week_key(day), month_key(day)):
-            members.append(
-                {
-                    "neighbourhood_id": e.neighbourhood_id,
-                    "period": period,
-                    "set_name": "active",
-                    "household": e.household,
-                }
-            )
-            if e.type in CONTRIBUTIONS:
-                members.append(
-                    {
-                        "neighbourhood_id": e.neighbourhood_id,
-                        "period": period,
-                        "set_name": "contributor",
-                        "household": e.household,
-                    }
-                )
+        sets = ("active", "contributor") if e.type in CONTRIBUTIONS else ("active",)
+        for set_name in sets:
+            member = (e.neighbourhood_id, set_name, e.household)
+            if last_days.get(member, date.min) < day:
+                last_days[member] = day
         if e.type == "registration":
             registrations[e.neighbourhood_id] += 1
         if e.type in ("message_view", "survey_response") and e.message_id:
@@ -205,27 +188,14 @@ async def store(
             for (h, d, m), n in rollups.items()
         ],
     )
-    # Distinct households: only a member new to its period's set raises the count.
-    unique_members = list(
-        {
-            (m["neighbourhood_id"], m["period"], m["set_name"], m["household"]): m for m in members
-        }.values()
-    )
-    new_members = await insert_new(
-        session, PeriodMember.__table__, unique_members,
-        ["neighbourhood_id", "period", "set_name"],
-        ["neighbourhood_id", "period", "set_name", "household"],
-    )  # fmt: skip
-    counts: dict[tuple[int, str, str], int] = defaultdict(int)
-    for hood, period, set_name in new_members:
-        counts[(hood, period, set_name)] += 1
-    await increment(
+    await keep_latest(
         session,
-        PeriodCount.__table__,
-        ["neighbourhood_id", "period", "set_name"],
+        HouseholdActivity.__table__,
+        ["neighbourhood_id", "set_name", "household"],
+        "last_day",
         [
-            {"neighbourhood_id": h, "period": p, "set_name": s, "value": n}
-            for (h, p, s), n in counts.items()
+            {"neighbourhood_id": h, "set_name": s, "household": hh, "last_day": d}
+            for (h, s, hh), d in last_days.items()
         ],
     )
     for hood, n in sorted(registrations.items()):
@@ -251,8 +221,3 @@ async def store(
             )
         )
     return fresh
-
-
-def since_day(days: int | None) -> date | None:
-    """The first day of a period of `days` ending today."""
-    return (utcnow() - timedelta(days=days - 1)).date() if days else None

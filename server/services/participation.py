@@ -26,9 +26,11 @@ from sqlalchemy import func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from server import clock
 from server.db import begin_write
 from server.models import (
     CityMessage,
+    Municipality,
     Neighbourhood,
     OpenAnswer,
     Organisation,
@@ -310,10 +312,11 @@ async def record_answers(
     texts), with the same counters as one by one: the demo's history and the bench's bulk.
     Does not commit."""
     survey = SurveyDetails.model_validate(message.details["survey"])
+    timezone = await city_zone(session, municipality_id)
     counts: dict[tuple[int, str], int] = defaultdict(int)
     taken, answers, opens = [], [], []
     for key, household, hood, at, chosen, texts in responses:
-        day = at.date()
+        day = clock.local_day(at, timezone)
         taken.append(
             {"message_id": message.id, "key": key, "request_hash": "bulk", "at": at,
              "household": household_key(municipality_id, household)}
@@ -334,7 +337,41 @@ async def record_answers(
     if opens:
         await session.execute(insert(OpenAnswer), opens)
     await add_counts(session, message.id, counts)
-    message.survey_responses = (message.survey_responses or 0) + len(taken)
+    # The dashboard counts them as it counts live answers (which also raises the message's
+    # `survey_responses`).
+    await _bulk_engagement(
+        session, message, municipality_id, "survey_response",
+        [(key, household, hood, at) for key, household, hood, at, _c, _t in responses],
+    )  # fmt: skip
+
+
+async def city_zone(session: AsyncSession, municipality_id: int) -> str:
+    """The municipality's time zone: the days of its results."""
+    timezone = await session.scalar(
+        select(Municipality.timezone).where(Municipality.id == municipality_id)
+    )
+    return timezone or "UTC"
+
+
+async def _bulk_engagement(
+    session: AsyncSession,
+    message: CityMessage,
+    municipality_id: int,
+    kind: str,
+    taken: list[tuple[str, str, int, datetime]],
+) -> None:
+    events = {
+        f"{kind}:{message.id}:{key}": EventIn(
+            id=f"{kind}:{message.id}:{key}",
+            type=kind,
+            household=household,
+            neighbourhood_id=hood,
+            at=at,
+            message_id=message.id,
+        )
+        for key, household, hood, at in taken
+    }
+    await events_service.store(session, municipality_id, events)
 
 
 async def _engagement(
@@ -378,7 +415,7 @@ async def answer_survey(
     if not await _take_part(session, message, body.id, household, _request_hash(body)):
         await session.rollback()
         return False
-    today = utcnow().date()
+    today = clock.today(principal.organisation.municipality.timezone)
     hood = body.neighbourhood_id
     session.add(
         SurveyAnswer(message_id=message.id, neighbourhood_id=hood, day=today, answers=chosen)
@@ -404,20 +441,22 @@ async def record_ballots(
     """Many checked ballots at once (key, household, neighbourhood, when, proposal ids), with
     the same counters as one by one: the demo's history and the bench's bulk. Does not
     commit."""
+    timezone = await city_zone(session, municipality_id)
     counts: dict[tuple[int, str], int] = defaultdict(int)
     votes: dict[int, int] = defaultdict(int)
     taken, kept = [], []
     for key, household, hood, at, chosen in ballots:
+        day = clock.local_day(at, timezone)
         taken.append(
             {"message_id": message.id, "key": key, "request_hash": "bulk", "at": at,
              "household": household_key(municipality_id, household)}
         )  # fmt: skip
         kept.append(
-            {"message_id": message.id, "neighbourhood_id": hood, "day": at.date(),
+            {"message_id": message.id, "neighbourhood_id": hood, "day": day,
              "answers": {"proposals": chosen}}
         )  # fmt: skip
         counts[(hood, "voters")] += 1
-        counts[(hood, f"day:{at.date().isoformat()}")] += 1
+        counts[(hood, f"day:{day.isoformat()}")] += 1
         for proposal_id in chosen:
             counts[(hood, f"p{proposal_id}")] += 1
             votes[proposal_id] += 1
@@ -432,6 +471,10 @@ async def record_ballots(
             .execution_options(synchronize_session=False)
         )
     await add_counts(session, message.id, counts)
+    await _bulk_engagement(
+        session, message, municipality_id, "vote",
+        [(key, household, hood, at) for key, household, hood, at, _c in ballots],
+    )  # fmt: skip
 
 
 def _proposals_open(message: CityMessage, now: datetime) -> bool:
@@ -545,7 +588,7 @@ async def vote(session: AsyncSession, principal: Principal, message_id: int, bod
     if counted.rowcount != len(wanted):  # type: ignore[attr-defined]
         await session.rollback()
         raise Problem("invalid-answer", "A chosen proposal was withdrawn from the vote meanwhile.")
-    today = utcnow().date()
+    today = clock.today(principal.organisation.municipality.timezone)
     # The ballot without its household, as a survey's answers are kept.
     session.add(
         SurveyAnswer(

@@ -7,22 +7,21 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import config
+from server import clock
 from server.models import (
     DailyRollup,
+    HouseholdActivity,
     MunicipalityRollup,
     Neighbourhood,
-    PeriodCount,
     StreamEvent,
-    utcnow,
 )
 from server.principal import Principal
 from server.problems import Problem
 from server.schemas.events import TOPICS
-from server.services.events import month_key, week_key
 from server.services.neighbourhoods import addressable
 
 TOPIC_LABELS = config.topics()
@@ -33,6 +32,8 @@ COUNTED = (
     "survey_responses", "proposals", "votes",
 )  # fmt: skip
 INTERACTIONS = ("posts", "comments", "reactions")
+# The rolling windows of the distinct-household figures: the same meaning on every day.
+ACTIVE_DAYS, CONTRIBUTOR_DAYS = 7, 30
 
 
 async def scope(
@@ -49,8 +50,9 @@ async def scope(
     return [by_id[i] for i in neighbourhood_ids]
 
 
-def first_day(days: int | None) -> date | None:
-    return (utcnow() - timedelta(days=days - 1)).date() if days else None
+def zone_of(principal: Principal) -> str:
+    """The caller's municipality's time zone: its days are the figures' days."""
+    return principal.organisation.municipality.timezone
 
 
 async def whole_municipality(
@@ -87,15 +89,30 @@ async def sums(
     return {metric: int(total or 0) for metric, total in (await session.execute(stmt)).all()}
 
 
-async def period_counts(
-    session: AsyncSession, hood_ids: list[int], periods: list[str]
-) -> dict[tuple[str, str], int]:
-    rows = await session.execute(
-        select(PeriodCount.period, PeriodCount.set_name, func.sum(PeriodCount.value))
-        .where(PeriodCount.neighbourhood_id.in_(hood_ids), PeriodCount.period.in_(periods))
-        .group_by(PeriodCount.period, PeriodCount.set_name)
+def _recent(set_name: str, days: int, today: date) -> Any:
+    return and_(
+        HouseholdActivity.set_name == set_name,
+        HouseholdActivity.last_day >= today - timedelta(days=days - 1),
     )
-    return {(p, s): int(v or 0) for p, s, v in rows.all()}
+
+
+async def recent_households(
+    session: AsyncSession, hood_ids: list[int], today: date
+) -> dict[str, int]:
+    """Distinct households active in the last 7 days and contributing in the last 30
+    (ending `today`), over the neighbourhoods."""
+    rows = await session.execute(
+        select(HouseholdActivity.set_name, func.count())
+        .where(
+            HouseholdActivity.neighbourhood_id.in_(hood_ids),
+            or_(
+                _recent("active", ACTIVE_DAYS, today),
+                _recent("contributor", CONTRIBUTOR_DAYS, today),
+            ),
+        )
+        .group_by(HouseholdActivity.set_name)
+    )
+    return {set_name: int(n) for set_name, n in rows.all()}
 
 
 def share(part: int, whole: int) -> float | None:
@@ -119,13 +136,11 @@ async def overview(
     ids = [h.id for h in hoods]
     registered = sum(h.registered_households for h in hoods)
     total = sum(h.total_households for h in hoods)
-    since = first_day(days)
+    since = clock.first_day(days, zone_of(principal))
     city = await whole_municipality(session, principal, neighbourhood_ids)
     totals = await sums(session, ids, since, city)
-    today = utcnow().date()
-    this_week, last_week = week_key(today), week_key(today - timedelta(days=7))
-    this_month = month_key(today)
-    distinct = await period_counts(session, ids, [this_week, last_week, this_month])
+    recent = await recent_households(session, ids, clock.today(zone_of(principal)))
+    active, contributors = recent.get("active", 0), recent.get("contributor", 0)
     metrics = {m: totals.get(m, 0) for m in COUNTED}
     interactions = sum(metrics[m] for m in INTERACTIONS)
     # Only the vocabulary's topics, should older data hold anything else.
@@ -140,11 +155,10 @@ async def overview(
         "registered_households": registered,
         "total_households": total,
         "registered_share": share(registered, total),
-        "weekly_active_households": distinct.get((this_week, "active"), 0),
-        "weekly_active_share": share(distinct.get((this_week, "active"), 0), registered),
-        "last_week_active_households": distinct.get((last_week, "active"), 0),
-        "month_contributors": distinct.get((this_month, "contributor"), 0),
-        "contributors_share": share(distinct.get((this_month, "contributor"), 0), registered),
+        "active_7d": active,
+        "active_7d_share": share(active, registered),
+        "contributors_30d": contributors,
+        "contributors_30d_share": share(contributors, registered),
         "interactions": interactions,
         "interactions_per_household": round(interactions / registered, 2) if registered else None,
         "help_solved_share": share(metrics["help_solved"], metrics["help_requests"]),
@@ -177,7 +191,7 @@ async def timeseries(
     """A metric per day, week or month; in total or per neighbourhood."""
     hoods = await scope(session, principal, neighbourhood_ids)
     names = {h.id: h.name for h in hoods}
-    since = first_day(days)
+    since = clock.first_day(days, zone_of(principal))
     series: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     city = await whole_municipality(session, principal, neighbourhood_ids)
     if city is not None and not per_neighbourhood:
@@ -210,7 +224,7 @@ async def timeseries(
 # The columns of the neighbourhood comparison, each a sort key.
 NEIGHBOURHOOD_COLUMNS = (
     "id", "name", "total_households", "registered_households", "registered_share",
-    "weekly_active_share", "posts", "interactions", "interactions_per_household",
+    "active_7d_share", "posts", "interactions", "interactions_per_household",
     "help_requests", "help_solved", "new_households",
 )  # fmt: skip
 
@@ -221,7 +235,7 @@ async def per_neighbourhood(
     """One row per neighbourhood, for comparing them."""
     hoods = await scope(session, principal, None)
     ids = [h.id for h in hoods]
-    since = first_day(days)
+    since = clock.first_day(days, zone_of(principal))
     stmt = (
         select(DailyRollup.neighbourhood_id, DailyRollup.metric, func.sum(DailyRollup.value))
         .where(DailyRollup.neighbourhood_id.in_(ids))
@@ -232,15 +246,15 @@ async def per_neighbourhood(
     per: dict[int, dict[str, int]] = defaultdict(dict)
     for hood, metric, value in (await session.execute(stmt)).all():
         per[hood][metric] = int(value or 0)
-    week = week_key(utcnow().date())
     active_rows = await session.execute(
-        select(PeriodCount.neighbourhood_id, PeriodCount.value).where(
-            PeriodCount.neighbourhood_id.in_(ids),
-            PeriodCount.period == week,
-            PeriodCount.set_name == "active",
+        select(HouseholdActivity.neighbourhood_id, func.count())
+        .where(
+            HouseholdActivity.neighbourhood_id.in_(ids),
+            _recent("active", ACTIVE_DAYS, clock.today(zone_of(principal))),
         )
+        .group_by(HouseholdActivity.neighbourhood_id)
     )
-    active = {h: int(v) for h, v in active_rows.all()}
+    active = {h: int(n) for h, n in active_rows.all()}
     rows: list[dict[str, Any]] = []
     for h in hoods:
         m = per.get(h.id, {})
@@ -252,7 +266,7 @@ async def per_neighbourhood(
                 "total_households": h.total_households,
                 "registered_households": h.registered_households,
                 "registered_share": share(h.registered_households, h.total_households),
-                "weekly_active_share": share(active.get(h.id, 0), h.registered_households),
+                "active_7d_share": share(active.get(h.id, 0), h.registered_households),
                 "posts": m.get("posts", 0),
                 "interactions": interactions,
                 "interactions_per_household": (
