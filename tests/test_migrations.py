@@ -167,9 +167,7 @@ def test_days_are_rebucketed_into_the_city_s_days(empty_database: str) -> None:
         ("contributor", "h1", "2026-07-02"),
     ]
     migrate.downgrade(empty_database, "0007")
-    counts = asyncio.run(
-        run([], "SELECT period, set_name, value FROM period_counts ORDER BY 1, 2")
-    )
+    counts = asyncio.run(run([], "SELECT period, set_name, value FROM period_counts ORDER BY 1, 2"))
     assert counts == [
         ("M2026-01", "active", 1), ("M2026-01", "contributor", 1),
         ("M2026-07", "active", 2), ("M2026-07", "contributor", 1),
