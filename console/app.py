@@ -10,6 +10,7 @@ from typing import Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -100,6 +101,20 @@ class BuurtApp(App[None]):
             self.set_keymap(context.config.keys)
 
     # -- start and sign-in ----------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Notifications are plain text, whatever the caller asks: they often quote what
+        someone sent (a title, a name, a server's sentence), and a resident's `[/]` or
+        `[@click=…]` must show as typed, not crash or act. Every screen's `notify` ends here."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         if self.context.config.theme in self.available_themes:

@@ -137,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     context = resolve(args.profile, args.url, config)
+    context.stored_text = bool(getattr(args, "json", False))
     profile = context.profile
     args.language = set_language(
         choose_language(args.lang, profile.language if profile else None, config.language)

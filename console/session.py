@@ -33,6 +33,9 @@ class Context:
     # One-time warnings (e.g. "no keyring") for the caller to show.
     warnings: list[str] = field(default_factory=list)
     on_warning: Callable[[str], None] | None = None
+    # `--json` output keeps the server's stored text (written ASCII-escaped); everything
+    # else gets it made inert for the terminal (console.api.inert).
+    stored_text: bool = False
 
     @property
     def profile(self) -> Profile | None:
@@ -55,7 +58,12 @@ class Context:
         """An API client with the stored credential (none when `fresh`, for signing in);
         rotated tokens are saved back."""
         if self.api_token:
-            return ApiClient(self.url, api_token=self.api_token, **kwargs)  # type: ignore[arg-type]
+            return ApiClient(
+                self.url,
+                api_token=self.api_token,
+                inert=not self.stored_text,
+                **kwargs,  # type: ignore[arg-type]
+            )
         cred = None if fresh else self.credential()
         return ApiClient(
             self.url,
@@ -64,6 +72,7 @@ class Context:
             access_expires_at=cred.access_expires_at if cred else None,
             on_tokens=self.keep,
             stored=self.stored_tokens,
+            inert=not self.stored_text,
             **kwargs,  # type: ignore[arg-type]
         )
 

@@ -97,7 +97,7 @@ async def test_compose_in_two_languages_and_publish(
         assert isinstance(app.screen, MessagesScreen)
         await settle(pilot)
         table = app.screen.query_one(DataTable)
-        titles = [table.get_row_at(i)[2] for i in range(table.row_count)]
+        titles = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert "Roadworks " + title in titles  # the English title for an English console
 
     found = await messages_titled(live_server.url, title)
@@ -210,7 +210,7 @@ async def test_edit_duplicate_and_withdraw_from_the_list(
         screen = app.screen
         assert isinstance(screen, MessagesScreen)
         table = screen.query_one(DataTable)
-        row = next(i for i in range(table.row_count) if table.get_row_at(i)[2] == title)
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == title)
         table.move_cursor(row=row)
         await pilot.press("e")  # published: not editable
         await pilot.pause()
@@ -225,7 +225,7 @@ async def test_edit_duplicate_and_withdraw_from_the_list(
         screen = app.screen
         assert isinstance(screen, MessagesScreen)
         table = screen.query_one(DataTable)
-        row = next(i for i in range(table.row_count) if table.get_row_at(i)[2] == title)
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == title)
         table.move_cursor(row=row)
         await pilot.press("w")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))

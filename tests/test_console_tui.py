@@ -74,7 +74,7 @@ async def test_sign_in_wrong_then_right_then_navigate(
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         keys = app.screen.query_one("#help-keys", DataTable)
-        descriptions = {keys.get_row_at(i)[1] for i in range(keys.row_count)}
+        descriptions = {str(keys.get_row_at(i)[1]) for i in range(keys.row_count)}
         assert {"Reload", "Neighbourhoods", "Sign out", "Quit", "Help"} <= descriptions
         await pilot.press("escape")
         await pilot.pause()

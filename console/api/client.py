@@ -23,6 +23,7 @@ from console.api.errors import (
     Unreachable,
     error_of,
 )
+from console.api.inert import inert_csv, inert_data
 from console.api.models import (
     BulkOutcome,
     Category,
@@ -79,8 +80,11 @@ class ApiClient:
         retries: int = 2,
         backoff: float = 0.3,
         transport: httpx.AsyncBaseTransport | None = None,
+        inert: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # False only for `--json` output, which keeps the stored text (ASCII-escaped).
+        self.inert = inert
         self.uses_api_token = api_token is not None
         self.auth = BearerAuth(
             f"{self.base_url}/v1/auth/refresh",
@@ -145,10 +149,16 @@ class ApiClient:
             raise error_of(response)
         return response
 
+    def _data(self, response: httpx.Response) -> Any:
+        """The answer's JSON, every string made inert for a terminal (`console.api.inert`),
+        unless this client was asked for the stored text (`--json` output)."""
+        data = response.json()
+        return inert_data(data) if self.inert else data
+
     async def _get_model(self, path: str, model: type[M], **params: Any) -> M:
         clean = {k: v for k, v in params.items() if v is not None}
         response = await self._request("GET", path, params=clean)
-        return model.model_validate(response.json())
+        return model.model_validate(self._data(response))
 
     # -- auth ---------------------------------------------------------------------------
 
@@ -157,7 +167,7 @@ class ApiClient:
         response = await self._request(
             "POST", "/v1/auth/token", auth=False, json={"email": email, "password": password}
         )
-        tokens = Tokens.model_validate(response.json())
+        tokens = Tokens.model_validate(self._data(response))
         self.uses_api_token = False
         self.auth.api_token = None
         self.auth.accept(tokens)
@@ -216,15 +226,14 @@ class ApiClient:
 
     # -- city messages ------------------------------------------------------------------
 
-    @staticmethod
-    def _message(response: httpx.Response) -> Message:
+    def _message(self, response: httpx.Response) -> Message:
         replayed = response.headers.get("idempotent-replayed") == "true"
-        return Message.model_validate({**response.json(), "replayed": replayed})
+        return Message.model_validate({**self._data(response), "replayed": replayed})
 
     async def reach(self, targets: str | list[int]) -> Reach:
         """Registered and total households in the targets, per neighbourhood."""
         response = await self._request("POST", "/v1/messages/reach", json={"targets": targets})
-        return Reach.model_validate(response.json())
+        return Reach.model_validate(self._data(response))
 
     async def create_message(
         self,
@@ -293,7 +302,7 @@ class ApiClient:
             json=body,
             headers={"If-Match": f'"{version}"'},
         )
-        return Message.model_validate(response.json())
+        return Message.model_validate(self._data(response))
 
     async def publish_message(self, message_id: int, *, idempotency_key: str) -> Message:
         """Publish a draft or scheduled message now."""
@@ -307,19 +316,19 @@ class ApiClient:
     async def withdraw_message(self, message_id: int) -> Message:
         """Take a published or scheduled message back."""
         response = await self._request("POST", f"/v1/messages/{int(message_id)}/withdraw")
-        return Message.model_validate(response.json())
+        return Message.model_validate(self._data(response))
 
     # -- inbox --------------------------------------------------------------------------
 
     async def categories(self) -> list[Category]:
         """The municipality's categories of reports and ideas."""
         response = await self._request("GET", "/v1/categories")
-        return [Category.model_validate(c) for c in response.json()]
+        return [Category.model_validate(c) for c in self._data(response)]
 
     async def staff(self) -> list[Staff]:
         """Colleagues a submission can be assigned to."""
         response = await self._request("GET", "/v1/staff")
-        return [Staff.model_validate(s) for s in response.json()]
+        return [Staff.model_validate(s) for s in self._data(response)]
 
     async def submissions(
         self,
@@ -334,7 +343,7 @@ class ApiClient:
         if cursor:
             params["cursor"] = cursor
         response = await self._request("GET", "/v1/submissions", params=params)
-        return Page[Submission].model_validate(response.json())
+        return Page[Submission].model_validate(self._data(response))
 
     async def submissions_for_map(
         self, filters: SubmissionFilters | None = None, *, at_most: int = 2000
@@ -357,7 +366,7 @@ class ApiClient:
         """How many submissions match, per status, open and overdue."""
         params = (filters or SubmissionFilters()).params()
         response = await self._request("GET", "/v1/submissions/counts", params=params)
-        return SubmissionCounts.model_validate(response.json())
+        return SubmissionCounts.model_validate(self._data(response))
 
     async def workload(self) -> Workload:
         """Open and overdue items per colleague and per department."""
@@ -378,21 +387,21 @@ class ApiClient:
             json=changes,
             headers={"If-Match": f'"{version}"'},
         )
-        return Submission.model_validate(response.json())
+        return Submission.model_validate(self._data(response))
 
     async def reply(self, submission_id: int, text: str) -> Submission:
         """A public reply the resident sees."""
         response = await self._request(
             "POST", f"/v1/submissions/{int(submission_id)}/replies", json={"text": text}
         )
-        return Submission.model_validate(response.json())
+        return Submission.model_validate(self._data(response))
 
     async def note(self, submission_id: int, text: str) -> Submission:
         """An internal note, for staff only."""
         response = await self._request(
             "POST", f"/v1/submissions/{int(submission_id)}/notes", json={"text": text}
         )
-        return Submission.model_validate(response.json())
+        return Submission.model_validate(self._data(response))
 
     async def reply_options(
         self, submission_id: int, *, status: str | None = None
@@ -404,12 +413,12 @@ class ApiClient:
             f"/v1/submissions/{int(submission_id)}/reply-templates",
             params={"status": status} if status else None,
         )
-        return [FilledReply.model_validate(t) for t in response.json()]
+        return [FilledReply.model_validate(t) for t in self._data(response)]
 
     async def reply_templates(self) -> list[ReplyTemplate]:
         """The municipality's reply templates, by title."""
         response = await self._request("GET", "/v1/reply-templates")
-        return [ReplyTemplate.model_validate(t) for t in response.json()]
+        return [ReplyTemplate.model_validate(t) for t in self._data(response)]
 
     async def reply_template(self, template_id: int) -> ReplyTemplate:
         """One reply template."""
@@ -418,7 +427,7 @@ class ApiClient:
     async def create_reply_template(self, **fields: Any) -> ReplyTemplate:
         """A new template (admins): title, texts, categories, status, suggest."""
         response = await self._request("POST", "/v1/reply-templates", json=fields)
-        return ReplyTemplate.model_validate(response.json())
+        return ReplyTemplate.model_validate(self._data(response))
 
     async def update_reply_template(
         self, template_id: int, *, version: int, **changes: Any
@@ -430,7 +439,7 @@ class ApiClient:
             json=changes,
             headers={"If-Match": f'"{version}"'},
         )
-        return ReplyTemplate.model_validate(response.json())
+        return ReplyTemplate.model_validate(self._data(response))
 
     async def delete_reply_template(self, template_id: int, *, version: int) -> None:
         """Remove a template."""
@@ -454,7 +463,7 @@ class ApiClient:
         response = await self._request(
             "GET", f"/v1/messages/{int(message_id)}/results.csv", params=params
         )
-        return response.text
+        return inert_csv(response.text) if self.inert else response.text
 
     async def open_answers(
         self,
@@ -473,12 +482,12 @@ class ApiClient:
         response = await self._request(
             "GET", f"/v1/messages/{int(message_id)}/open-answers", params=params
         )
-        return Page[OpenAnswer].model_validate(response.json())
+        return Page[OpenAnswer].model_validate(self._data(response))
 
     async def open_answers_csv(self, message_id: int) -> str:
         """Every open answer as CSV text."""
         response = await self._request("GET", f"/v1/messages/{int(message_id)}/open-answers.csv")
-        return response.text
+        return inert_csv(response.text) if self.inert else response.text
 
     async def proposals(self, message_id: int, state: str | None = None) -> list[Proposal]:
         """A citizen budget's proposals, newest first."""
@@ -486,7 +495,7 @@ class ApiClient:
         response = await self._request(
             "GET", f"/v1/messages/{int(message_id)}/proposals", params=params
         )
-        return [Proposal.model_validate(p) for p in response.json()]
+        return [Proposal.model_validate(p) for p in self._data(response)]
 
     async def proposal(self, proposal_id: int) -> Proposal:
         """One proposal, with its current version."""
@@ -505,12 +514,12 @@ class ApiClient:
             json=body,
             headers={"If-Match": f'"{version}"'},
         )
-        return Proposal.model_validate(response.json())
+        return Proposal.model_validate(self._data(response))
 
     async def close_participation(self, message_id: int) -> Message:
         """Close a survey, call or budget now."""
         response = await self._request("POST", f"/v1/messages/{int(message_id)}/close")
-        return Message.model_validate(response.json())
+        return Message.model_validate(self._data(response))
 
     async def take_for_resident(self, *, idempotency_key: str, **fields: Any) -> Submission:
         """Enter a report or idea for a resident who phoned, came by or e-mailed; the same
@@ -521,7 +530,7 @@ class ApiClient:
             json={k: v for k, v in fields.items() if v not in (None, "")},
             headers={"Idempotency-Key": idempotency_key},
         )
-        return Submission.model_validate(response.json())
+        return Submission.model_validate(self._data(response))
 
     async def mark_duplicate(self, submission_id: int, *, of: int, version: int) -> Submission:
         """Close a submission as a duplicate of another."""
@@ -531,12 +540,12 @@ class ApiClient:
             json={"of": of},
             headers={"If-Match": f'"{version}"'},
         )
-        return Submission.model_validate(response.json())
+        return Submission.model_validate(self._data(response))
 
     async def suggestions(self, submission_id: int) -> list[Suggestion]:
         """Possible originals of a submission (same category, close by, recent)."""
         response = await self._request("GET", f"/v1/submissions/{int(submission_id)}/suggestions")
-        return [Suggestion.model_validate(s) for s in response.json()]
+        return [Suggestion.model_validate(s) for s in self._data(response)]
 
     async def bulk_update(
         self, ids: list[int], *, reply_template_id: int | None = None, **changes: Any
@@ -547,7 +556,7 @@ class ApiClient:
         if reply_template_id is not None:
             body["reply_template_id"] = reply_template_id
         response = await self._request("POST", "/v1/submissions/bulk", json=body)
-        return BulkOutcome.model_validate(response.json())
+        return BulkOutcome.model_validate(self._data(response))
 
     async def export_submissions(
         self,
@@ -591,7 +600,7 @@ class ApiClient:
         if neighbourhoods:
             params["neighbourhood"] = neighbourhoods
         response = await self._request("GET", "/v1/stats/overview", params=params)
-        return Overview.model_validate(response.json())
+        return Overview.model_validate(self._data(response))
 
     async def stats_neighbourhoods(
         self, *, period: str = "30d", sort: str = "-registered_share"
@@ -600,7 +609,7 @@ class ApiClient:
         response = await self._request(
             "GET", "/v1/stats/neighbourhoods", params={"period": period, "sort": sort}
         )
-        return [NeighbourhoodStats.model_validate(r) for r in response.json()]
+        return [NeighbourhoodStats.model_validate(r) for r in self._data(response)]
 
     async def stats_timeseries(
         self,
@@ -615,7 +624,7 @@ class ApiClient:
         if neighbourhoods:
             params["neighbourhood"] = neighbourhoods
         response = await self._request("GET", "/v1/stats/timeseries", params=params)
-        return TimeSeries.model_validate(response.json())
+        return TimeSeries.model_validate(self._data(response))
 
     def stream_request(
         self, last_event_id: str | None

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from console.api.inert import inert_data
 from console.i18n import _, ngettext
 
 
@@ -135,7 +136,8 @@ def error_for(status: int, body: dict[str, Any]) -> ProblemError:
 def error_of(response: httpx.Response) -> ProblemError:
     """The error an answer of the server stands for (its body read already)."""
     try:
-        body = response.json()
+        # A problem's detail may quote what someone sent (a field, a placeholder).
+        body = inert_data(response.json())
     except ValueError:
         body = None
     if not isinstance(body, dict):

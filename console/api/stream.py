@@ -23,6 +23,7 @@ from console.api.errors import (
     PermissionDenied,
     error_of,
 )
+from console.api.inert import inert_data
 
 MAX_BACKOFF = 30.0
 
@@ -91,7 +92,7 @@ class LiveStream:
                         if not sse.data:
                             continue  # the opening position, or a comment
                         try:
-                            data = json.loads(sse.data)
+                            data = inert_data(json.loads(sse.data))
                         except ValueError:
                             continue
                         yield LiveEvent(id=sse.id or "", type=sse.event or "message", data=data)

@@ -50,8 +50,10 @@ def err(message: str) -> None:
 
 
 def print_json(value: Any) -> None:
-    """`--json` output: models (or lists of them) as the API gives them, readable, UTF-8,
-    with times in the municipality's zone (ISO 8601 with the offset)."""
+    """`--json` output: models (or lists of them) as the API gives them (the stored text,
+    not made inert), readable, with times in the municipality's zone (ISO 8601 with the
+    offset). ASCII with escapes: no control or bidi character of the data reaches a
+    terminal raw, and `jq` or any JSON reader gets the exact text back."""
 
     def plain(item: Any) -> Any:
         if isinstance(item, BaseModel):
@@ -66,7 +68,7 @@ def print_json(value: Any) -> None:
             return {k: plain(v) for k, v in item.items()}
         return item
 
-    print(json.dumps(plain(value), ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(plain(value), ensure_ascii=True, indent=2, default=str))
 
 
 async def use_municipality_time(client: ApiClient) -> Me:

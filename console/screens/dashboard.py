@@ -22,6 +22,7 @@ from console.api.stream import LiveEvent
 from console.figures import PERIODS, TILES, tile_values
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
+from console.widgets.table import Table
 
 REFRESH_SECONDS = 20.0
 OPEN_KINDS = ("survey", "citizen_budget")
@@ -66,10 +67,10 @@ class DashboardScreen(SignedInScreen):
                     yield Static("…", id="inbox-count")
                 with Vertical(id="recent-box"):
                     yield Static(_("Recent city messages"), classes="box-title")
-                    yield DataTable(id="recent-messages", show_cursor=False)
+                    yield Table(id="recent-messages", show_cursor=False)
             with Vertical(id="participation-box"):
                 yield Static(_("Open surveys and budgets"), classes="box-title")
-                yield DataTable(id="participation", show_cursor=False)
+                yield Table(id="participation", show_cursor=False)
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from console.bindings import translate_bindings
 from console.i18n import N_, _
+from console.widgets.table import Table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -28,7 +29,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(_("Keys"), id="help-title")
-            table: DataTable[str] = DataTable(id="help-keys", show_cursor=False)
+            table: Table = Table(id="help-keys", show_cursor=False)
             table.add_column(_("Key"), key="key")
             table.add_column(_("What it does"), key="what")
             for key, description in self.keys:

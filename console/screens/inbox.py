@@ -43,6 +43,7 @@ from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen, describe_change
 from console.screens.workload import WorkloadScreen
 from console.widgets.search import SearchBox
+from console.widgets.table import Table
 
 PAGE = 100
 VIEWS: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -140,7 +141,7 @@ class InboxScreen(SignedInScreen):
                     yield LoadingIndicator(id="inbox-loading")
                     yield Static("", id="inbox-error")
                     yield Static("", id="inbox-empty")
-                    yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
+                    yield Table(id="inbox-table", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="inbox-detail"):
                     yield Static(_("Select a submission to see it here."), id="detail-text")
 

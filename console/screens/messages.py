@@ -19,6 +19,7 @@ from console.screens.confirm import ConfirmScreen
 from console.screens.message_view import MessageView
 from console.screens.results import PARTICIPATION, ResultsScreen
 from console.widgets.search import SearchBox
+from console.widgets.table import Table
 
 PAGE = 50
 STATE_FILTERS = (None, "draft", "scheduled", "published", "withdrawn")
@@ -59,7 +60,7 @@ class MessagesScreen(SignedInScreen):
             yield SearchBox(placeholder=_("Words in the title or text"), id="messages-search")
             yield LoadingIndicator(id="messages-loading")
             yield Static("", id="messages-error")
-            yield DataTable(id="messages-table", cursor_type="row", zebra_stripes=True)
+            yield Table(id="messages-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="messages-hint")
 
     def on_mount(self) -> None:

@@ -20,6 +20,7 @@ from console.api.models import OpenAnswer
 from console.bindings import translate_bindings
 from console.i18n import N_, _
 from console.widgets.search import SearchBox
+from console.widgets.table import Table
 
 
 class OpenAnswersScreen(ModalScreen[None]):
@@ -45,7 +46,7 @@ class OpenAnswersScreen(ModalScreen[None]):
         with Vertical(id="answers-box"):
             yield Static(_("Open answers"), id="answers-title")
             yield SearchBox(placeholder=_("Words in the answer"), id="answers-search")
-            yield DataTable(id="answers-table", cursor_type="row", zebra_stripes=True)
+            yield Table(id="answers-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="answers-text")
         yield Footer()
 

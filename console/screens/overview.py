@@ -13,6 +13,7 @@ from console.api.errors import ApiError
 from console.api.models import Neighbourhood
 from console.i18n import N_, _, ngettext
 from console.screens.base import SignedInScreen
+from console.widgets.table import Table
 
 
 class OverviewScreen(SignedInScreen):
@@ -36,7 +37,7 @@ class OverviewScreen(SignedInScreen):
             yield Input(placeholder=_("Filter neighbourhoods by name"), id="overview-filter")
             yield LoadingIndicator(id="overview-loading")
             yield Static("", id="overview-error")
-            yield DataTable(id="overview-table", cursor_type="row", zebra_stripes=True)
+            yield Table(id="overview-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="overview-summary")
 
     def on_mount(self) -> None:

@@ -32,6 +32,7 @@ from console.screens.choice import ChoiceScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.open_answers import OpenAnswersScreen
 from console.screens.text_entry import TextEntryScreen
+from console.widgets.table import Table
 
 PARTICIPATION = ("survey", "citizen_budget", "call_for_ideas")
 STATE_NAMES = {"proposed": N_("Waiting"), "accepted": N_("In the vote"), "rejected": N_("Rejected")}
@@ -69,11 +70,11 @@ class ResultsScreen(SignedInScreen):
             yield Static(_("Loading the results…"), id="results-state")
             yield Static("", id="results-questions")
             yield Static("", id="results-proposals-title", classes="section")
-            yield DataTable(id="results-proposals", cursor_type="row", zebra_stripes=True)
+            yield Table(id="results-proposals", cursor_type="row", zebra_stripes=True)
             yield Static("", id="results-ideas-title", classes="section")
-            yield DataTable(id="results-ideas", cursor_type="row", zebra_stripes=True)
+            yield Table(id="results-ideas", cursor_type="row", zebra_stripes=True)
             yield Static(_("Per neighbourhood (enter: only this one)"), classes="section")
-            yield DataTable(id="results-hoods", cursor_type="row", zebra_stripes=True)
+            yield Table(id="results-hoods", cursor_type="row", zebra_stripes=True)
             yield Static("", id="results-days")
 
     def on_mount(self) -> None:

@@ -7,7 +7,7 @@ import csv
 from datetime import datetime
 from pathlib import Path
 
-from rich.table import Table
+from rich.table import Table as RichTable
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +23,7 @@ from console.api.stream import LiveEvent
 from console.figures import PERIODS
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
+from console.widgets.table import Table
 
 METRICS = (
     ("posts", N_("Posts")),
@@ -82,7 +83,7 @@ class StatisticsScreen(SignedInScreen):
                 yield PlotextPlot(id="bars-plot")
             with Horizontal(id="stats-bottom"):
                 # The names stay in view when a narrow terminal scrolls the figures sideways.
-                yield DataTable(
+                yield Table(
                     id="stats-table", cursor_type="row", zebra_stripes=True, fixed_columns=1
                 )
                 with Vertical(id="stats-side"):
@@ -219,7 +220,7 @@ class StatisticsScreen(SignedInScreen):
         bars.refresh()
         languages = self.buurt.preferred_languages()
         # A table: in a narrow column the names wrap and the counts stay in theirs.
-        topics = Table(box=None, show_header=False, pad_edge=False, expand=True)
+        topics = RichTable(box=None, show_header=False, pad_edge=False, expand=True)
         topics.add_column(ratio=1)
         topics.add_column(justify="right", no_wrap=True)
         for code, n in list(overview.topics.items())[:10]:

@@ -19,6 +19,7 @@ from console.inbox import STATUS_LABELS
 from console.screens.base import SignedInScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.template_form import TemplateFormScreen
+from console.widgets.table import Table
 
 
 class TemplatesScreen(SignedInScreen):
@@ -44,7 +45,7 @@ class TemplatesScreen(SignedInScreen):
         with Vertical(id="templates-body"):
             yield Static(_("Reply templates"), id="templates-title")
             yield Static("", id="templates-hint")
-            yield DataTable(id="templates-table", cursor_type="row")
+            yield Table(id="templates-table", cursor_type="row")
             with VerticalScroll(id="templates-texts-box"):
                 yield Static("", id="templates-texts")
 

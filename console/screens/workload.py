@@ -13,6 +13,7 @@ from console import formats
 from console.api.models import Workload
 from console.bindings import translate_bindings
 from console.i18n import N_, _
+from console.widgets.table import Table
 
 
 class WorkloadScreen(ModalScreen[dict[str, str] | None]):
@@ -31,8 +32,8 @@ class WorkloadScreen(ModalScreen[dict[str, str] | None]):
             yield Static(_("Workload: open and overdue items"), id="workload-title")
             yield Static(_("enter opens the inbox on the row, esc closes"), id="workload-hint")
             with Horizontal(id="workload-tables"):
-                yield DataTable(id="workload-people", cursor_type="row")
-                yield DataTable(id="workload-departments", cursor_type="row")
+                yield Table(id="workload-people", cursor_type="row")
+                yield Table(id="workload-departments", cursor_type="row")
 
     def on_mount(self) -> None:
         people = self.query_one("#workload-people", DataTable)
