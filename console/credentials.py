@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from keyring.backends import fail
 from console.api.auth import TokenState
 from console.api.errors import ApiError
 from console.i18n import _
+from console.private_files import write_private
 
 SERVICE = "buurt"
 
@@ -106,15 +106,8 @@ class CredentialStore:
     def _save_file(self, profile: str, blob: str) -> Saved:
         path = self._file(profile)
         first_time = not path.exists()
-        self.directory.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.directory, 0o700)
-        tmp = path.with_suffix(".tmp")
         # Created 0600 from the start: the token is never readable by others, not even briefly.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(blob)
-        os.chmod(tmp, 0o600)
-        tmp.replace(path)
+        write_private(path, blob)
         warning = None
         if first_time:
             warning = _(

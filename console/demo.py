@@ -17,6 +17,7 @@ import httpx
 import config as config_data
 from console.api.client import ApiClient
 from console.i18n import _
+from console.private_files import private_dir
 from console.session import Context
 from console.settings import data_dir
 
@@ -42,7 +43,7 @@ def demo_database(reset: bool) -> Path:
     folder = data_dir() / "demo"
     if reset and folder.exists():
         shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # the demo's database and logs: the user's own
     return folder / "buurt.db"
 
 

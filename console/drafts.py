@@ -4,11 +4,11 @@ a lost connection. One file per profile in the data dir, written atomically."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 
 from console.composing import Draft
+from console.private_files import write_private
 
 
 class DraftUnreadable(Exception):
@@ -28,12 +28,7 @@ class DraftStore:
     def save(self, draft: Draft) -> None:
         """Write the draft (0600: it may hold an unpublished announcement)."""
         draft.saved_at = datetime.now().astimezone().isoformat(timespec="seconds")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(draft.to_json(), handle, ensure_ascii=False)
-        tmp.replace(self.path)
+        write_private(self.path, json.dumps(draft.to_json(), ensure_ascii=False))
 
     def load(self) -> Draft | None:
         """The saved draft, if there is one worth offering back. One that cannot be read is

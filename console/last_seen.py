@@ -9,8 +9,8 @@ server and the account; gone at sign-out. Counts and city content only, never to
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from console.api.models import Me, Message, Overview, Page, SubmissionCounts
+from console.private_files import write_private
 
 VERSION = 1
 # When they were read, the overview, the inbox counts (None for who may not read it), the
@@ -43,15 +44,9 @@ class LastSeen:
 
     def _write(self, data: dict[str, Any]) -> None:
         data.update(version=VERSION, url=self.url)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False)
-            tmp.replace(self.path)
-        except OSError:
-            pass  # a quicker next start is not worth an error in front of anyone
+        # A quicker next start is not worth an error in front of anyone.
+        with contextlib.suppress(OSError):
+            write_private(self.path, json.dumps(data, ensure_ascii=False))
 
     def me(self) -> Me | None:
         """The account last signed in on this profile and server."""

@@ -18,6 +18,7 @@ from platformdirs import user_config_dir, user_data_dir
 
 import config as config_data
 from console.i18n import _
+from console.private_files import write_private
 
 KNOWN_TOP = {"default_profile", "language", "theme", "profiles", "keys", "default_url"}
 KNOWN_PROFILE = {"url", "email", "language"}
@@ -96,10 +97,7 @@ class ConsoleConfig:
         if self.keys:
             data["keys"] = dict(self.keys)
         data["profiles"] = {name: p.to_toml() for name, p in sorted(self.profiles.items())}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".toml.tmp")
-        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-        tmp.replace(self.path)
+        write_private(self.path, tomli_w.dumps(data))
 
 
 def _line_of(text: str, key: str) -> int | None:

@@ -11,9 +11,12 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from console import formats
 from console.api.client import ApiClient
@@ -42,6 +45,15 @@ class InvalidInput(ApiError):
     own refusal): a dry run fails where the real run would."""
 
     exit_code = 4
+
+
+def terminal() -> Console:
+    """The Rich console of every command: data is never read as markup (a resident's `[/]`
+    or `[link=…]` prints as typed), nor `:name:` as an emoji, nor highlighted. Our own
+    styling is given as `Text` styles."""
+    from rich.console import Console
+
+    return Console(markup=False, emoji=False, highlight=False)
 
 
 def err(message: str) -> None:

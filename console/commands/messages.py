@@ -14,6 +14,7 @@ from console.commands.common import (
     err,
     print_json,
     run_api,
+    terminal,
     use_municipality_time,
 )
 from console.composing import KIND_LABELS, KINDS, STATE_LABELS
@@ -57,7 +58,6 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
     if not items:
         err(_("No messages."))
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
@@ -74,19 +74,22 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
             formats.number(m.reach_registered),
             formats.moment(when),
         )
-    Console().print(table)
+    terminal().print(table)
     return EXIT_OK
 
 
 def _show(message: Message) -> None:
     # rich's Markdown (markdown-it) is imported only by the commands that print a body.
-    from rich.console import Console
     from rich.markdown import Markdown
+    from rich.text import Text
 
-    console = Console()
+    console = terminal()
     console.print(
-        f"[bold]#{message.id}[/bold]  {_(STATE_LABELS.get(message.state, message.state))}"
-        f" · {_(KIND_LABELS.get(message.kind, message.kind))}"
+        Text.assemble(
+            (f"#{message.id}", "bold"),
+            f"  {_(STATE_LABELS.get(message.state, message.state))}"
+            f" · {_(KIND_LABELS.get(message.kind, message.kind))}",
+        )
     )
     console.print(_("Targets: {targets}").format(targets=", ".join(message.target_names)))
     if message.reach_registered is not None:
@@ -97,7 +100,7 @@ def _show(message: Message) -> None:
             )
         )
     for lang, title in message.title.items():
-        console.rule(f"{lang}: {title}")
+        console.rule(Text(f"{lang}: {title}"))
         console.print(Markdown(message.body.get(lang, "")))
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from console import formats
+from console import csvcells, formats
 from console.api.client import ApiClient
 from console.api.models import Overview
 from console.commands.common import (
@@ -17,6 +16,7 @@ from console.commands.common import (
     UsageError,
     print_json,
     run_api,
+    terminal,
     use_municipality_time,
 )
 from console.figures import TILES, tile_values
@@ -76,7 +76,7 @@ def cmd_stats(args: argparse.Namespace, context: Context) -> int:
     if args.json:
         print_json(overview)
     elif args.csv:
-        writer = csv.writer(sys.stdout)
+        writer = csvcells.Writer(sys.stdout)
         writer.writerow(["figure", "value"])
         flat: dict[str, Any] = {
             k: v for k, v in overview.model_dump().items() if k not in ("metrics", "topics")
@@ -86,19 +86,16 @@ def cmd_stats(args: argparse.Namespace, context: Context) -> int:
         for key, value in flat.items():
             writer.writerow([key, "" if value is None else value])
     else:
-        from rich.console import Console
-
-        Console().print(_table(overview, _("Figures, {period}").format(period=args.period)))
+        terminal().print(_table(overview, _("Figures, {period}").format(period=args.period)))
     return EXIT_OK
 
 
 def cmd_watch(args: argparse.Namespace, context: Context) -> int:
-    from rich.console import Console
     from rich.live import Live
 
     from console.api.stream import LiveStream
 
-    console = Console()
+    console = terminal()
 
     async def work(client: ApiClient) -> None:
         await use_municipality_time(client)

@@ -4,13 +4,12 @@ script."""
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
-from console import formats
+from console import csvcells, formats
 from console.api.client import ApiClient, SubmissionFilters
 from console.api.models import Submission, SubmissionDetail
 from console.commands.common import (
@@ -19,6 +18,7 @@ from console.commands.common import (
     err,
     print_json,
     run_api,
+    terminal,
     use_municipality_time,
 )
 from console.i18n import _
@@ -92,7 +92,7 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
         print_json(items)
         return EXIT_OK
     if args.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS)
+        writer = csvcells.DictWriter(sys.stdout, fieldnames=CSV_FIELDS)
         writer.writeheader()
         for s in items:
             writer.writerow(_row(s))
@@ -100,8 +100,8 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
     if not items:
         err(_("No submissions match."))
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False)
     for header in (
@@ -122,21 +122,24 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
             s.category.code,
             s.neighbourhood_name or "–",
             _(STATUS_LABELS.get(s.status, s.status)),
-            f"[red]{age} ![/red]" if s.overdue else age,
+            Text(f"{age} !", style="red") if s.overdue else age,
             s.assignee_name or "–",
         )
-    Console().print(table)
+    terminal().print(table)
     return EXIT_OK
 
 
 def _show(detail: SubmissionDetail) -> None:
-    from rich.console import Console
+    from rich.text import Text
 
-    console = Console()
+    console = terminal()
     console.print(
-        f"[bold]#{detail.id}[/bold] {detail.category.code} · "
-        f"{_(STATUS_LABELS.get(detail.status, detail.status))} · "
-        f"{_(PRIORITY_LABELS.get(detail.priority, detail.priority))}"
+        Text.assemble(
+            (f"#{detail.id}", "bold"),
+            f" {detail.category.code} · "
+            f"{_(STATUS_LABELS.get(detail.status, detail.status))} · "
+            f"{_(PRIORITY_LABELS.get(detail.priority, detail.priority))}",
+        )
     )
     console.print(detail.description)
     if detail.address or detail.lat is not None:
