@@ -12,13 +12,13 @@ Staff: `GET /v1/messages/{id}/results` (`?neighbourhood=`), `GET /v1/messages/{i
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
+from server import csvsafe
 from server.deps import DbSession, MessageReader, require
 from server.pagination import Paging
 from server.principal import Principal
@@ -47,15 +47,6 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 TextQuery = Annotated[
     str | None, Query(max_length=200, pattern=r"^[^\x00]*$", description="Words in the answer")
 ]
-
-
-def _csv(text: str, filename: str) -> Response:
-    """A CSV made in memory (one survey's results or answers), as a download."""
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _recorded(message_id: int, new: bool) -> JSONResponse:
@@ -129,7 +120,7 @@ async def results_csv(
     """The results as CSV rows: `section, item, label, count, share` (small counts "< 5")."""
     out = await service.results(session, principal, message_id, neighbourhood)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.Writer(buffer)
     writer.writerow(["section", "item", "label", "count", "share"])
     writer.writerow(["total", "", "", out.count, "" if out.rate is None else f"{out.rate:.4f}"])
     for q in out.questions:
@@ -146,7 +137,7 @@ async def results_csv(
         writer.writerow(["neighbourhood", n.id, n.name, n.count, rate])
     for d in out.over_time:
         writer.writerow(["day", d.day.isoformat(), "", d.count, ""])
-    return _csv(buffer.getvalue(), f"results-{message_id}.csv")
+    return csvsafe.download(buffer.getvalue(), f"results-{message_id}.csv")
 
 
 @router.get("/messages/{message_id}/open-answers", response_model=Page[OpenAnswerOut])
@@ -194,11 +185,11 @@ async def open_answers_csv(
         after = batch[-1].id
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvsafe.Writer(buffer)
     writer.writerow(["question", "day", "neighbourhood", "text"])
     for a in rows:
         writer.writerow([a.question, a.day.isoformat(), a.neighbourhood_name or "", a.text])
-    return _csv(buffer.getvalue(), f"open-answers-{message_id}.csv")
+    return csvsafe.download(buffer.getvalue(), f"open-answers-{message_id}.csv")
 
 
 @router.get("/messages/{message_id}/proposals", response_model=list[ProposalOut])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from server import csvsafe
 from server.db import begin_write
 from server.deps import INBOX_READ_ROLES, DbSession, require
 from server.pagination import Paging
@@ -173,7 +173,7 @@ async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> Stre
 
     async def rows() -> AsyncIterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csvsafe.Writer(buffer)
         writer.writerow(columns)
         async for sub in service.stream_all(session, principal, f):
             out = service.to_out(sub, principal)
@@ -186,7 +186,7 @@ async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> Stre
                 "due_at": local(out.due_at),
                 "first_response_at": local(out.first_response_at),
             }
-            writer.writerow(["" if record.get(c) is None else record[c] for c in columns])
+            writer.writerow([record.get(c) for c in columns])
             if buffer.tell() > 32_000:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -195,8 +195,8 @@ async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> Stre
 
     return StreamingResponse(
         rows(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="submissions.csv"'},
+        media_type=csvsafe.MEDIA_TYPE,
+        headers=csvsafe.attachment("submissions.csv"),
     )
 
 
