@@ -36,7 +36,7 @@ from server.problems import (
     on_validation,
     validation_errors,
 )
-from server.schemas import ID_MAX, bounded_moment, storable_text
+from server.schemas import ID_MAX, bounded_moment, clean_text, storable_text
 from server.services import auth as auth_service
 from server.services import participation
 from server.services import submissions as service
@@ -125,12 +125,13 @@ def install(app: FastAPI) -> None:
 
 
 def _text(params: Any, name: str, fmt: str) -> str | None:
-    """A text parameter; NUL or a lone surrogate is refused, naming the parameter."""
+    """A text parameter, cleaned as every text from outside is (`clean_text`); NUL or a
+    lone surrogate is refused, naming the parameter."""
     value = params.get(name)
     if value is None:
         return None
     try:
-        return storable_text(str(value))
+        return clean_text(storable_text(str(value)))
     except ValueError as error:
         raise Open311Error(400, f"{name} {error}.", fmt) from None
 
@@ -360,8 +361,8 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         form = await request.form()
         params = {k: v for k, v in form.items() if isinstance(v, str)}
     params = {**dict(request.query_params), **params}
-    for key in params:
-        _text(params, key, fmt)
+    # Every parameter checked and cleaned once, here: what follows reads clean text only.
+    params = {key: _text(params, key, fmt) for key in params}
     api_key = params.get("api_key")
     if not api_key:
         raise Open311Error(403, "api_key is required.", fmt)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from fastapi import Path, Query
 from pydantic import (
@@ -13,6 +15,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
 )
 
@@ -97,32 +100,54 @@ def storable_text(value: str) -> str:
     return value
 
 
-def _check_texts(value: Any) -> Any:
+# What text from outside may not carry into storage: C0 controls but newline and tab (ESC
+# starts a terminal's escape sequences, BEL ends an OSC), DEL and the C1 controls (U+009B is
+# a one-character CSI), and the bidirectional controls that reorder what a reader sees
+# (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F and U+061C).
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str) -> str:
+    """Text from outside as it is kept: line ends as `\\n`, the unwanted controls above
+    removed, composed to Unicode NFC (an é typed as e + U+0301 is stored as é). Emoji,
+    combining marks without a composed form and every letter stay."""
+    if value.isascii() and value.isprintable():
+        return value  # nothing to do (the common case)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", _UNWANTED.sub("", value))
+
+
+def _texts(value: Any, clean: bool) -> Any:
+    """`value` with its text checked (`storable_text`) and, with `clean`, cleaned, however
+    deep in lists and dicts it sits."""
     if isinstance(value, str):
-        storable_text(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_texts(key)
-            _check_texts(item)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            _check_texts(item)
+        value = storable_text(value)
+        return clean_text(value) if clean else value
+    if isinstance(value, dict):
+        return {_texts(k, clean): _texts(v, clean) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return type(value)(_texts(item, clean) for item in value)
     return value
 
 
 class Strict(BaseModel):
     """Request bodies refuse unknown fields (a typo is an error, not silently ignored) and
-    text that no database can store, naming the field."""
+    text that no database can store, naming the field; all other text is cleaned as it
+    comes in (`clean_text`), except the fields in `verbatim` (a password is compared as
+    typed, never shown)."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")
     @classmethod
-    def _storable(cls, value: Any) -> Any:
-        return _check_texts(value)
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
+        return _texts(value, clean=info.field_name not in cls.verbatim)
 
 
 class TokenRequest(Strict):
+    verbatim = frozenset({"password"})
+
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
 
