@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from server import __version__, logs
 from server.db import make_engine, make_sessionmaker
-from server.limits import BodyLimit, NoNul
+from server.limits import BodyLimit, BoundedInput, NoNul
 from server.openapi import document
 from server.problems import install_problem_handlers
 from server.readcache import ReadCache
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_wakeup()
     end_streams_on_shutdown()
     install_problem_handlers(app)
+    app.add_middleware(BoundedInput)  # inside BodyLimit: it reads bounded bodies only
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(NoNul)
     open311.install(app)

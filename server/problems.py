@@ -28,6 +28,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "bad-request": (400, "Bad request"),
     "invalid-cursor": (400, "The cursor is not valid for this list"),
+    "too-deep": (400, "The JSON body is nested too deeply"),
+    "invalid-utf8": (400, "The text is not valid UTF-8"),
     "validation": (422, "The request is not valid"),
     "invalid-template": (422, "The reply template cannot be filled in"),
     "invalid-answer": (422, "The answer does not fit the survey's questions"),
