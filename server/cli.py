@@ -1,16 +1,18 @@
-"""`buurt-server`: serve, migrate, seed, create-user, create-token."""
+"""`buurt-server`: serve, migrate, seed, create-user, create-token, reset-demo-passwords."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import ipaddress
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import __version__
@@ -35,11 +37,63 @@ def _run_with_session(settings: Settings, work: Callable[[AsyncSession], Awaitab
     return asyncio.run(main())
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name or an address of another interface: reachable from outside
+
+
+DEMO_ACCOUNTS_REFUSED = (
+    "Refusing to serve on {host}: {count} demo account(s) ({emails}) still have the demo "
+    "password, which anyone who reaches this address could sign in with. Run `buurt-server "
+    "reset-demo-passwords` to give them new random passwords (or `--disable` them), serve "
+    "on 127.0.0.1, or pass --allow-demo-accounts to accept the risk."
+)
+
+
+def demo_accounts_refusal(settings: Settings, host: str) -> str | None:
+    """Why `serve --host host` must not start, or None: demo accounts that still have the
+    demo password may serve on a loopback address only."""
+    if is_loopback(host):
+        return None
+    from sqlalchemy import inspect
+
+    from server.services.accounts import demo_accounts
+
+    async def work(session: AsyncSession) -> list[str]:
+        connection = await session.connection()
+        if not await connection.run_sync(lambda c: inspect(c).has_table("staff_accounts")):
+            return []  # not migrated yet: no account at all
+        return [a.email for a in await demo_accounts(session)]
+
+    try:
+        emails = _run_with_session(settings, work)
+    except (OSError, SQLAlchemyError) as error:
+        return (
+            f"Refusing to serve on {host}: the database could not be checked for demo "
+            f"accounts ({type(error).__name__}). Make sure it is reachable, or pass "
+            "--allow-demo-accounts to start without the check."
+        )
+    if not emails:
+        return None
+    shown = ", ".join(emails[:3]) + (", ..." if len(emails) > 3 else "")
+    return DEMO_ACCOUNTS_REFUSED.format(host=host, count=len(emails), emails=shown)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     if args.migrate:
         cmd_migrate(args, settings)
+    if not args.allow_demo_accounts:
+        refusal = demo_accounts_refusal(settings, args.host)
+        if refusal is not None:
+            print(refusal, file=sys.stderr)
+            return 1
     # The factory reads settings from the environment in every worker process.
     os.environ["BUURT_DATABASE_URL"] = settings.database_url
     uvicorn.run(
@@ -144,6 +198,30 @@ def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_reset_demo_passwords(args: argparse.Namespace, settings: Settings) -> int:
+    from server.services.accounts import reset_demo_passwords
+
+    done = _run_with_session(
+        settings, lambda session: reset_demo_passwords(session, disable=args.disable)
+    )
+    if not done:
+        print("No demo account has the demo password: nothing changed.", file=sys.stderr)
+        return 0
+    if args.disable:
+        print(f"Disabled {len(done)} demo account(s); their sign-ins ended.", file=sys.stderr)
+        for email, _ in done:
+            print(email)
+        return 0
+    print(
+        f"New passwords for {len(done)} demo account(s), shown once (their sign-ins ended; "
+        "API tokens they made stay valid until revoked):",
+        file=sys.stderr,
+    )
+    for email, password in done:
+        print(f"{email}\t{password}")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     from server import simulator
 
@@ -169,6 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep idle connections this long; above the proxy's idle timeout (default 75)",
     )  # fmt: skip
     serve.add_argument("--migrate", action="store_true", help="migrate the database first")
+    serve.add_argument(
+        "--allow-demo-accounts", action="store_true",
+        help="serve on an address other than loopback although demo accounts still have the "
+        "demo password (anyone who reaches it can sign in with them)",
+    )  # fmt: skip
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="bring the database schema to the newest version")
@@ -200,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--scopes", required=True, help=f"comma separated: {','.join(SCOPES)}")
     token.add_argument("--days", type=int, default=90, help="days until it expires")
     token.set_defaults(func=cmd_create_token)
+    reset = sub.add_parser(
+        "reset-demo-passwords",
+        help="give each demo account that has the demo password a new random one (printed once)",
+    )
+    reset.add_argument("--disable", action="store_true", help="disable those accounts instead")
+    reset.set_defaults(func=cmd_reset_demo_passwords)
     sim = sub.add_parser(
         "simulate",
         help="post simulated resident activity (see `buurt-server simulate --help`)",
