@@ -34,9 +34,9 @@ class AssignScreen(ModalScreen[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="assign-box"):
-            yield Static(self.title_text, id="assign-title")
+            yield Static(self.title_text, id="assign-title", markup=False)
             yield Input(placeholder=_("A name or a department"), id="assign-search")
-            yield OptionList(id="assign-list")
+            yield OptionList(id="assign-list", markup=False)
 
     def on_mount(self) -> None:
         self.show("")

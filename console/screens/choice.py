@@ -28,11 +28,13 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="choice-box"):
-            yield Static(self.title_text, id="choice-title")
+            yield Static(self.title_text, id="choice-title", markup=False)
             if self.details:
-                yield Static(self.details, id="choice-details")
+                yield Static(self.details, id="choice-details", markup=False)
             yield OptionList(
-                *[Option(label, id=value) for label, value in self.options], id="choice-list"
+                *[Option(label, id=value) for label, value in self.options],
+                id="choice-list",
+                markup=False,
             )
 
     def on_mount(self) -> None:

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
@@ -136,7 +138,7 @@ class ComposeScreen(SignedInScreen):
                     )
                 with TabbedContent(id="languages"):
                     for lang in self.languages:
-                        with TabPane(lang.upper(), id=f"tab-{lang}"):
+                        with TabPane(Content(lang.upper()), id=f"tab-{lang}"):
                             yield Input(placeholder=_("Title"), id=f"title-{lang}", max_length=140)
                             yield TextArea(id=f"body-{lang}", language="markdown", soft_wrap=True)
                 with Vertical(id="fields-event", classes="kind-fields"):
@@ -147,13 +149,15 @@ class ComposeScreen(SignedInScreen):
                     yield Label(_("Ends (YYYY-MM-DD HH:MM)"))
                     yield Input(id="event-ends")
                 with Vertical(id="fields-survey", classes="kind-fields"):
+                    # Not markup: the square brackets are what one types.
                     yield Label(
                         _(
                             "Questions, one per line: Question? | choice | choice. "
                             "[multiple 2], [scale] (1-5) or [open] in front for another type; "
                             "under a question, “  fr: Question ? | choix | choix” for each "
                             "other language"
-                        )
+                        ),
+                        markup=False,
                     )
                     yield TextArea(id="survey-questions", soft_wrap=True)
                     yield Label(_("Closes (YYYY-MM-DD HH:MM)"))
@@ -171,7 +175,7 @@ class ComposeScreen(SignedInScreen):
                         allow_blank=False,
                         id="alert-urgency",
                     )
-                yield Static("", id="compose-error")
+                yield Static("", id="compose-error", markup=False)
             with Vertical(id="compose-targets"):
                 yield Label(_("Neighbourhoods"), id="targets-title")
                 yield Input(placeholder=_("Filter"), id="hood-filter")
@@ -418,8 +422,10 @@ class ComposeScreen(SignedInScreen):
         picker.add_options(
             [
                 (
-                    f"{n.name}  {formats.number(n.registered_households)}/"
-                    f"{formats.number(n.total_households)}",
+                    Text(
+                        f"{n.name}  {formats.number(n.registered_households)}/"
+                        f"{formats.number(n.total_households)}"
+                    ),
                     n.id,
                     n.id in self.chosen,
                 )

@@ -27,9 +27,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(self.question, id="confirm-question", markup=False)
             if self.details:
-                yield Static(self.details, id="confirm-details")
+                yield Static(self.details, id="confirm-details", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.yes_label, variant="primary", id="confirm-yes")
                 yield Button(_("Cancel"), id="confirm-no")

@@ -38,6 +38,7 @@ class ConflictScreen(ModalScreen[str]):
                     name=self.theirs.author_name or _("Someone")
                 ),
                 id="conflict-title",
+                markup=False,
             )
             with Horizontal(id="conflict-sides"):
                 with Vertical(classes="side"):

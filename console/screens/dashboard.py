@@ -54,8 +54,8 @@ class DashboardScreen(SignedInScreen):
     def compose_body(self) -> ComposeResult:
         # Scrolls when the terminal is too short for every tile and panel (80 by 24).
         with VerticalScroll(id="dashboard"):
-            yield Static("", id="dashboard-title")
-            yield Static("", id="dashboard-error")
+            yield Static("", id="dashboard-title", markup=False)
+            yield Static("", id="dashboard-error", markup=False)
             with Grid(id="tiles"):
                 for tile_id, label in TILES:
                     with Vertical(classes="tile", id=f"tile-{tile_id}"):

@@ -134,16 +134,18 @@ class InboxScreen(SignedInScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="inbox"):
-            yield Static("", id="inbox-filters")
+            yield Static("", id="inbox-filters", markup=False)
             yield SearchBox(placeholder=_("Words in the description or address"), id="inbox-search")
             with Horizontal(id="inbox-main"):
                 with Vertical(id="inbox-left"):
                     yield LoadingIndicator(id="inbox-loading")
-                    yield Static("", id="inbox-error")
-                    yield Static("", id="inbox-empty")
+                    yield Static("", id="inbox-error", markup=False)
+                    yield Static("", id="inbox-empty", markup=False)
                     yield Table(id="inbox-table", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="inbox-detail"):
-                    yield Static(_("Select a submission to see it here."), id="detail-text")
+                    yield Static(
+                        _("Select a submission to see it here."), id="detail-text", markup=False
+                    )
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -61,13 +62,13 @@ class IntakeScreen(ModalScreen[Submission | None]):
             yield Label(_("Category"))
             kinds = {"report": _("Report"), "idea": _("Idea")}
             yield Select(
-                [(f"{kinds.get(c.kind, c.kind)}: {c.label(self.preferred)}", c.code)
+                [(Text(f"{kinds.get(c.kind, c.kind)}: {c.label(self.preferred)}"), c.code)
                  for c in self.categories],
                 prompt=_("Choose a category"), id="intake-category",
             )  # fmt: skip
             yield Label(_("Neighbourhood"))
             yield Select(
-                [(n.name, n.id) for n in self.neighbourhoods],
+                [(Text(n.name), n.id) for n in self.neighbourhoods],
                 prompt=_("Not known (give an address)"), id="intake-neighbourhood",
             )  # fmt: skip
             yield Label(_("Address"))
@@ -86,7 +87,7 @@ class IntakeScreen(ModalScreen[Submission | None]):
                 [(_(LANGUAGE_NAMES.get(code, code)), code) for code in self.languages],
                 value=self.languages[0], allow_blank=False, id="intake-language",
             )  # fmt: skip
-            yield Static("", id="intake-error")
+            yield Static("", id="intake-error", markup=False)
             with Horizontal(id="intake-buttons"):
                 yield Button(_("Save (Ctrl+S)"), variant="primary", id="intake-save")
                 yield Button(_("Cancel"), id="intake-cancel")

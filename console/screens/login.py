@@ -47,7 +47,7 @@ class LoginScreen(Screen[None]):
             yield Input(self.initial_email, id="email", placeholder=_("you@city.example"))
             yield Label(_("Password"), classes="field-label")
             yield Input(id="password", password=True)
-            yield Static(self.initial_message or "", id="login-error")
+            yield Static(self.initial_message or "", id="login-error", markup=False)
             yield LoadingIndicator(id="login-busy")
             yield Button(_("Sign in"), id="sign-in", variant="primary")
         yield Footer()

@@ -91,9 +91,9 @@ class MapScreen(Screen[MapPick | None]):
         self.by_category = False
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="map-title")
+        yield Static("", id="map-title", markup=False)
         yield PlotextPlot(id="map-plot")
-        yield Static("", id="map-status")
+        yield Static("", id="map-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

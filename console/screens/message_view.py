@@ -57,7 +57,7 @@ class MessageView(ModalScreen[None]):
             for lang, title in m.title.items()
         )
         with VerticalScroll(id="message-box"):
-            yield Static("\n".join(facts), id="message-facts")
+            yield Static("\n".join(facts), id="message-facts", markup=False)
             yield Markdown(text, id="message-text")
         yield Footer()
 

@@ -56,10 +56,10 @@ class MessagesScreen(SignedInScreen):
         with Vertical(id="messages"):
             with Horizontal(id="messages-head"):
                 yield Static("", id="messages-title")
-                yield Static("", id="messages-filter")
+                yield Static("", id="messages-filter", markup=False)
             yield SearchBox(placeholder=_("Words in the title or text"), id="messages-search")
             yield LoadingIndicator(id="messages-loading")
-            yield Static("", id="messages-error")
+            yield Static("", id="messages-error", markup=False)
             yield Table(id="messages-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="messages-hint")
 

@@ -44,10 +44,10 @@ class OpenAnswersScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="answers-box"):
-            yield Static(_("Open answers"), id="answers-title")
+            yield Static(_("Open answers"), id="answers-title", markup=False)
             yield SearchBox(placeholder=_("Words in the answer"), id="answers-search")
             yield Table(id="answers-table", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="answers-text")
+            yield Static("", id="answers-text", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

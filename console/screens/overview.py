@@ -33,10 +33,10 @@ class OverviewScreen(SignedInScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="overview"):
-            yield Static("", id="overview-title")
+            yield Static("", id="overview-title", markup=False)
             yield Input(placeholder=_("Filter neighbourhoods by name"), id="overview-filter")
             yield LoadingIndicator(id="overview-loading")
-            yield Static("", id="overview-error")
+            yield Static("", id="overview-error", markup=False)
             yield Table(id="overview-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="overview-summary")
 

@@ -67,11 +67,11 @@ class ResultsScreen(SignedInScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="results"):
             yield Static("", id="results-title")
-            yield Static(_("Loading the results…"), id="results-state")
+            yield Static(_("Loading the results…"), id="results-state", markup=False)
             yield Static("", id="results-questions")
-            yield Static("", id="results-proposals-title", classes="section")
+            yield Static("", id="results-proposals-title", classes="section", markup=False)
             yield Table(id="results-proposals", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="results-ideas-title", classes="section")
+            yield Static("", id="results-ideas-title", classes="section", markup=False)
             yield Table(id="results-ideas", cursor_type="row", zebra_stripes=True)
             yield Static(_("Per neighbourhood (enter: only this one)"), classes="section")
             yield Table(id="results-hoods", cursor_type="row", zebra_stripes=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rich.table import Table as RichTable
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -77,7 +78,7 @@ class StatisticsScreen(SignedInScreen):
             with Horizontal(id="stats-head"):
                 yield Static("", id="stats-title")
                 yield Select[int]([], prompt=_("All neighbourhoods"), id="stats-hood")
-            yield Static("", id="stats-error")
+            yield Static("", id="stats-error", markup=False)
             with Horizontal(id="stats-charts"):
                 yield PlotextPlot(id="series-plot")
                 yield PlotextPlot(id="bars-plot")
@@ -131,7 +132,8 @@ class StatisticsScreen(SignedInScreen):
             return
         if self.left:
             return
-        self.query_one("#stats-hood", Select).set_options([(h.name, h.id) for h in hoods])
+        # Names as plain text: a `[` in one is not markup.
+        self.query_one("#stats-hood", Select).set_options([(Text(h.name), h.id) for h in hoods])
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "stats-hood":
@@ -224,7 +226,7 @@ class StatisticsScreen(SignedInScreen):
         topics.add_column(ratio=1)
         topics.add_column(justify="right", no_wrap=True)
         for code, n in list(overview.topics.items())[:10]:
-            topics.add_row(overview.topic_label(code, languages), formats.number(n))
+            topics.add_row(Text(overview.topic_label(code, languages)), formats.number(n))
         self.query_one("#topics", Static).update(topics if overview.topics else _("No posts yet."))
         m = overview.metrics
         self.query_one("#channels", Static).update(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -79,20 +80,24 @@ class TemplateFormScreen(ModalScreen[ReplyTemplate | None]):
             yield Label(_("Categories (none chosen: every category)"))
             chosen = set(template.categories) if template else set()
             yield SelectionList[str](
-                *((c.label(self.preferred), c.code, c.code in chosen) for c in self.categories),
+                *(
+                    (Text(c.label(self.preferred)), c.code, c.code in chosen)
+                    for c in self.categories
+                ),
                 id="template-categories",
             )
             yield Static(_("Placeholders: {names}").format(names=PLACEHOLDERS), id="template-help")
             for code in self.languages:
                 yield Label(
-                    _("Text ({language})").format(language=_(LANGUAGE_NAMES.get(code, code)))
+                    _("Text ({language})").format(language=_(LANGUAGE_NAMES.get(code, code))),
+                    markup=False,
                 )
                 yield TextArea(
                     template.texts.get(code, "") if template else "",
                     id=f"template-text-{code}",
                     soft_wrap=True,
                 )
-            yield Static("", id="template-error")
+            yield Static("", id="template-error", markup=False)
             with Horizontal(id="template-buttons"):
                 yield Button(_("Save (Ctrl+S)"), variant="primary", id="template-save")
                 yield Button(_("Cancel"), id="template-cancel")

@@ -47,7 +47,7 @@ class TemplatesScreen(SignedInScreen):
             yield Static("", id="templates-hint")
             yield Table(id="templates-table", cursor_type="row")
             with VerticalScroll(id="templates-texts-box"):
-                yield Static("", id="templates-texts")
+                yield Static("", id="templates-texts", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -31,9 +31,9 @@ class TextEntryScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="entry-box"):
-            yield Static(self.title_text, id="entry-title")
+            yield Static(self.title_text, id="entry-title", markup=False)
             if self.hint:
-                yield Static(self.hint, id="entry-hint")
+                yield Static(self.hint, id="entry-hint", markup=False)
             yield TextArea(self.initial, id="entry-text", soft_wrap=True)
             with Horizontal(id="entry-buttons"):
                 yield Button(_("Send (Ctrl+S)"), variant="primary", id="entry-send")

@@ -60,10 +60,10 @@ class TriageConflictScreen(ModalScreen[str]):
                     yield Static(
                         _("Now (version {version})").format(version=c.version), classes="tc-head"
                     )
-                    yield Static("\n".join(theirs))
+                    yield Static("\n".join(theirs), markup=False)
                 with Vertical(classes="tc-side"):
                     yield Static(_("Your change"), classes="tc-head")
-                    yield Static("\n".join(self.mine))
+                    yield Static("\n".join(self.mine), markup=False)
             with Horizontal(id="tc-buttons"):
                 yield Button(_("Apply mine on top"), variant="warning", id="reapply")
                 yield Button(_("Drop mine"), variant="primary", id="drop")
