@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from server import __version__, logs
 from server.db import make_engine, make_sessionmaker
@@ -34,6 +34,7 @@ from server.routes import (
 from server.scheduler import run_scheduler
 from server.settings import Settings
 from server.stream import end_streams_on_shutdown, install_wakeup, listen, new_hub
+from server.unknown_params import refuse_unknown_query
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -82,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         description="Staff side of a neighbourhood social network. Errors are RFC 9457 "
         "problem+json documents with a stable `type`.",
+        # First of every route's dependencies: a /v1 query parameter the route does not
+        # declare is a 400 naming it (server/unknown_params.py).
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.settings = settings
     app.state.engine = engine

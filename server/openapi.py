@@ -1,11 +1,12 @@
 """The OpenAPI document, made to tell the truth about what the API answers.
 
 FastAPI documents each route's success and a JSON 422. Our errors are problem+json, and a
-route can answer more: this adds, by rule, the problems each kind of operation can give (a
-path id: 404; If-Match: 412 and 428; an Idempotency-Key: 409 and 428; a cursor or a body:
-400; a bearer token: 401 and 403), the bearer scheme, and the Open311 routes' own
-parameters, body and error format (they parse their requests by hand, as the standard's
-clients send them). `tests/test_fuzz.py` checks the result with schemathesis.
+route can answer more: this adds, by rule, the problems each kind of operation can give
+(any: 400, for a query parameter it does not take, a cursor or a body; a path id: 404;
+If-Match: 412 and 428; an Idempotency-Key: 409 and 428; a bearer token: 401 and 403), the
+bearer scheme, and the Open311 routes' own parameters, body and error format (they parse
+their requests by hand, as the standard's clients send them). `tests/test_fuzz.py` checks
+the result with schemathesis.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ OPEN311_ERRORS: dict[str, Any] = {
 }
 
 REASONS = {
-    "400": "A malformed request (a cursor this list did not give out, a body that is not JSON)",
+    "400": "A malformed request (a query parameter the route does not take, a cursor this "
+    "list did not give out, a body that is not JSON)",
     "401": "No token, or a token that is invalid, expired or revoked",
     "403": "A role or an API token's scope is missing",
     "404": "No such object in your organisation",
@@ -86,8 +88,8 @@ def _statuses(
         found.append("404")
     if _names_an_object(op, schemas or {}):
         found.append("404")
-    if "cursor" in params or "requestBody" in op:
-        found.append("400")
+    # Every /v1 route refuses a query parameter it does not take (unknown-parameter).
+    found.append("400")
     if "requestBody" in op:
         found += ["413", "415"]
     if "If-Match" in params:

@@ -30,6 +30,7 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "invalid-cursor": (400, "The cursor is not valid for this list"),
     "too-deep": (400, "The JSON body is nested too deeply"),
     "invalid-utf8": (400, "The text is not valid UTF-8"),
+    "unknown-parameter": (400, "Unknown query parameter"),
     "validation": (422, "The request is not valid"),
     "invalid-template": (422, "The reply template cannot be filled in"),
     "invalid-answer": (422, "The answer does not fit the survey's questions"),
