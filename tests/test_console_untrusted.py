@@ -232,3 +232,16 @@ def test_the_console_s_own_files_are_private(
             assert mode == 0o700, (path, oct(mode))
         else:
             assert mode == 0o600, (path, oct(mode))
+
+
+def test_an_unknown_option_is_said_in_a_sentence() -> None:
+    from console.api.errors import describe
+
+    said = describe(
+        400,
+        "unknown-parameter",
+        {"parameters": ["neighbourhoods"], "suggestions": {"neighbourhoods": "neighbourhood"}},
+    )
+    assert "neighbourhoods" in said and "did you mean neighbourhood" in said
+    said = describe(400, "unknown-parameter", {"parameters": ["zzz", "yyy"], "suggestions": {}})
+    assert "zzz, yyy" in said and "versions" in said

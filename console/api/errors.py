@@ -176,6 +176,18 @@ def describe(status: int, slug: str, body: dict[str, Any]) -> str:
         return _("You are not allowed to do this.")
     if slug == "not-found":
         return _("This does not exist, or it is not visible to your organisation.")
+    if slug == "unknown-parameter":
+        names = ", ".join(str(n) for n in body.get("parameters") or [])
+        suggestions = body.get("suggestions") or {}
+        if isinstance(suggestions, dict) and len(suggestions) == 1:
+            [(name, suggestion)] = suggestions.items()
+            return _(
+                "The server does not know the option {name}; did you mean {suggestion}?"
+            ).format(name=name, suggestion=suggestion)
+        return _(
+            "The server does not know the option {names}. "
+            "The console and the server may be of different versions."
+        ).format(names=names)
     if slug == "rate-limited":
         seconds = body.get("retry_after")
         if isinstance(seconds, int):
