@@ -3,7 +3,6 @@ and sign-ups by invitation code versus organic; `x` saves the table as CSV."""
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Select, Static
 from textual_plotext import PlotextPlot
 
-from console import formats
+from console import csvcells, formats
 from console.api.errors import ApiError
 from console.api.models import NeighbourhoodStats, Overview, TimeSeries
 from console.api.stream import LiveEvent
@@ -296,7 +295,7 @@ class StatisticsScreen(SignedInScreen):
         )
         try:
             with path.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
+                writer = csvcells.Writer(handle)
                 writer.writerow([key for key, _label in COLUMNS])
                 for r in self.sorted_rows():
                     writer.writerow([getattr(r, key) for key, _label in COLUMNS])
