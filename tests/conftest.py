@@ -21,9 +21,10 @@ import keyring.backend
 import keyring.backends.fail
 import keyring.errors
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 
-from server import migrate
+from server import migrate, security
 from server.app import create_app
 from server.db import make_engine, make_sessionmaker
 from server.services.seed import seed_demo
@@ -34,6 +35,10 @@ from tests.processes import STARTED_LOGS, tracebacks_in
 
 if TYPE_CHECKING:
     from console.app import BuurtApp
+
+# argon2 at its cheapest in the suite: 200-odd sign-ins would each pay ~0.16 s otherwise.
+# (tests/test_security.py checks the full cost of the product and the upgrade of a cheap hash.)
+security.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 DEMO_PASSWORD = "buurt-demo"
 # A client address from the documentation range: requests in tests come "from" here.

@@ -214,3 +214,32 @@ def test_the_access_log_of_a_real_server_holds_no_secret(
     assert "POST /open311/v2/requests.json?api%5Fkey=[redacted]" in text
     for secret in secrets:
         assert secret not in text
+
+
+async def test_passwords_are_hashed_at_full_cost_and_cheaper_hashes_are_upgraded(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """The suite hashes cheaply (conftest); the product's own hasher is argon2id at its full
+    cost, and an account whose hash is cheaper is upgraded at its next sign-in."""
+    from argon2 import PasswordHasher, extract_parameters
+    from sqlalchemy import select
+
+    from server import security
+    from server.models import StaffAccount
+
+    product = PasswordHasher()
+    assert product.time_cost >= 2 and product.memory_cost >= 19 * 1024  # OWASP's floor
+    cheap = security._hasher
+    security.use_hasher(product)
+    try:
+        await sign_in(client, "analyst@mechelen.demo")
+    finally:
+        security.use_hasher(cheap)
+    async with app.state.sessionmaker() as session:
+        stored = await session.scalar(
+            select(StaffAccount.password_hash).where(StaffAccount.email == "analyst@mechelen.demo")
+        )
+    assert stored is not None and stored.startswith("$argon2id$")
+    params = extract_parameters(stored)
+    assert (params.time_cost, params.memory_cost) == (product.time_cost, product.memory_cost)
+    assert security.verify_password(stored, DEMO_PASSWORD)
