@@ -140,6 +140,11 @@ def _field_name(raw: bytes) -> str:
     return "(a name that is not UTF-8)" if name is None else clean_text(name)[:64]
 
 
+# Parameters whose route judges any value itself: a cursor that is not UTF-8 is not one the
+# list gave out, a 400 `invalid-cursor` like any other (clients start again on that type).
+JUDGED_BY_ROUTE = frozenset({b"cursor"})
+
+
 def not_utf8_in_pairs(data: bytes) -> str | None:
     """The name of the first `name=value` pair (a query string, a form-encoded body) whose
     name or value, percent-decoded, is not UTF-8; None when all are."""
@@ -148,6 +153,8 @@ def not_utf8_in_pairs(data: bytes) -> str | None:
     for pair in data.split(b"&"):
         name, _, value = pair.partition(b"=")
         raw_name = unquote_to_bytes(name.replace(b"+", b" "))
+        if raw_name in JUDGED_BY_ROUTE:
+            continue
         if _utf8(raw_name) is None or _utf8(unquote_to_bytes(value.replace(b"+", b" "))) is None:
             return _field_name(raw_name)
     return None
