@@ -629,3 +629,25 @@ def test_demo_accounts_keep_the_server_on_loopback(sqlite_template: Path, tmp_pa
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+async def test_open311_fields_longer_than_their_columns_are_no_database_error(
+    client: httpx.AsyncClient,
+) -> None:
+    key = await open311_key(client)
+    too_long = await client.post(
+        "/open311/v2/requests.json", data=form(key, address_string="Bruul " + "9" * 300)
+    )
+    assert too_long.status_code == 400, too_long.text
+    assert "address_string" in too_long.json()[0]["description"]
+    # Name and contact are cut to their columns; 300 characters of address fit.
+    made = await client.post(
+        "/open311/v2/requests.json",
+        data=form(key, address_string="B" * 300, first_name="N" * 1000, email="e" * 1000),
+    )
+    assert made.status_code == 200, made.text
+    sid = made.json()[0]["service_request_id"]
+    detail = (
+        await client.get(f"/v1/submissions/{sid}", headers=await auth_headers(client, ADMIN))
+    ).json()
+    assert len(detail["reporter_name"]) == 200 and len(detail["reporter_contact"]) == 320

@@ -390,6 +390,8 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
     address = (params.get("address_string") or "").strip() or None
     if (lat is None or lon is None) and not address:
         raise Open311Error(400, "A location is required: lat and long, or address_string.", fmt)
+    if address and len(address) > 300:
+        raise Open311Error(400, "address_string is longer than 300 characters.", fmt)
     if (lat is not None and not -90 <= lat <= 90) or (lon is not None and not -180 <= lon <= 180):
         raise Open311Error(400, "lat or long is out of range.", fmt)
     description = str(params.get("description") or "").strip()

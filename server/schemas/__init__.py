@@ -15,8 +15,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationInfo,
+    ModelWrapValidatorHandler,
     field_validator,
+    model_validator,
 )
 
 from server.models import ROLES, SCOPES
@@ -134,15 +135,31 @@ class Strict(BaseModel):
     """Request bodies refuse unknown fields (a typo is an error, not silently ignored) and
     text that no database can store, naming the field; all other text is cleaned as it
     comes in (`clean_text`), except the fields in `verbatim` (a password is compared as
-    typed, never shown)."""
+    typed, never shown).
+
+    A body is validated as sent (its lengths are those the API document states), then, if
+    cleaning changed any text, once more as cleaned: what is stored fits the same limits
+    (a title of escape codes alone is empty, and refused as such)."""
 
     model_config = ConfigDict(extra="forbid")
     verbatim: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")
     @classmethod
-    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
-        return _texts(value, clean=info.field_name not in cls.verbatim)
+    def _storable(cls, value: Any) -> Any:
+        return _texts(value, clean=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _cleaned(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        model = handler(data)
+        if not isinstance(data, dict):
+            return model  # built by the server itself, not sent
+        cleaned = {
+            key: value if key in cls.verbatim else _texts(value, clean=True)
+            for key, value in data.items()
+        }
+        return model if cleaned == data else handler(cleaned)
 
 
 class TokenRequest(Strict):
