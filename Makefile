@@ -35,8 +35,10 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# In parallel, one worker per core: each worker starts its own PostgreSQL, SQLite files and
+# servers on free ports, so no two tests share a database.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 bench: $(VENV)/.dev-installed
 	@for script in bench/*.py; do \
