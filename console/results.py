@@ -113,8 +113,13 @@ def lines(
             out.append(_("Method: {method}").format(method=results.method))
         out.append("")
     if results.ideas_by_category:
-        for code, ideas in sorted(results.ideas_by_category.items(), key=lambda kv: -kv[1]):
-            out.append(f"   {names.get(code, code)[:28]:<28} {formats.number(ideas):>7}")
+        # Most first; the held-back ones last.
+        ordered = sorted(
+            results.ideas_by_category.items(),
+            key=lambda kv: -kv[1] if isinstance(kv[1], int) else 1,
+        )
+        for code, ideas in ordered:
+            out.append(f"   {names.get(code, code)[:28]:<28} {count(ideas):>7}")
         out.append("")
     out.append(_("Per neighbourhood"))
     for hood in results.neighbourhoods:

@@ -46,6 +46,8 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "missing-role": (403, "A role is missing"),
     "missing-scope": (403, "The token lacks a scope"),
     "not-found": (404, "Not found"),
+    # Results of a neighbourhood too small to show apart (the disclosure rule).
+    "suppressed": (403, "Too few to show apart"),
     "method-not-allowed": (405, "Method not allowed"),
     "conflict": (409, "Conflict"),
     "idempotency-key-reused": (422, "The Idempotency-Key was used for another request"),

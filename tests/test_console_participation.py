@@ -92,7 +92,8 @@ def answer(
 
 @pytest.fixture
 def survey(own_server: LiveServer) -> dict[str, Any]:
-    """A survey with 6 answers from one neighbourhood and 2 from another."""
+    """A survey with 6 answers from one neighbourhood, 2 from another and 5 from a third
+    (the 2 are "< 5", and the 5 are held back beside them: the 6 are shown)."""
     questions = parse_questions(QUESTIONS_TEXT, ["nl", "en"])
     with api(own_server) as http:
         made = publish(http, "survey", survey={"questions": questions, "closes_at": later(days=5)})
@@ -105,7 +106,11 @@ def survey(own_server: LiveServer) -> dict[str, Any]:
             answer(http, headers, made["id"], f"a{i}", hoods[0]["id"], i % 2)
         for i in range(2):
             answer(http, headers, made["id"], f"b{i}", hoods[1]["id"], 0)
-    return {"message": made, "big": hoods[0], "small": hoods[1], "resident": headers}
+        for i in range(5):
+            answer(http, headers, made["id"], f"m{i}", hoods[2]["id"], 1)
+    return {
+        "message": made, "big": hoods[0], "small": hoods[1], "mid": hoods[2], "resident": headers
+    }  # fmt: skip
 
 
 async def open_results(pilot: Any, title: str) -> ResultsScreen:
@@ -137,13 +142,14 @@ async def test_survey_results_in_the_console(
         assert "Do you feel at home?" in text and "Yes" in text  # the person's language
         assert "5 responses" not in text
         state = str(screen.query_one("#results-state", Static).render())
-        assert "8 responses" in state
+        assert "13 responses" in state
         hoods = screen.query_one("#results-hoods", DataTable)
         counts = {
             str(hoods.get_row_at(i)[0]): str(hoods.get_row_at(i)[1]) for i in range(hoods.row_count)
         }
         assert counts[survey["big"]["name"]] == "6" and counts[survey["small"]["name"]] == "< 5"
-        # Filtered on the small neighbourhood: every count hidden.
+        assert counts[survey["mid"]["name"]] == "hidden"
+        # Filtered on the small neighbourhood: every count held back.
         await pilot.press("f")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen")
         await choose(pilot, survey["small"]["name"])
@@ -155,7 +161,7 @@ async def test_survey_results_in_the_console(
             ),
         )
         text = str(screen.query_one("#results-questions", Static).render())
-        assert "< 5" in text and "%" not in text
+        assert "hidden" in text and "%" not in text and "Tekst" not in text
         assert survey["small"]["name"] in str(screen.query_one("#results-state", Static).render())
         # Back to all; a new answer arrives over the stream and the results move.
         await pilot.press("f")
@@ -170,13 +176,13 @@ async def test_survey_results_in_the_console(
             answer(http, survey["resident"], survey["message"]["id"], "c0", survey["big"]["id"], 1)
         await wait_until(
             pilot,
-            lambda: "9 responses" in str(screen.query_one("#results-state", Static).render()),
+            lambda: "14 responses" in str(screen.query_one("#results-state", Static).render()),
         )
         # The open answers, searchable.
         await pilot.press("o")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "OpenAnswersScreen")
         answers = app.screen
-        await wait_until(pilot, lambda: len(answers.answers) == 9)
+        await wait_until(pilot, lambda: len(answers.answers) == 14)
         assert answers.answers[0].text == "Tekst c0"
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen)
@@ -246,13 +252,14 @@ def test_results_and_proposals_from_the_command_line(
     message = survey["message"]["id"]
     assert main(["results", str(message)]) == 0
     out = capsys.readouterr().out
-    assert "8 responses" in out and "Do you feel at home?" in out and "< 5" in out
+    assert "13 responses" in out and "Do you feel at home?" in out and "< 5" in out
     assert main(["results", str(message), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["count"] == 8 and data["questions"][0]["choices"][0]["count"] == 5
+    assert data["count"] == 13 and data["questions"][0]["choices"][0]["count"] == 5
     assert main(["results", str(message), "--neighbourhood", survey["small"]["name"], "--csv"]) == 0
     rows = capsys.readouterr().out.splitlines()
-    assert rows[0] == "section,item,label,count,share" and all("< 5" in r for r in rows[1:])
+    assert rows[0] == "section,item,label,count,share" and "< 5" in rows[1]
+    assert all("< 5" in r or "hidden" in r for r in rows[1:])
     assert main(["results", str(message), "--neighbourhood", "Atlantis"]) == 2
     assert "Atlantis" in capsys.readouterr().err
     assert main(["answers", str(message), "--search", "tekst a1"]) == 0

@@ -130,12 +130,17 @@ async def test_each_question_type_is_counted_with_small_numbers_hidden(
     assert words["answered"] == 8 and words["choices"] == []
     assert results["open_answers"] == 8
     assert [d["count"] for d in results["over_time"]] == [9]
-    # The breakdown: the first neighbourhood shows its count, the second "< 5".
+    # The breakdown: the second "< 5"; the first "hidden" beside it (the total minus the first
+    # would give the second); the neighbourhoods nobody answered in, 0.
     by_name = {n["name"]: n for n in results["neighbourhoods"]}
-    assert by_name[first["name"]]["count"] == 7
+    assert by_name[first["name"]]["count"] == "hidden" and by_name[first["name"]]["rate"] is None
     assert by_name[second["name"]]["count"] == "< 5" and by_name[second["name"]]["rate"] is None
-    assert all(n["count"] == "< 5" for n in results["neighbourhoods"][2:])
-    # Filtered on the second neighbourhood, every count is "< 5"; on the first, real.
+    assert all(
+        n["count"] == 0
+        for n in results["neighbourhoods"]
+        if n["id"] not in (first["id"], second["id"])
+    )
+    # Filtered on a suppressed neighbourhood: no count, no choice, no average, no day.
     small = (
         await client.get(
             f"/v1/messages/{message['id']}/results", headers=officer,
@@ -143,16 +148,20 @@ async def test_each_question_type_is_counted_with_small_numbers_hidden(
         )
     ).json()  # fmt: skip
     assert small["count"] == "< 5" and small["rate"] is None
-    assert all(c["count"] == "< 5" and c["share"] is None for c in small["questions"][0]["choices"])
-    assert small["questions"][2]["average"] is None
-    assert [d["count"] for d in small["over_time"]] == ["< 5"]
+    assert all(
+        c["count"] == "hidden" and c["share"] is None for c in small["questions"][0]["choices"]
+    )
+    assert small["questions"][2]["average"] is None and small["over_time"] == []
     big = (
         await client.get(
             f"/v1/messages/{message['id']}/results", headers=officer,
             params={"neighbourhood": first["id"]},
         )
     ).json()  # fmt: skip
-    assert big["count"] == 7 and [n["name"] for n in big["neighbourhoods"]] == [first["name"]]
+    assert big["count"] == "hidden" and [n["name"] for n in big["neighbourhoods"]] == [
+        first["name"]
+    ]
+    assert big["questions"][2]["average"] is None and big["over_time"] == []
     # CSV: the same rule.
     table = await client.get(
         f"/v1/messages/{message['id']}/results.csv", headers=officer,
@@ -161,8 +170,8 @@ async def test_each_question_type_is_counted_with_small_numbers_hidden(
     rows = list(csv.reader(io.StringIO(table.text)))
     assert rows[0] == ["section", "item", "label", "count", "share"]
     assert rows[1][:4] == ["total", "", "", "< 5"]
-    assert all(r[3] == "< 5" for r in rows[1:])
-    # Open answers: searchable, the neighbourhood named only where 5 or more answered.
+    assert all(r[3] in ("< 5", "hidden") for r in rows[1:]) and len(rows) > 5
+    # Open answers: searchable, no neighbourhood named (both are suppressed).
     answers = await client.get(
         f"/v1/messages/{message['id']}/open-answers", headers=officer,
         params={"q": "GROEN", "limit": 4},
@@ -170,7 +179,7 @@ async def test_each_question_type_is_counted_with_small_numbers_hidden(
     page = answers.json()
     assert len(page["items"]) == 4 and page["next_cursor"]
     assert all("groen" in a["text"] for a in page["items"])
-    assert {a["neighbourhood_name"] for a in page["items"]} == {first["name"]}
+    assert {a["neighbourhood_name"] for a in page["items"]} == {None}
     assert "household" not in page["items"][0]
     rest = await client.get(
         f"/v1/messages/{message['id']}/open-answers", headers=officer,
@@ -260,7 +269,9 @@ async def test_one_answer_per_household_and_only_while_open(client: httpx.AsyncC
     )
     results = (await client.get(f"/v1/messages/{message['id']}/results", headers=officer)).json()
     assert results["open"] is False and results["closed_at"]
-    assert results["questions"][0]["choices"][0]["count"] == 1  # the first answer stands
+    # One household alone: the total and its choices are held back (they would be its own).
+    assert results["count"] == "< 5"
+    assert {c["count"] for c in results["questions"][0]["choices"]} == {"hidden"}
     admin = await auth_headers(client, ADMIN)
     log = (await client.get("/v1/audit", headers=admin, params={"limit": 20})).json()["items"]
     assert any(e["action"] == "message.closed" for e in log)
@@ -405,7 +416,8 @@ async def test_ideas_answer_a_call(client: httpx.AsyncClient) -> None:
     assert [s["id"] for s in linked.json()["items"]] == [sub_id]
     assert linked.json()["items"][0]["message_id"] == call["id"]
     results = (await client.get(f"/v1/messages/{call['id']}/results", headers=officer)).json()
-    assert results["count"] == 1 and results["ideas_by_category"] == {idea["code"]: 1}
+    # One idea, from one neighbourhood: the same small-number rule as answers and votes.
+    assert results["count"] == "< 5" and results["ideas_by_category"] == {idea["code"]: "hidden"}
 
 
 async def test_concurrent_answers_and_votes_count_once(
@@ -475,10 +487,15 @@ async def test_concurrent_answers_and_votes_count_once(
 
 def test_a_single_small_count_is_not_left_to_subtraction() -> None:
     """Beside a total, one "< 5" alone would be the total minus the others: the next
-    smallest is held back too."""
-    from server.services.participation import shown_all
+    smallest is held back too; a neighbourhood alone with a small count hides the total."""
+    from server.services.disclosure import decide
 
-    assert shown_all([12, 3, 40]) == ["hidden", "< 5", 40]
-    assert shown_all([12, 3, 1, 40]) == [12, "< 5", "< 5", 40]
-    assert shown_all([12, 40]) == [12, 40]
-    assert shown_all([3]) == ["< 5"]
+    def marks(counts: dict[int, int]) -> tuple[list[object], object]:
+        decision = decide(counts)
+        return [decision.shown(h) for h in sorted(counts)], decision.total()
+
+    assert marks({1: 12, 2: 3, 3: 40}) == (["hidden", "< 5", 40], 55)
+    assert marks({1: 12, 2: 3, 3: 1, 4: 40}) == ([12, "< 5", "< 5", 40], 56)
+    assert marks({1: 12, 2: 40}) == ([12, 40], 52)
+    assert marks({1: 3, 2: 0, 3: 0}) == (["< 5", 0, 0], "< 5")
+    assert marks({1: 7, 2: 2, 3: 6}) == ([7, "< 5", "hidden"], 15)  # the issue's example

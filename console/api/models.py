@@ -128,7 +128,7 @@ class Message(ApiModel):
     reach_registered: int | None = None
     reach_total: int | None = None
     views: int = 0
-    survey_responses: int = 0
+    survey_responses: int | None = 0
     closed_at: datetime | None = None
     version: int
     created_at: datetime
@@ -320,7 +320,8 @@ class Overview(ApiModel):
     interactions: int = 0
     interactions_per_household: float | None = None
     help_solved_share: float | None = None
-    metrics: dict[str, int] = {}
+    # None: not shown for this scope (taking part per neighbourhood is in the results).
+    metrics: dict[str, int | None] = {}
     topics: dict[str, int] = {}
     topic_labels: dict[str, dict[str, str]] = {}
 
@@ -418,13 +419,13 @@ class Results(ApiModel):
     neighbourhoods: list[NeighbourhoodResult] = []
     over_time: list[DayCount] = []
     questions: list[QuestionResult] = []
-    open_answers: int = 0
+    open_answers: int | None = 0
     budget_eur: int | None = None
     proposals: list[ProposalResult] = []
     winning_set: list[int] = []
     winning_cost_eur: int | None = None
     method: str | None = None
-    ideas_by_category: dict[str, int] = {}
+    ideas_by_category: dict[str, Shown] = {}
 
 
 class Proposal(ApiModel):

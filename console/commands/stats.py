@@ -116,7 +116,7 @@ def cmd_watch(args: argparse.Namespace, context: Context) -> int:
             nonlocal overview
             metrics = dict(overview.metrics)
             for name, n in event_data.get("metrics", {}).items():
-                metrics[name] = metrics.get(name, 0) + int(n)
+                metrics[name] = (metrics.get(name) or 0) + int(n)
             overview = overview.model_copy(update={"metrics": metrics})
 
         def concerns(event: Any) -> bool:

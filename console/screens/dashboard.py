@@ -245,10 +245,10 @@ class DashboardScreen(SignedInScreen):
         deltas: dict[str, Any] = event.data.get("metrics", {})
         metrics = dict(self.overview.metrics)
         for name, n in deltas.items():
-            metrics[name] = metrics.get(name, 0) + int(n)
+            metrics[name] = (metrics.get(name) or 0) + int(n)
         registered = self.overview.registered_households + int(deltas.get("registrations", 0))
-        interactions = sum(metrics.get(k, 0) for k in ("posts", "comments", "reactions"))
-        helped, asked = metrics.get("help_solved", 0), metrics.get("help_requests", 0)
+        interactions = sum(metrics.get(k) or 0 for k in ("posts", "comments", "reactions"))
+        helped, asked = metrics.get("help_solved") or 0, metrics.get("help_requests") or 0
         self.overview = self.overview.model_copy(
             update={
                 "metrics": metrics,

@@ -261,7 +261,8 @@ class ResultsScreen(SignedInScreen):
             )
         names = {sub.category.code: sub.category.label(languages) for sub in self.ideas}
         per_category = ", ".join(
-            f"{names.get(code, code)} {n}" for code, n in sorted(results.ideas_by_category.items())
+            f"{names.get(code, code)} {count(n)}"
+            for code, n in sorted(results.ideas_by_category.items())
         )
         self.query_one("#results-ideas-title", Static).update(
             _("Ideas sent in answer (enter opens one in the inbox): {counts}").format(

@@ -209,7 +209,7 @@ class MessageOut(BaseModel):
     reach_registered: int | None
     reach_total: int | None
     views: int = 0
-    survey_responses: int = 0
+    survey_responses: int | None = 0  # null: fewer than 5, held back
     closed_at: datetime | None = None
     version: int
     created_at: datetime

@@ -172,7 +172,7 @@ class Results(BaseModel):
     neighbourhoods: list[NeighbourhoodResult]
     over_time: list[DayCount]
     questions: list[QuestionResult] = []
-    open_answers: int = 0
+    open_answers: int | None = 0  # null where a count of it is held back
     # A citizen budget: ranked proposals and the set that fits the budget.
     budget_eur: int | None = None
     proposals: list[ProposalResult] = []
@@ -180,7 +180,7 @@ class Results(BaseModel):
     winning_cost_eur: int | None = None
     method: str | None = None
     # A call for ideas: the ideas linked to it, per category.
-    ideas_by_category: dict[str, int] = {}
+    ideas_by_category: dict[str, Shown] = {}
 
 
 class OpenAnswerOut(BaseModel):

@@ -53,6 +53,7 @@ METRIC_FOR = {
     "vote": "votes",
 }
 CONTRIBUTIONS = frozenset({"post", "comment", "reaction"})
+PARTICIPATION_METRICS = frozenset({"survey_responses", "proposals", "votes"})
 FUTURE_SLACK = timedelta(minutes=5)
 
 
@@ -157,7 +158,10 @@ async def store(
         day = clock.local_day(e.at, timezone or "UTC")
         for metric in metrics_of(e):
             rollups[(e.neighbourhood_id, day, metric)] += 1
-            deltas[e.neighbourhood_id][metric] += 1
+            # Not taking part (answers, votes): per neighbourhood and as it happens, that
+            # would be a message's results outside their disclosure rule.
+            if metric not in PARTICIPATION_METRICS:
+                deltas[e.neighbourhood_id][metric] += 1
         sets = ("active", "contributor") if e.type in CONTRIBUTIONS else ("active",)
         for set_name in sets:
             member = (e.neighbourhood_id, set_name, e.household)

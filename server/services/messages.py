@@ -142,7 +142,8 @@ def to_out(message: CityMessage) -> MessageOut:
         reach_registered=message.reach_registered,
         reach_total=message.reach_total,
         views=message.views or 0,
-        survey_responses=message.survey_responses or 0,
+        # A total under 5 could be one neighbourhood's: held back, as in the results.
+        survey_responses=n if (n := message.survey_responses or 0) == 0 or n >= 5 else None,
         closed_at=message.closed_at,
         version=message.version,
         created_at=message.created_at,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, union_all, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -49,7 +49,6 @@ from server.schemas.events import EventIn
 from server.schemas.messages import SurveyDetails
 from server.schemas.participation import (
     HIDDEN,
-    SMALL,
     ChoiceResult,
     DayCount,
     NeighbourhoodResult,
@@ -63,13 +62,12 @@ from server.schemas.participation import (
     SurveyResponseIn,
     VoteIn,
 )
-from server.services import audit, live
+from server.services import audit, disclosure, live
 from server.services import events as events_service
 from server.services import messages as messages_service
 from server.services.neighbourhoods import addressable
 from server.upserts import increment, insert_new
 
-SMALL_BELOW = 5
 METHOD = (
     "greedy by votes: proposals ranked by votes (then lower cost, then earlier), each taken "
     "while it still fits what is left of the budget, as CONSUL computes its winners"
@@ -84,23 +82,6 @@ class Target:
     id: int
     name: str
     registered_households: int
-
-
-def shown(n: int) -> Shown:
-    """A count as it may be shown where it could single out a household."""
-    return n if n >= SMALL_BELOW else SMALL
-
-
-def shown_all(values: list[int]) -> list[Shown]:
-    """Counts that add up to a total that is shown: the small ones "< 5", and when only one
-    is small, the next smallest "hidden" too, so that it cannot be worked out by subtracting
-    the others from the total."""
-    out: list[Shown] = [shown(v) for v in values]
-    small = [i for i, v in enumerate(values) if v < SMALL_BELOW]
-    if len(small) == 1 and len(values) > 1:
-        rest = [i for i in range(len(values)) if i != small[0]]
-        out[min(rest, key=lambda i: values[i])] = HIDDEN
-    return out
 
 
 def household_key(municipality_id: int, household: str) -> str:
@@ -395,7 +376,8 @@ def _changed(
 ) -> None:
     live.emit(
         session, municipality_id, "results.updated",
-        {"message_id": message.id, "kind": message.kind, "neighbourhood_id": neighbourhood_id},
+        # Not the neighbourhood: counting these events would give its answers one by one.
+        {"message_id": message.id, "kind": message.kind},
         neighbourhood_id=neighbourhood_id, organisation_id=message.organisation_id,
     )  # fmt: skip
 
@@ -753,11 +735,63 @@ async def close_early(session: AsyncSession, principal: Principal, message_id: i
 # -- results -------------------------------------------------------------------------------
 
 
+async def _targets(
+    session: AsyncSession, principal: Principal, message: CityMessage
+) -> list[Target]:
+    """The neighbourhoods a message addresses, as the caller's organisation sees them."""
+    if message.target_all:
+        # Plain rows, not ORM objects: a city has up to a few hundred neighbourhoods.
+        columns = addressable(principal).with_only_columns(
+            Neighbourhood.id, Neighbourhood.name, Neighbourhood.registered_households
+        )
+        return [Target(*row) for row in (await session.execute(columns)).all()]
+    chosen = (
+        select(Neighbourhood.id, Neighbourhood.name, Neighbourhood.registered_households)
+        .join(message_targets, message_targets.c.neighbourhood_id == Neighbourhood.id)
+        .where(message_targets.c.message_id == message.id)
+    )
+    return [Target(*row) for row in (await session.execute(chosen)).all()]
+
+
+@dataclass
+class ResultsView:
+    """One message's counters cut for one view (the city, or one neighbourhood), through
+    the message's one disclosure decision."""
+
+    decision: disclosure.Decision
+    per_hood: dict[int, dict[str, int]]
+    city: dict[str, int]
+    hood: int | None  # None: the city's view
+
+    def cells(self, columns: list[str], *, rows_add_up: bool) -> list[Shown]:
+        """The columns' counts as this view may show them."""
+        cut = disclosure.suppress_cells(
+            self.per_hood, columns, self.decision, rows_add_up=rows_add_up
+        )
+        if self.hood is None:
+            # A held-back total is "hidden" whatever its size: "< 5" beside "hidden" would
+            # tell which choices a lone neighbourhood made.
+            return [
+                HIDDEN
+                if self.decision.total_hidden or c in cut.hidden_totals
+                else self.city.get(c, 0)
+                for c in columns
+            ]
+        if self.hood in self.decision.suppressed:
+            return [HIDDEN for _c in columns]
+        own = self.per_hood.get(self.hood, {})
+        return [
+            disclosure.mark(own.get(c, 0)) if (self.hood, c) in cut.hidden else own.get(c, 0)
+            for c in columns
+        ]
+
+
 async def results(
     session: AsyncSession, principal: Principal, message_id: int, neighbourhood_id: int | None
 ) -> Results:
     """The live results of a survey, a citizen budget or a call for ideas, for the whole
-    city or one neighbourhood, from the counters."""
+    city or one neighbourhood, from the counters; every figure through the message's one
+    disclosure decision (`server.services.disclosure`)."""
     # The message alone: its targets are read below as plain rows, not as ORM objects.
     message = await session.scalar(
         select(CityMessage).where(
@@ -768,141 +802,120 @@ async def results(
         raise Problem("not-found", "No such message.")
     if message.kind not in ("survey", "citizen_budget", "call_for_ideas"):
         raise Problem("invalid-state", "Only surveys, calls for ideas and budgets have results.")
-    if message.target_all:
-        # Plain rows, not ORM objects: a city has up to a few hundred neighbourhoods.
-        columns = addressable(principal).with_only_columns(
-            Neighbourhood.id, Neighbourhood.name, Neighbourhood.registered_households
+    targets = await _targets(session, principal, message)
+    if neighbourhood_id is not None and all(t.id != neighbourhood_id for t in targets):
+        raise Problem(
+            "not-found", f"This message did not address neighbourhood {neighbourhood_id}."
         )
-        targets = [Target(*row) for row in (await session.execute(columns)).all()]
-    else:
-        chosen = (
-            select(Neighbourhood.id, Neighbourhood.name, Neighbourhood.registered_households)
-            .join(message_targets, message_targets.c.neighbourhood_id == Neighbourhood.id)
-            .where(message_targets.c.message_id == message.id)
-        )
-        targets = [Target(*row) for row in (await session.execute(chosen)).all()]
     main = {"survey": "responses", "citizen_budget": "voters"}.get(message.kind, "ideas")
-    # The city's totals (kept under CITY) and each neighbourhood's main count; or everything
-    # of the one neighbourhood asked for.
-    columns = select(COUNTS.c.neighbourhood_id, COUNTS.c.key, COUNTS.c.value)
-    stmt: Any
-    if neighbourhood_id is None:
-        # Two index ranges (the primary key's, ix_participation_counts_key's), not a scan.
-        stmt = union_all(
-            columns.where(COUNTS.c.message_id == message.id, COUNTS.c.neighbourhood_id == CITY),
-            columns.where(
-                COUNTS.c.message_id == message.id,
-                COUNTS.c.key == main,
-                COUNTS.c.neighbourhood_id != CITY,
-            ),
-        )
-    else:
-        stmt = columns.where(
-            COUNTS.c.message_id == message.id, COUNTS.c.neighbourhood_id == neighbourhood_id
-        )
-    totals_of = CITY if neighbourhood_id is None else neighbourhood_id
+    # Every counter of the message: the decision is taken over all neighbourhoods at once.
     per_hood: dict[int, dict[str, int]] = defaultdict(dict)
-    totals: dict[str, int] = defaultdict(int)
-    for hood, key, value in (await session.execute(stmt)).all():
+    rows = await session.execute(
+        select(COUNTS.c.neighbourhood_id, COUNTS.c.key, COUNTS.c.value).where(
+            COUNTS.c.message_id == message.id
+        )
+    )
+    for hood, key, value in rows.all():
         per_hood[hood][key] = value
-        if hood == totals_of:
-            totals[key] += value
-    # Filtered to one neighbourhood, every count is a neighbourhood's: the small-number rule.
-    small = neighbourhood_id is not None
+    city = per_hood.pop(CITY, {})
     if message.kind == "call_for_ideas":
-        ideas = await _ideas(session, message.id, neighbourhood_id)
-        for hood, n in ideas["per_hood"].items():
-            per_hood[hood]["ideas"] = n
-        totals["ideas"] = sum(ideas["per_hood"].values())
-    count = totals.get(main, 0)
-    reached = message.reach_registered
-    listed = [
-        n for n in sorted(targets, key=lambda n: n.name)
-        if neighbourhood_id is None or n.id == neighbourhood_id
-    ]  # fmt: skip
-    values = [per_hood.get(n.id, {}).get(main, 0) for n in listed]
+        for (hood, code), n in (await _ideas(session, message.id)).items():
+            per_hood[hood][f"idea:{code}"] = n
+            per_hood[hood]["ideas"] = per_hood[hood].get("ideas", 0) + n
+            city[f"idea:{code}"] = city.get(f"idea:{code}", 0) + n
+            city["ideas"] = city.get("ideas", 0) + n
+    target_ids = {t.id for t in targets}
+    per_hood = {h: keys for h, keys in per_hood.items() if h in target_ids}
+    decision = disclosure.decide({t.id: per_hood.get(t.id, {}).get(main, 0) for t in targets})
+    view = ResultsView(decision, per_hood, city, neighbourhood_id)
+    asked = next((t for t in targets if t.id == neighbourhood_id), None)
+
+    listed = sorted(targets, key=lambda n: n.name)
+    if asked is not None:
+        listed = [asked]
     hoods = [
         NeighbourhoodResult(
-            id=n.id, name=n.name, registered_households=n.registered_households, count=count_,
-            rate=(value / n.registered_households)
-            if isinstance(count_, int) and n.registered_households else None,
+            id=n.id, name=n.name, registered_households=n.registered_households,
+            count=(shown := decision.shown(n.id)),
+            rate=(shown / n.registered_households)
+            if isinstance(shown, int) and n.registered_households else None,
         )
-        for n, value, count_ in zip(listed, values, shown_all(values), strict=True)
+        for n in listed
     ]  # fmt: skip
-    days = sorted((k[4:], v) for k, v in totals.items() if k.startswith("day:"))
+    count: Shown = decision.total() if asked is None else decision.shown(asked.id)
+    reached = message.reach_registered if asked is None else asked.registered_households
+    # Every day of the message, in every view: a day left out of a neighbourhood's series
+    # would say that it was 0 there, a held-back one included.
+    days = sorted(k for k in city if k.startswith("day:"))
+    day_counts = view.cells(days, rows_add_up=True)
     out = Results(
         message_id=message.id, kind=message.kind, title=message.title, open=is_open(message),
         closes_at=closes_at(message), closed_at=message.closed_at,
         neighbourhood_id=neighbourhood_id, households_reached=reached,
-        count=shown(count) if small else count,
-        rate=None if small or not reached else count / reached,
+        count=count,
+        rate=count / reached if isinstance(count, int) and reached else None,
         neighbourhoods=hoods,
         over_time=[
-            DayCount(day=datetime.fromisoformat(d).date(), count=c)
-            for (d, _v), c in zip(
-                days, shown_all([v for _d, v in days]) if small else [v for _d, v in days],
-                strict=True,
-            )
+            DayCount(day=datetime.fromisoformat(d[4:]).date(), count=c)
+            for d, c in zip(days, day_counts, strict=True)
+            # A suppressed neighbourhood shows no day at all.
+            if not (asked is not None and asked.id in decision.suppressed)
         ],
     )  # fmt: skip
-    if small:
-        # One neighbourhood: its own registered households are those reached.
-        asked = next((n for n in targets if n.id == neighbourhood_id), None)
-        out.households_reached = asked.registered_households if asked else None
-        if asked is not None and count >= SMALL_BELOW and asked.registered_households:
-            out.rate = count / asked.registered_households
     if message.kind == "call_for_ideas":
         out.rate = None  # ideas are not one per household: a rate would mislead
-    if message.kind == "survey":
-        _survey_results(out, message, totals, small)
-        # Every open answer counted as its question's answers: no COUNT over the texts.
-        out.open_answers = sum(
-            totals.get(f"q{i}:answered", 0)
-            for i, q in enumerate(message.details["survey"]["questions"])
-            if q.get("type") == "open"
-        )
-    elif message.kind == "citizen_budget":
-        await _budget_results(session, out, message, per_hood, totals, small)
+        codes = sorted(k for k in city if k.startswith("idea:"))
+        out.ideas_by_category = {
+            code[5:]: n for code, n in zip(codes, view.cells(codes, rows_add_up=True), strict=True)
+            if n != 0
+        }  # fmt: skip
+    elif message.kind == "survey":
+        _survey_results(out, message, view)
     else:
-        out.ideas_by_category = ideas["per_category"]
+        await _budget_results(session, out, message, view)
     return out
 
 
-def _survey_results(
-    out: Results, message: CityMessage, totals: dict[str, int], small: bool
-) -> None:
+def _survey_results(out: Results, message: CityMessage, view: ResultsView) -> None:
     # The stored questions as they are (checked when saved; older ones have no type).
-    for index, question in enumerate(message.details["survey"]["questions"]):
+    questions = message.details["survey"]["questions"]
+    answered = view.cells([f"q{i}:answered" for i in range(len(questions))], rows_add_up=False)
+    for index, question in enumerate(questions):
         kind = question.get("type", "single")
-        answered = totals.get(f"q{index}:answered", 0)
+        total = answered[index]
         result = QuestionResult(
-            index=index, type=kind, question=question["question"],
-            answered=shown(answered) if small else answered,
+            index=index, type=kind, question=question["question"], answered=total,
             max_choices=question.get("max_choices"),
         )  # fmt: skip
         if kind in ("single", "multiple"):
             labels = list(question["choices"])
-            values = [totals.get(f"q{index}:c{i}", 0) for i in range(len(labels))]
+            keys = [f"q{index}:c{i}" for i in range(len(labels))]
+            # A single choice's counts add up to the question's answers; several choices don't.
+            counts = view.cells(keys, rows_add_up=kind == "single")
         elif kind == "scale":
             labels = [{"en": str(v), "nl": str(v), "fr": str(v)} for v in range(1, 6)]
-            values = [totals.get(f"q{index}:s{v}", 0) for v in range(1, 6)]
-            if answered and not (small and answered < SMALL_BELOW):
+            counts = view.cells([f"q{index}:s{v}" for v in range(1, 6)], rows_add_up=True)
+            # The average only where every value's count is shown (else it tells them apart).
+            if isinstance(total, int) and total and all(isinstance(n, int) for n in counts):
                 result.average = (
-                    sum(v * n for v, n in zip(range(1, 6), values, strict=True)) / answered
+                    sum(v * int(n) for v, n in zip(range(1, 6), counts, strict=True)) / total
                 )
         else:
-            labels, values = [], []
-        counts = shown_all(values) if small else list(values)
-        for i, (label, n, count_) in enumerate(zip(labels, values, counts, strict=True)):
+            labels, counts = [], []
+        for i, (label, n) in enumerate(zip(labels, counts, strict=True)):
             result.choices.append(
                 ChoiceResult(
-                    index=i,
-                    label=label,
-                    count=count_,
-                    share=None if not isinstance(count_, int) or not answered else n / answered,
+                    index=i, label=label, count=n,
+                    share=n / total if isinstance(n, int) and isinstance(total, int) and total
+                    else None,
                 )
-            )
+            )  # fmt: skip
         out.questions.append(result)
+    # Every open answer counted as its question's answers: no COUNT over the texts.
+    opens = [answered[i] for i, q in enumerate(questions) if q.get("type") == "open"]
+    out.open_answers = (
+        sum(int(n) for n in opens) if all(isinstance(n, int) for n in opens) else None
+    )
 
 
 def winners(ranked: list[tuple[int, int]], budget: int) -> list[int]:
@@ -917,9 +930,8 @@ def winners(ranked: list[tuple[int, int]], budget: int) -> list[int]:
 
 
 async def _budget_results(
-    session: AsyncSession, out: Results, message: CityMessage,
-    per_hood: dict[int, dict[str, int]], totals: dict[str, int], small: bool,
-) -> None:  # fmt: skip
+    session: AsyncSession, out: Results, message: CityMessage, view: ResultsView
+) -> None:
     budget = int(message.details["budget"]["budget_eur"])
     # Plain rows with their neighbourhood's name, in one query: no ORM objects to build.
     rows = (
@@ -932,16 +944,25 @@ async def _budget_results(
             .where(Proposal.message_id == message.id, Proposal.state == "accepted")
         )
     ).all()  # fmt: skip
-    # Votes from the filtered neighbourhood's households, or from all.
-    votes = {p.id: totals.get(f"p{p.id}", 0) if small else p.votes for p in rows}
-    ranked = sorted(rows, key=lambda p: (-votes[p.id], p.cost_eur, p.id))
+    shown = dict(
+        zip(
+            [p.id for p in rows],
+            view.cells([f"p{p.id}" for p in rows], rows_add_up=False),
+            strict=True,
+        )
+    )
+    # Ranked by what is shown (a held-back count ranks last): the order must not tell the
+    # held-back counts apart either.
+    ranked = sorted(
+        rows, key=lambda p: (-(v if isinstance(v := shown[p.id], int) else -1), p.cost_eur, p.id)
+    )
     won = set(winners([(p.id, p.cost_eur) for p in ranked], budget))
     out.budget_eur = budget
     out.method = METHOD
     out.proposals = [
         ProposalResult(
             id=p.id, title=p.title, neighbourhood_name=p.name, cost_eur=p.cost_eur,
-            votes=shown(votes[p.id]) if small else votes[p.id], rank=rank, winning=p.id in won,
+            votes=shown[p.id], rank=rank, winning=p.id in won,
         )
         for rank, p in enumerate(ranked, start=1)
     ]  # fmt: skip
@@ -949,9 +970,8 @@ async def _budget_results(
     out.winning_cost_eur = sum(p.cost_eur for p in ranked if p.id in won)
 
 
-async def _ideas(
-    session: AsyncSession, message_id: int, neighbourhood_id: int | None
-) -> dict[str, Any]:
+async def _ideas(session: AsyncSession, message_id: int) -> dict[tuple[int, str], int]:
+    """The ideas linked to a call, per neighbourhood and category."""
     from server.models import Category
 
     stmt = (
@@ -960,14 +980,7 @@ async def _ideas(
         .where(Submission.message_id == message_id)
         .group_by(Submission.neighbourhood_id, Category.code)
     )
-    if neighbourhood_id is not None:
-        stmt = stmt.where(Submission.neighbourhood_id == neighbourhood_id)
-    per_hood: dict[int, int] = defaultdict(int)
-    per_category: dict[str, int] = defaultdict(int)
-    for hood, code, n in (await session.execute(stmt)).all():
-        per_hood[hood or 0] += n
-        per_category[code] += n
-    return {"per_hood": dict(per_hood), "per_category": dict(per_category)}
+    return {(hood or 0, code): n for hood, code, n in (await session.execute(stmt)).all()}
 
 
 async def open_answers(
@@ -981,9 +994,28 @@ async def open_answers(
     after: int | None,
     limit: int,
 ) -> list[OpenAnswerOut]:
-    """What residents wrote to the open questions, newest first; a neighbourhood is named only
-    where it has 5 responses or more."""
+    """What residents wrote to the open questions, newest first. A neighbourhood is named,
+    and may be asked for, only where the message's disclosure decision shows it (a
+    suppressed one's answers are counted with the city's, never apart)."""
     message = await messages_service.get(session, principal, message_id)
+    targets = await _targets(session, principal, message)
+    responses = await session.execute(
+        select(COUNTS.c.neighbourhood_id, COUNTS.c.value).where(
+            COUNTS.c.message_id == message.id, COUNTS.c.key == "responses"
+        )
+    )
+    counts = dict(responses.all())
+    decision = disclosure.decide({t.id: counts.get(t.id, 0) for t in targets})
+    if neighbourhood_id is not None:
+        if all(t.id != neighbourhood_id for t in targets):
+            raise Problem(
+                "not-found", f"This message did not address neighbourhood {neighbourhood_id}."
+            )
+        if neighbourhood_id in decision.suppressed:
+            raise Problem(
+                "suppressed",
+                "Too few households of this neighbourhood answered to show their answers apart.",
+            )
     stmt = select(OpenAnswer).where(OpenAnswer.message_id == message.id)
     if question is not None:
         stmt = stmt.where(OpenAnswer.question == question)
@@ -994,13 +1026,7 @@ async def open_answers(
     if after is not None:
         stmt = stmt.where(OpenAnswer.id < after)
     rows = list((await session.scalars(stmt.order_by(OpenAnswer.id.desc()).limit(limit))).all())
-    responses = await session.execute(
-        select(COUNTS.c.neighbourhood_id, COUNTS.c.value).where(
-            COUNTS.c.message_id == message.id, COUNTS.c.key == "responses"
-        )
-    )
-    named = [hood for hood, n in responses.all() if n >= SMALL_BELOW]
-    names = await _hood_names(session, set(named))
+    names = {t.id: t.name for t in targets if t.id not in decision.suppressed}
     return [
         OpenAnswerOut(
             id=a.id, question=a.question, text=a.text, day=a.day,

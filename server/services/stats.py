@@ -22,6 +22,7 @@ from server.models import (
 from server.principal import Principal
 from server.problems import Problem
 from server.schemas.events import TOPICS
+from server.services.events import PARTICIPATION_METRICS
 from server.services.neighbourhoods import addressable
 
 TOPIC_LABELS = config.topics()
@@ -32,6 +33,9 @@ COUNTED = (
     "survey_responses", "proposals", "votes",
 )  # fmt: skip
 INTERACTIONS = ("posts", "comments", "reactions")
+# Counts of taking part (answers, proposals, votes): per neighbourhood they are a message's
+# results, shown only there, under its disclosure rule (server/services/disclosure.py).
+PARTICIPATION = PARTICIPATION_METRICS
 # The rolling windows of the distinct-household figures: the same meaning on every day.
 ACTIVE_DAYS, CONTRIBUTOR_DAYS = 7, 30
 
@@ -141,8 +145,12 @@ async def overview(
     totals = await sums(session, ids, since, city)
     recent = await recent_households(session, ids, clock.today(zone_of(principal)))
     active, contributors = recent.get("active", 0), recent.get("contributor", 0)
-    metrics = {m: totals.get(m, 0) for m in COUNTED}
-    interactions = sum(metrics[m] for m in INTERACTIONS)
+    metrics: dict[str, int | None] = {m: totals.get(m, 0) for m in COUNTED}
+    if neighbourhood_ids or len(hoods) < 2:
+        # One neighbourhood, or a few chosen: subtracting them from the city's would give
+        # a neighbourhood's answers and votes outside the results' rule.
+        metrics.update(dict.fromkeys(PARTICIPATION))
+    interactions = sum(totals.get(m, 0) for m in INTERACTIONS)
     # Only the vocabulary's topics, should older data hold anything else.
     topics = {
         code: n
@@ -161,7 +169,7 @@ async def overview(
         "contributors_30d_share": share(contributors, registered),
         "interactions": interactions,
         "interactions_per_household": round(interactions / registered, 2) if registered else None,
-        "help_solved_share": share(metrics["help_solved"], metrics["help_requests"]),
+        "help_solved_share": share(totals.get("help_solved", 0), totals.get("help_requests", 0)),
         "metrics": metrics,
         "topics": dict(sorted(topics.items(), key=lambda kv: -kv[1])),
         # What each topic is called, in every language of the vocabulary.
@@ -190,6 +198,12 @@ async def timeseries(
 ) -> dict[str, Any]:
     """A metric per day, week or month; in total or per neighbourhood."""
     hoods = await scope(session, principal, neighbourhood_ids)
+    if metric in PARTICIPATION and (neighbourhood_ids or per_neighbourhood or len(hoods) < 2):
+        raise Problem(
+            "suppressed",
+            "Answers, proposals and votes per neighbourhood are in each message's results, "
+            "where too few to show apart are held back.",
+        )
     names = {h.id: h.name for h in hoods}
     since = clock.first_day(days, zone_of(principal))
     series: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
