@@ -17,6 +17,7 @@ from server.limits import BodyLimit, BoundedInput, NoNul
 from server.openapi import document
 from server.problems import install_problem_handlers
 from server.readcache import ReadCache
+from server.requestlog import RequestContext
 from server.routes import (
     audit,
     auth,
@@ -90,7 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # One warning when the database stops answering, one line when it is back (server/logs.py).
+    app.state.outage = logs.Outage()
     app.state.stream_hub = hub = new_hub()
+    hub.outage = app.state.outage
     app.state.figures = ReadCache[dict[str, Any]](settings.figures_cache_seconds)
     install_wakeup()
     end_streams_on_shutdown()
@@ -98,6 +102,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BoundedInput)  # inside BodyLimit: it reads bounded bodies only
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(NoNul)
+    # Outermost: the client behind a trusted proxy, the request id, the access line.
+    app.add_middleware(
+        RequestContext,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        proxy_headers=settings.proxy_headers,
+    )
     open311.install(app)
     routers = (
         health,

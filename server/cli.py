@@ -9,6 +9,7 @@ import ipaddress
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -87,8 +88,10 @@ def demo_accounts_refusal(settings: Settings, host: str) -> str | None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    if args.migrate:
-        cmd_migrate(args, settings)
+    from server import logs
+
+    if args.migrate and (code := cmd_migrate(args, settings)) != 0:
+        return code
     if not args.allow_demo_accounts:
         refusal = demo_accounts_refusal(settings, args.host)
         if refusal is not None:
@@ -96,14 +99,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     # The factory reads settings from the environment in every worker process.
     os.environ["BUURT_DATABASE_URL"] = settings.database_url
+    if args.forwarded_allow_ips is not None:
+        os.environ["BUURT_FORWARDED_ALLOW_IPS"] = args.forwarded_allow_ips
+    if args.proxy_headers is not None:
+        os.environ["BUURT_PROXY_HEADERS"] = "true" if args.proxy_headers else "false"
     uvicorn.run(
         "server.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        # The app reads the proxy headers itself (server/requestlog.py): it must still see the
+        # peer to decide whether to believe them, and their X-Request-ID.
+        proxy_headers=False,
+        # One setup for uvicorn, the app and the scheduler, in every worker; the app writes
+        # the access lines (with duration and request id).
+        log_config=logs.logging_config(settings.log_format, args.log_level),
         log_level=args.log_level,
+        access_log=False,
         # A keep-alive connection closed by the server while the proxy (or client) sends on
         # it fails that request; the proxy's own idle timeout should end connections first.
         timeout_keep_alive=args.timeout_keep_alive,
@@ -116,8 +129,67 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from server import migrate
 
-    migrate.upgrade(settings.database_url, getattr(args, "revision", "head") or "head")
-    print("Database is at the newest schema.", file=sys.stderr)
+    url = settings.database_url
+    if getattr(args, "check", False):
+        at, newest = migrate.current(url), migrate.head()
+        if at == newest:
+            print(f"The database is at the newest revision, {migrate.describe(at)}.",
+                  file=sys.stderr)  # fmt: skip
+            return 0
+        print(
+            f"The database is at {migrate.describe(at)}; the newest revision is "
+            f"{migrate.describe(newest)}. Run `buurt-server migrate`.",
+            file=sys.stderr,
+        )
+        return 1
+    plan = migrate.plan(url, getattr(args, "revision", "head") or "head")
+    if plan.direction == "down":
+        lost = [f"  table {t} ({n:,} rows)" for t, n in plan.dropped_tables]
+        lost += [f"  column {c}" for c in plan.dropped_columns]
+        said = (
+            "the data of these tables and columns will be dropped:\n" + "\n".join(lost)
+            if lost
+            else "no table or column is dropped, but what the newer revisions converted "
+            "is converted back and may lose detail."
+        )
+        print(
+            f"Going from {migrate.describe(plan.current)} to {migrate.describe(plan.target)} "
+            f"is a downgrade: {said}",
+            file=sys.stderr,
+        )
+        if not getattr(args, "allow_data_loss", False):
+            print(
+                "Nothing was changed. Take a backup first (`buurt-server backup FILE`), then "
+                "run this again with --allow-data-loss.",
+                file=sys.stderr,
+            )
+            return 1
+    migrate.go(url, plan)
+    where = "already at" if plan.direction == "none" else "now at"
+    if plan.target == plan.newest:
+        print(f"The database is {where} the newest revision, {migrate.describe(plan.target)}.",
+              file=sys.stderr)  # fmt: skip
+    else:
+        print(
+            f"The database is {where} {migrate.describe(plan.target)}, older than the newest "
+            f"revision {migrate.describe(plan.newest)}: this version of buurt-server needs "
+            "the newest (`buurt-server migrate`).",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from server import operations
+
+    print(operations.backup(settings.database_url, args.file, force=args.force), file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from server import operations
+
+    print(operations.restore(settings.database_url, args.file, force=args.force), file=sys.stderr)
     return 0
 
 
@@ -241,10 +313,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level", default="info",
+        choices=["critical", "error", "warning", "info", "debug", "trace"],
+        help="info (default) logs every request; the format is BUURT_LOG_FORMAT (text|json)",
+    )  # fmt: skip
     serve.add_argument(
         "--timeout-keep-alive", type=int, default=75, metavar="SECONDS",
         help="keep idle connections this long; above the proxy's idle timeout (default 75)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--proxy-headers", action=argparse.BooleanOptionalAction, default=None,
+        help="believe X-Forwarded-For, X-Forwarded-Proto and X-Request-ID from the peers of "
+        "--forwarded-allow-ips (default: on; BUURT_PROXY_HEADERS)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--forwarded-allow-ips", metavar="ADDRESSES",
+        help="comma separated addresses or networks of the reverse proxies whose headers are "
+        "believed, or '*' (default: 127.0.0.1,::1; BUURT_FORWARDED_ALLOW_IPS). The client "
+        "address (sign-in limits, audit log) is then the one the proxy names",
     )  # fmt: skip
     serve.add_argument("--migrate", action="store_true", help="migrate the database first")
     serve.add_argument(
@@ -254,9 +341,44 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     serve.set_defaults(func=cmd_serve)
 
-    mig = sub.add_parser("migrate", help="bring the database schema to the newest version")
-    mig.add_argument("revision", nargs="?", default="head")
+    mig = sub.add_parser(
+        "migrate",
+        help="bring the database schema to the newest revision (or to REVISION)",
+        description="Bring the database schema to the newest revision, or to REVISION. Going "
+        "back to an older revision drops the data of the tables and columns it does not have: "
+        "they are listed, and --allow-data-loss is needed.",
+    )
+    mig.add_argument("revision", nargs="?", default="head", help="head (default), base or an id")
+    mig.add_argument(
+        "--check", action="store_true",
+        help="change nothing: exit 0 when the database is at the newest revision, else 1",
+    )  # fmt: skip
+    mig.add_argument(
+        "--allow-data-loss", action="store_true",
+        help="go back to an older revision although data is dropped",
+    )  # fmt: skip
     mig.set_defaults(func=cmd_migrate)
+
+    back = sub.add_parser(
+        "backup",
+        help="write a backup of the database to FILE (safe while the server runs)",
+        description="SQLite: a consistent copy made with SQLite's online backup API while the "
+        "server goes on writing. PostgreSQL: pg_dump --format=custom (pg_dump of the server's "
+        "version or newer must be installed).",
+    )
+    back.add_argument("file", type=Path, metavar="FILE")
+    back.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    back.set_defaults(func=cmd_backup)
+    rest = sub.add_parser(
+        "restore",
+        help="replace the database with the backup in FILE (stop the server first)",
+        description="Replace the database with a backup of `buurt-server backup`, all or "
+        "nothing. A database that holds rows is replaced only with --force. Then run "
+        "`buurt-server migrate` if the backup is of an older revision.",
+    )
+    rest.add_argument("file", type=Path, metavar="FILE")
+    rest.add_argument("--force", action="store_true", help="replace a database that holds rows")
+    rest.set_defaults(func=cmd_restore)
 
     seed = sub.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", help="the demo dataset from config/")
@@ -306,11 +428,39 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return simulator.main(argv[1:])
     args = build_parser().parse_args(argv)
-    settings = Settings(database_url=args.database_url) if args.database_url else Settings()
+    from pydantic import ValidationError
+
+    from server import logs
+    from server.migrate import MigrationError
+    from server.operations import OperationError
+
+    try:
+        settings = Settings(database_url=args.database_url) if args.database_url else Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "BUURT_" + "_".join(str(p) for p in problem["loc"]).upper()
+            print(f"error: the setting {name}: {problem['msg']}", file=sys.stderr)
+        return 2
+    if args.command != "serve":  # serve hands the same setup to uvicorn
+        logs.setup(settings.log_format, "WARNING")
     try:
         return int(args.func(args, settings))
     except Problem as problem:
         print(f"error: {problem.detail or problem.title}", file=sys.stderr)
+        return 1
+    except (MigrationError, OperationError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (SQLAlchemyError, ConnectionError, TimeoutError) as error:
+        if not logs.is_unreachable(error):
+            raise
+        from server.migrate import safe_url
+
+        print(
+            f"error: the database at {safe_url(settings.database_url)} cannot be reached "
+            f"({logs.describe(error)}).",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

@@ -35,7 +35,8 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def client_address(request: Request) -> str | None:
-    """The caller's address (behind a proxy, uvicorn's --proxy-headers sets it)."""
+    """The caller's address: behind a trusted proxy, the client it names
+    (server/requestlog.py)."""
     return request.client.host if request.client else None
 
 

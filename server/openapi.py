@@ -195,7 +195,11 @@ def document(app: FastAPI) -> dict[str, Any]:
                 continue
             if path in ("/healthz", "/readyz"):
                 if path == "/readyz":
-                    op["responses"]["503"] = {"description": "The database is unreachable"}
+                    op["responses"]["503"] = {
+                        "description": "The database is unreachable or takes no writes (read-only, "
+                        "its disk nearly full); see Retry-After",
+                        "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}},
+                    }
                 continue
             op["responses"].pop("422", None)
             op["responses"].update(_problems(*_statuses(path, method, op, components["schemas"])))

@@ -20,6 +20,8 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server.logs import REQUEST_ID, is_unreachable
+
 log = logging.getLogger("buurt.server")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -250,10 +252,18 @@ async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResp
     ):
         # Not the database's connection: a fault of ours, with its traceback in the log.
         return await _on_unexpected(request, exc)
-    log.error(
-        "database unavailable on %s %s: %s (%s)",
-        request.method, request.url.path, type(exc).__name__, storage or "no connection",
-    )  # fmt: skip
+    outage = getattr(request.app.state, "outage", None)
+    if storage is None and outage is not None and is_unreachable(exc):
+        # An outage is one warning when it starts (server/logs.py), not a line per request:
+        # the access log has each request's 503.
+        outage.failed(exc)
+        log.debug("database unreachable on %s %s: %s", request.method, request.url.path,
+                  type(exc).__name__)  # fmt: skip
+    else:
+        log.error(
+            "database unavailable on %s %s: %s (%s)",
+            request.method, request.url.path, type(exc).__name__, storage or "no connection",
+        )  # fmt: skip
     return problem_response(
         "service-unavailable",
         storage or "The database cannot be reached. Try again in a moment.",
@@ -309,7 +319,14 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response("internal", instance=request.url.path)
+    # Answered outside the request-id middleware (Starlette's outermost handler): the id
+    # the log line carries goes into the answer here, for the person who reports it.
+    request_id = REQUEST_ID.get()
+    return problem_response(
+        "internal",
+        instance=request.url.path,
+        headers={"X-Request-ID": request_id} if request_id else None,
+    )
 
 
 async def _on_stale(request: Request, exc: Exception) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field
@@ -37,6 +38,17 @@ class Settings(BaseSettings):
     page_size_default: int = 50
     page_size_max: int = 200
     log_sql: bool = False
+    # Every log line (app, uvicorn, scheduler) as text with a timestamp, or one JSON object
+    # a line for a log collector (server/logs.py).
+    log_format: Literal["text", "json"] = "text"
+    # Behind a reverse proxy: the peers whose X-Forwarded-For / X-Forwarded-Proto and
+    # X-Request-ID are believed (uvicorn's syntax: addresses, networks, or "*"). The client
+    # address of every other peer is the peer itself (server/requestlog.py).
+    proxy_headers: bool = True
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # /readyz answers 503 when the SQLite file's filesystem has less free space than this:
+    # writes would soon fail with "database or disk is full".
+    ready_min_free_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     # The scheduler publishes due messages; every process may run it (a row lock decides).
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = 5.0

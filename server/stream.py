@@ -29,6 +29,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, UOWTransaction
 
+from server.logs import Outage, is_unreachable
 from server.models import StreamEvent
 
 BUFFER = 20_000
@@ -91,6 +92,8 @@ class StreamHub:
         self._reader: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
+        # The app's outage log: a database outage is one warning and one line when it ends.
+        self.outage = Outage()
 
     def start(self, maker: Callable[[], Any], poll: float) -> None:
         """Serve the running loop's streams: sessions from `maker`, a read every `poll` s."""
@@ -141,9 +144,13 @@ class StreamHub:
                 found = await self._read()
             except Exception as error:
                 self._error = error
-                log.warning("cannot read new stream events (%s); retrying", error)
+                if is_unreachable(error):
+                    self.outage.failed(error)
+                else:
+                    log.warning("cannot read new stream events (%s); retrying", error)
                 return
             self._error = None
+            self.outage.succeeded()
             self._done = covers
             if found:
                 self._wake()
@@ -303,16 +310,24 @@ async def listen(database_url: str, hub: StreamHub) -> None:
             conn = await asyncpg.connect(dsn, timeout=10)
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             hub.listening = False
-            log.warning("cannot LISTEN for stream events (%s); retrying in %.1f s", exc, delay)
+            if is_unreachable(exc):
+                hub.outage.failed(exc)  # said once; the reconnects after it say nothing
+            else:
+                log.warning("cannot LISTEN for stream events (%s); retrying in %.1f s",
+                            exc, delay)  # fmt: skip
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
             continue
         delay = 0.5
+        hub.outage.succeeded()
         try:
             await _listen_on(conn, hub)
-            log.warning("the LISTEN connection was closed; reconnecting")
+            hub.outage.failed(ConnectionError("the LISTEN connection was closed"))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-            log.warning("lost the LISTEN connection (%s); reconnecting", exc)
+            if is_unreachable(exc):
+                hub.outage.failed(exc)
+            else:
+                log.warning("lost the LISTEN connection (%s); reconnecting", exc)
         finally:
             hub.listening = False
             with contextlib.suppress(Exception):

@@ -10,6 +10,7 @@ event (`{"reason": "expired" | "revoked"}`) ends the stream.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -17,8 +18,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.deps import INBOX_READ_ROLES, MESSAGE_READ_SCOPES, DbSession, bearer_token, require
+from server.logs import describe, is_unreachable
 from server.models import ROLES, Neighbourhood, StreamEvent
 from server.principal import Principal
 from server.problems import Problem
@@ -30,6 +33,7 @@ router = APIRouter(prefix="/v1", tags=["stream"])
 
 Listener = Annotated[Principal, Depends(require(scope="stats:read", fresh=True))]
 BATCH = 500
+log = logging.getLogger("buurt.stream")
 
 
 @router.get("/stream", response_class=StreamingResponse)
@@ -147,6 +151,14 @@ async def stream(
                 await hub.wait(seen, max(due, 0.01))
                 if hub.closing:
                     return  # the server is stopping; the client resumes with Last-Event-ID
+        except (SQLAlchemyError, OSError) as error:
+            # The database went away under an open stream (its answer has begun: no problem
+            # document can follow). The stream ends; the client resumes with Last-Event-ID.
+            if is_unreachable(error):
+                hub.outage.failed(error)
+            else:
+                log.warning("a stream ended on a database error (%s)", describe(error))
+            return
         finally:
             hub.streams -= 1
 
