@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -30,11 +30,15 @@ from console.bindings import translate_bindings
 from console.credentials import UnreadableCredential
 from console.i18n import N_, _, set_language
 from console.last_seen import LastSeen
+from console.screens.confirm import ConfirmScreen
 from console.screens.help import HelpScreen
 from console.screens.login import LoginScreen
 from console.screens.overview import OverviewScreen
 from console.session import Context
 from console.widgets.status import StatusHeader
+
+if TYPE_CHECKING:
+    from console.screens.base import SignedInScreen
 
 # What needs a signed-in person.
 SIGNED_IN_ACTIONS = frozenset(
@@ -133,12 +137,16 @@ class BuurtApp(App[None]):
         if isinstance(self.screen, LoginScreen):
             self.screen.show_error(message or "")
             return
-        self._replace_top(screen)
+        self._replace_top(screen, ask=False)  # the sign-in ended: nothing to ask
 
-    def _replace_top(self, screen: Screen[Any]) -> None:
+    def _replace_top(self, screen: Screen[Any], *, ask: bool = True) -> None:
         # Our screens sit on top of Textual's default screen, which is never replaced.
         while isinstance(self.screen, HelpScreen):
             self.pop_screen()
+        if ask and self.open_form() is self.screen:
+            # Leaving a form (by the palette, say) with unsent text: asked first.
+            self.ask_to_leave(lambda: self._replace_top(screen, ask=False))
+            return
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
@@ -406,8 +414,36 @@ class BuurtApp(App[None]):
         keys.append(("ctrl+p", _("Command palette")))
         self.push_screen(HelpScreen(keys))
 
+    def open_form(self) -> SignedInScreen | None:
+        """The form (compose) open under any popups, when leaving it would leave typed text
+        unsent."""
+        from console.screens.base import SignedInScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, SignedInScreen):
+                return screen if screen.FORM and screen.unsent() else None
+        return None
+
+    def ask_to_leave(self, then: Callable[[], object]) -> None:
+        """Ask before leaving the open form's unsent text; `then` when the person agrees."""
+        form = self.open_form()
+        if form is None:
+            then()
+            return
+        question, details = form.leave_question()
+
+        def answered(leave: bool | None) -> None:
+            if leave and form is not None:
+                form.let_go()
+                then()
+
+        self.push_screen(ConfirmScreen(question, yes=_("Leave"), details=details), answered)
+
+    def action_sign_out(self) -> None:
+        self.ask_to_leave(self.sign_out)
+
     @work(exclusive=True, group="session")
-    async def action_sign_out(self) -> None:
+    async def sign_out(self) -> None:
         if self.me is None:
             return
         # Signed out locally all the same when the server cannot be told.
@@ -468,6 +504,10 @@ class BuurtApp(App[None]):
         yield SystemCommand(_("Quit"), _("Leave the console"), self.action_quit)
 
     async def action_quit(self) -> None:
+        self.ask_to_leave(self.quit)
+
+    @work(group="quit")
+    async def quit(self) -> None:
         await self.client.aclose()
         self.exit()
 

@@ -322,3 +322,48 @@ async def test_quick_keys_in_the_picker_toggle_the_rows_they_were_pressed_on(
         rows = [picker.get_option_at_index(i).value for i in (1, 2)]
         assert screen.chosen == set(rows) and picker.highlighted == 2
         assert "in 2 neighbourhoods" in str(screen.query_one("#reach", Static).render())
+
+
+async def test_letters_stay_in_the_form_wherever_the_focus_is(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """At 80x24, with the focus on the kind, the picker or a tab (after Tab, or back from
+    the preview), a letter that is a screen key elsewhere does not leave compose; Escape
+    with unsent text asks first, and staying keeps every word."""
+    from console.screens.dashboard import DashboardScreen
+    from console.screens.preview import PreviewScreen
+
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await to_compose(pilot)
+        await pilot.press(*"Werken")
+        assert screen.query_one("#title-nl", Input).value == "Werken"
+        for target in ("#kind", "#hoods", "#hood-all", "ContentTabs"):
+            screen.query_one(target).focus()
+            await pilot.pause()
+            await pilot.press(*"ogtmhcq?")
+            await pilot.pause()
+            assert app.screen is screen, target
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.press(*"ogt")
+        await pilot.pause()
+        assert app.screen is screen
+        # The navigation bar says how to leave instead of offering keys that type.
+        bar = str(screen.query_one("NavigationBar").render())
+        assert "esc Back" in bar and "^p" in bar and "f1 Help" in bar and " o " not in bar
+        # Leaving with unsent text asks; staying keeps it.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert screen.query_one("#title-nl", Input).value.startswith("Werken")
+        # The palette's way to another screen asks too.
+        app.action_show_dashboard()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))

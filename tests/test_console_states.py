@@ -11,6 +11,7 @@ from textual.widgets import Footer, Markdown, Static
 
 from console.app import BuurtApp
 from console.screens.compose import ComposeScreen
+from console.screens.confirm import ConfirmScreen
 from console.screens.dashboard import DashboardScreen
 from console.screens.inbox import InboxScreen
 from console.screens.message_view import MessageView
@@ -148,7 +149,10 @@ async def test_popups_show_their_keys_and_the_preview_every_language(
         assert "NL · Wegenwerken" in text and "EN · Roadworks" in text
         assert preview.query(Footer) and "close" in footer_keys(app)
         await pilot.press("escape")
-        await pilot.press("escape")
+        await pilot.press("escape")  # leaving typed text: asked first
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
         await settle(pilot)
         await pilot.press("m")
         await settle(pilot)

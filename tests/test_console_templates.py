@@ -240,7 +240,10 @@ async def test_admins_keep_the_templates_in_the_console(
         await wait_until(pilot, lambda: form.query_one("#template-error").display)
         assert "collega" in str(form.query_one("#template-error", Static).render())
         assert form.query_one("#template-name", Input).value == "Opgeruimd"
-        await pilot.press("escape")
+        await pilot.press("escape")  # what was typed is lost: asked first
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
         await wait_until(pilot, lambda: app.screen is screen)
         await settle(pilot)
         assert str(screen.query_one(DataTable).get_row_at(0)[0]) == "Sluikstort opgeruimd"
@@ -540,3 +543,44 @@ async def test_the_map_of_the_inbox(
         assert {p.key for p in app.screen.points} == overdue
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is inbox)
+
+
+async def test_forms_ask_before_their_text_is_thrown_away(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Escape on a reply, a note or a report taken for a resident with something typed asks
+    first; "Cancel" keeps every word, an untouched form closes at once."""
+    from console.screens.confirm import ConfirmScreen
+
+    app = await signed_in_console(live_server.url, "moderator@mechelen.demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextEntryScreen))
+        note = app.screen
+        await pilot.press(*"bel de aannemer")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")  # no: back to the note
+        await wait_until(pilot, lambda: app.screen is note)
+        assert note.query_one(TextArea).text == "bel de aannemer"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await wait_until(pilot, lambda: app.screen is inbox)
+        # Untouched: closes at once.
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextEntryScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is inbox)
+        await pilot.press("N")
+        await wait_until(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        form = app.screen
+        form.query_one("#intake-description", TextArea).text = "Tegel los."
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is form)
+        assert form.query_one("#intake-description", TextArea).text == "Tegel los."

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from console.bindings import translate_bindings
+from console.i18n import _
 from console.widgets.navigation import NavigationBar
 from console.widgets.status import StatusHeader
 
@@ -22,6 +24,9 @@ class SignedInScreen(Screen[None]):
 
     # The app's action that opens this screen (highlighted in the navigation bar).
     NAVIGATION: str | None = None
+    # A form (compose): every letter typed goes to it, whichever widget has the focus; the
+    # app's one-letter screen keys do nothing here, and leaving with unsent text asks first.
+    FORM = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,7 +47,7 @@ class SignedInScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
-        yield NavigationBar(self.NAVIGATION)
+        yield NavigationBar(self.NAVIGATION, form=self.FORM)
         yield from self.compose_body()
         yield Footer()
 
@@ -52,3 +57,26 @@ class SignedInScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.buurt.update_header(self.query_one(StatusHeader))
+
+    def on_key(self, event: events.Key) -> None:
+        """In a form, a printable key that only the app binds (`o`, `g`, `q`, `?`: another
+        screen) is swallowed: with the focus on a selector, a button or a tab, a letter typed
+        mid-sentence must not take the form away. Keys a widget of the form binds (space in
+        the picker) and non-printable ones (esc, function keys, ctrl+…) work as ever."""
+        if not self.FORM or not event.is_printable:
+            return
+        active = self.active_bindings.get(event.key)
+        if active is not None and active.node is self.app:
+            event.stop()
+            event.prevent_default()
+
+    def unsent(self) -> bool:
+        """Whether leaving now would leave typed text unsent (forms say; others never)."""
+        return False
+
+    def let_go(self) -> None:
+        """The person chose to leave: no second question on the way out."""
+
+    def leave_question(self) -> tuple[str, str]:
+        """The question asked before leaving unsent text, and its details."""
+        return _("Leave without sending what you typed?"), ""

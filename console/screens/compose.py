@@ -73,6 +73,7 @@ class ComposeScreen(SignedInScreen):
 
     CSS_PATH = "compose.tcss"
     NAVIGATION = "show_compose"
+    FORM = True
     BINDINGS = [
         Binding("f2", "preview", N_("Preview"), priority=True, id="preview"),
         Binding("f3", "save_draft", N_("Save draft"), priority=True, id="save_draft"),
@@ -98,6 +99,10 @@ class ComposeScreen(SignedInScreen):
         self._autosave_timer: Timer | None = None
         self._ready = False
         self._sent = False
+        self._left = False
+        # The form as it opened (empty, restored, or the message being edited): what differs
+        # from it is unsent text, asked about before leaving.
+        self._opened: dict[str, Any] | None = None
         self._store: DraftStore | None = None
         # One intent per compose session (or per restored draft): see Draft.intent.
         self.intent = Draft().intent
@@ -237,8 +242,34 @@ class ComposeScreen(SignedInScreen):
                 else:
                     self.store.clear()
         self._ready = True
+        self._opened = self.typed()
         self.update_reach()
         self.query_one(f"#title-{self.languages[0]}", Input).focus()
+
+    def typed(self) -> dict[str, Any]:
+        """What the form holds, to compare with how it opened."""
+        draft = self.read_form().to_json()
+        for key in ("intent", "saved_at", "details"):
+            draft.pop(key, None)
+        return draft
+
+    def unsent(self) -> bool:
+        return (
+            self._ready
+            and not (self._sent or self._left)
+            and self._opened is not None
+            and self.typed() != self._opened
+        )
+
+    def let_go(self) -> None:
+        self._left = True
+        self.save_locally()
+
+    def leave_question(self) -> tuple[str, str]:
+        return (
+            _("Leave the message you are writing?"),
+            _("It is kept on this computer and offered when you open compose again."),
+        )
 
     def draft_from_message(self, message: Message) -> Draft:
         """A message as the form shows it (times in the municipality's zone)."""
@@ -482,6 +513,10 @@ class ComposeScreen(SignedInScreen):
         self.app.push_screen(PreviewScreen(draft, lang))
 
     def action_leave(self) -> None:
+        self.buurt.ask_to_leave(self.go_back)
+
+    def go_back(self) -> None:
+        self._left = True
         self.save_locally()
         if self.back is not None:
             self.buurt.reopen(self.back)

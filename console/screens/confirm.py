@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Static
 
 from console.bindings import translate_bindings
@@ -42,3 +45,16 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+def discard_then(screen: Screen[Any], typed: bool, close: Callable[[], object]) -> None:
+    """Close a form, asking first when it holds typed text that would be lost."""
+    if not typed:
+        close()
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            close()
+
+    screen.app.push_screen(ConfirmScreen(_("Discard what you typed?"), yes=_("Discard")), answered)

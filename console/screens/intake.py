@@ -21,6 +21,7 @@ from console.api.models import Category, Neighbourhood, Submission
 from console.bindings import translate_bindings
 from console.i18n import LANGUAGE_NAMES, N_, _
 from console.inbox import CHANNEL_CHOICES
+from console.screens.confirm import discard_then
 from console.screens.map import MapScreen
 
 
@@ -172,5 +173,16 @@ class IntakeScreen(ModalScreen[Submission | None]):
             return
         self.dismiss(made)
 
+    def typed(self) -> bool:
+        """Whether anything was typed or chosen that cancelling would lose."""
+        texts = [self.query_one(f"#intake-{name}", Input).value for name in
+                 ("address", "name", "contact")]  # fmt: skip
+        texts.append(self.query_one("#intake-description", TextArea).text)
+        chosen = (
+            not self.query_one("#intake-category", Select).is_blank()
+            or not self.query_one("#intake-neighbourhood", Select).is_blank()
+        )
+        return chosen or self.point is not None or any(t.strip() for t in texts)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        discard_then(self, self.typed(), lambda: self.dismiss(None))

@@ -21,6 +21,7 @@ from console.api.models import Category, ReplyTemplate
 from console.bindings import translate_bindings
 from console.i18n import LANGUAGE_NAMES, N_, _
 from console.inbox import STATUS_LABELS
+from console.screens.confirm import discard_then
 
 PLACEHOLDERS = (
     "{reference} {category} {neighbourhood} {status} {staff_name} {due_date} {municipality}"
@@ -55,6 +56,7 @@ class TemplateFormScreen(ModalScreen[ReplyTemplate | None]):
             *(c for c in (template.texts if template else {}) if c not in languages),
         ]
         self.preferred = preferred
+        self.opened: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         template = self.template
@@ -103,6 +105,7 @@ class TemplateFormScreen(ModalScreen[ReplyTemplate | None]):
                 yield Button(_("Cancel"), id="template-cancel")
 
     def on_mount(self) -> None:
+        self.opened = self.fields()  # what cancelling compares with
         self.query_one("#template-error").display = False
         self.query_one("#template-name", Input).focus()
 
@@ -170,4 +173,4 @@ class TemplateFormScreen(ModalScreen[ReplyTemplate | None]):
         self.dismiss(saved)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        discard_then(self, self.fields() != self.opened, lambda: self.dismiss(None))

@@ -11,6 +11,7 @@ from textual.widgets import Button, Static, TextArea
 
 from console.bindings import translate_bindings
 from console.i18n import N_, _
+from console.screens.confirm import discard_then
 
 
 class TextEntryScreen(ModalScreen[str | None]):
@@ -54,4 +55,5 @@ class TextEntryScreen(ModalScreen[str | None]):
             self.dismiss(text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        text = self.query_one(TextArea).text.strip()
+        discard_then(self, text not in ("", self.initial.strip()), lambda: self.dismiss(None))

@@ -1,13 +1,18 @@
 """The line under the header: the screens one key away, the one in front highlighted.
 
 The footer below keeps the screen's own actions, so neither is cut off at 80 columns. Only
-screens the person's roles may use are listed.
+screens the person's roles may use are listed. In a form (compose) letters are text: the bar
+names the form and the keys that leave it, which cannot be typed by accident.
 """
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.content import Content
+from textual.keys import key_to_character
 from textual.widget import Widget
+
+from console.i18n import _
 
 # (binding id, action) of the app's screen keys, in the order they are shown.
 SCREENS = (
@@ -32,13 +37,14 @@ class NavigationBar(Widget):
     }
     """
 
-    def __init__(self, current: str | None = None) -> None:
+    def __init__(self, current: str | None = None, *, form: bool = False) -> None:
         super().__init__()
         self.current = current
+        self.form = form
 
-    def entries(self) -> list[tuple[str, str, str]]:
+    def entries(self, *, typed: bool = True) -> list[tuple[str, str, str]]:
         """(key, label, action) of the screens this person may open, then help and quit;
-        keys as remapped in the config."""
+        keys as remapped in the config (without the typeable ones when `typed` is False)."""
         # The app's own bindings, not the focused widget's view of them: a search box that
         # takes letters while it has focus does not make the screens go away.
         bindings = self.app._bindings.copy()
@@ -46,6 +52,8 @@ class NavigationBar(Widget):
             bindings.apply_keymap(self.app._keymap)
         keys: dict[str, tuple[str, str]] = {}
         for key, binding in bindings:
+            if not typed and typeable(key):
+                continue
             if binding.id and binding.id not in keys:
                 keys[binding.id] = (self.app.get_key_display(binding) or key, binding.description)
         return [
@@ -57,6 +65,8 @@ class NavigationBar(Widget):
         ]
 
     def render(self) -> Content:
+        if self.form:
+            return self.render_form()
         entries = self.entries()
         width = self.size.width - 2
         trailing = {action for _id, action in TRAILING}
@@ -75,3 +85,36 @@ class NavigationBar(Widget):
         full = line(short=False)
         # Narrow terminals: every key stays, the labels of the other screens go.
         return full if full.cell_length <= width else line(short=True)
+
+    def render_form(self) -> Content:
+        """In a form: its name, then the ways out (back, the palette's other screens, help)."""
+        label = next(
+            (label for _key, label, action in self.entries() if action == self.current), ""
+        )
+        parts: list[str | tuple[str, str]] = [(label, "bold reverse")] if label else []
+        back = next(
+            (
+                (self.app.get_key_display(b.binding) or key, b.binding.description)
+                for key, b in self.screen.active_bindings.items()
+                if b.binding.action == "leave" and not typeable(key)
+            ),
+            None,
+        )
+        palette = Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette")
+        ways = [
+            *([back] if back else []),
+            (self.app.get_key_display(palette), _("Other screens")),
+            # In a form a letter is text: only the keys that cannot be typed (f1, not ?).
+            *((k, label) for k, label, action in self.entries(typed=False) if action == "help"),
+        ]
+        for key, description in ways:
+            if parts:
+                parts.append("  ")
+            parts += [(key, "bold $accent"), " " + description]
+        return Content.assemble(*parts)
+
+
+def typeable(key: str) -> bool:
+    """Whether a key is a character one types (a letter, `?`), not esc, f1 or ctrl+…"""
+    character = key_to_character(key)
+    return character is not None and character.isprintable()
