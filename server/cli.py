@@ -136,9 +136,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
             print(f"The database is at the newest revision, {migrate.describe(at)}.",
                   file=sys.stderr)  # fmt: skip
             return 0
+        where = "has no schema yet" if at is None else f"is at {migrate.describe(at)}"
         print(
-            f"The database is at {migrate.describe(at)}; the newest revision is "
-            f"{migrate.describe(newest)}. Run `buurt-server migrate`.",
+            f"The database {where}; the newest revision is {migrate.describe(newest)}. "
+            "Run `buurt-server migrate`.",
             file=sys.stderr,
         )
         return 1
@@ -168,6 +169,9 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     where = "already at" if plan.direction == "none" else "now at"
     if plan.target == plan.newest:
         print(f"The database is {where} the newest revision, {migrate.describe(plan.target)}.",
+              file=sys.stderr)  # fmt: skip
+    elif plan.target is None:
+        print("The database has no schema now: `buurt-server migrate` makes the newest.",
               file=sys.stderr)  # fmt: skip
     else:
         print(
