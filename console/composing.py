@@ -63,7 +63,13 @@ FILE_KEYS = ("kind", "to", "schedule", "language", "title", "event", "survey", "
 
 
 class ComposeError(ValueError):
-    """Input that cannot make a message; the text is a sentence for people."""
+    """Input that cannot make a message; the text is a sentence for people. `field` names
+    what is wrong, when one thing is: `title:nl`, `body:nl`, `targets`, `schedule`, or a
+    kind's field as `event.place`, `survey.questions`, `budget.deadline`..."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -108,14 +114,22 @@ class Draft:
         """The message as the API takes it; raises ComposeError naming what is missing."""
         languages = self.languages()
         if not languages:
-            raise ComposeError(_("Write a title and a text in at least one language."))
+            first = next(iter(self.title), None)
+            raise ComposeError(
+                _("Write a title and a text in at least one language."),
+                f"title:{first}" if first else None,
+            )
         for lang in languages:
             if not self.title.get(lang, "").strip():
-                raise ComposeError(_("The title in {lang} is empty.").format(lang=lang))
+                raise ComposeError(
+                    _("The title in {lang} is empty.").format(lang=lang), f"title:{lang}"
+                )
             if not self.body.get(lang, "").strip():
-                raise ComposeError(_("The text in {lang} is empty.").format(lang=lang))
+                raise ComposeError(
+                    _("The text in {lang} is empty.").format(lang=lang), f"body:{lang}"
+                )
         if isinstance(self.targets, list) and not self.targets:
-            raise ComposeError(_("Choose at least one neighbourhood."))
+            raise ComposeError(_("Choose at least one neighbourhood."), "targets")
         data: dict[str, Any] = {
             "kind": self.kind,
             "title": {lang: self.title[lang].strip() for lang in languages},
@@ -127,7 +141,7 @@ class Draft:
             block = self.details.get(needed) or {}
             missing = [k for k in REQUIRED_FIELDS[self.kind] if block.get(k) in (None, "", [])]
             if missing:
-                raise ComposeError(_(MISSING_FIELDS[self.kind]))
+                raise ComposeError(_(MISSING_FIELDS[self.kind]), f"{needed}.{missing[0]}")
             data[needed] = block
         return data
 

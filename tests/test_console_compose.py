@@ -15,6 +15,7 @@ from console.screens.compose import ComposeScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.messages import MessagesScreen
 from console.session import resolve
+from console.widgets.field_error import FieldError
 from tests.conftest import (
     DEMO_PASSWORD,
     MemoryKeyring,
@@ -160,8 +161,11 @@ async def test_inline_validation_keeps_the_text(
         await pilot.pause()
         await pilot.press("f4")
         await settle(pilot)
-        error = screen.query_one("#compose-error", Static)
-        assert error.display and str(error.render()) == "Le texte en nl est vide."
+
+        def error() -> str:
+            return " ".join(str(e.render()) for e in screen.query(FieldError))
+
+        assert error() == "Le texte en nl est vide."
         assert screen.query_one("#title-nl", Input).value == "Alleen een titel"
         screen.query_one("#body-nl", TextArea).text = "Tekst"
         await pilot.pause()
@@ -170,7 +174,7 @@ async def test_inline_validation_keeps_the_text(
         assert "dans 0 quartier" in str(screen.query_one("#reach", Static).render())
         await pilot.press("f4")
         await settle(pilot)
-        assert str(error.render()) == "Choisissez au moins un quartier."
+        assert error() == "Choisissez au moins un quartier."
         await pilot.click("#hood-all")
         await pilot.pause()
         assert len(screen.chosen) == 20
@@ -180,7 +184,7 @@ async def test_inline_validation_keeps_the_text(
         await pilot.press("f4")
         await settle(pilot)
         # The French sentence, with the French way to write the pattern.
-        assert str(error.render()) == (
+        assert error() == (
             "Écrivez l'heure sous la forme AAAA-MM-JJ HH:MM, par exemple 2026-12-01 06:00."
         )
 
@@ -367,3 +371,59 @@ async def test_letters_stay_in_the_form_wherever_the_focus_is(
         await pilot.pause()
         await pilot.click("#confirm-yes")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+
+async def test_a_refused_publish_says_why_beside_the_field_and_focuses_it(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """At 80x24 the schedule has room for a date and a time; f3 and f4 refused for a wrong
+    schedule, an empty text or no neighbourhood say why right under the field, in view,
+    and put the cursor there."""
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await to_compose(pilot)
+        schedule = screen.query_one("#schedule", Input)
+        assert schedule.region.width >= len("2026-12-01 06:00") + 4
+
+        def refusal() -> FieldError:
+            errors = list(screen.query(FieldError))
+            assert len(errors) == 1
+            error = errors[0]
+            # In view: inside the screen, not scrolled away under the fold.
+            assert error.region.height and 0 < error.region.y < 23
+            return error
+
+        def under(error: FieldError, field_id: str) -> bool:
+            field = screen.query_one(f"#{field_id}")
+            return (
+                error.region.y >= field.region.bottom and error.region.y - field.region.bottom < 4
+            )
+
+        await pilot.press(*"Werken")
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: bool(screen.query(FieldError)))
+        error = refusal()
+        assert "text in nl is empty" in str(error.render())
+        assert app.focused is screen.query_one("#body-nl") and under(error, "body-nl")
+        await pilot.press(*"Dicht.")
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: bool(screen.query(FieldError)))
+        assert "at least one neighbourhood" in str(refusal().render())
+        assert app.focused is screen.query_one("#hoods")
+        await pilot.click("#hood-all")
+        schedule.value = "morgen"
+        await pilot.pause()
+        for key in ("f4", "f3"):
+            await pilot.press(key)
+            await wait_until(pilot, lambda: bool(screen.query(FieldError)))
+            error = refusal()
+            assert "YYYY-MM-DD HH:MM" in str(error.render())
+            assert app.focused is schedule and under(error, "schedule")
+            screen.query_one("#title-nl", Input).focus()
+            await pilot.pause()
+        schedule.value = "2020-01-01 06:00"
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: bool(screen.query(FieldError)))
+        assert "has passed" in str(refusal().render()) and app.focused is schedule
+        assert isinstance(app.screen, ComposeScreen)

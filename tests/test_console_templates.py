@@ -16,6 +16,7 @@ from console.cli import main
 from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
 from console.screens.text_entry import TextEntryScreen
+from console.widgets.field_error import FieldError
 from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 from tests.test_console_inbox import api, choose, to_inbox
@@ -111,9 +112,12 @@ async def test_a_phone_report_taken_in_the_inbox(
         form.query_one("#intake-name", Input).value = "Marc Peeters"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        # No place yet: said in Dutch, nothing typed is lost.
-        error = form.query_one("#intake-error", Static)
-        assert error.display and "adres" in str(error.render())
+        # No place yet: said in Dutch under the neighbourhood, which has the cursor; nothing
+        # typed is lost.
+        error = form.query_one(FieldError)
+        assert "adres" in str(error.render())
+        hood = form.query_one("#intake-neighbourhood")
+        assert app.focused is hood and error.region.y == hood.region.bottom
         assert form.query_one("#intake-description", TextArea).text == "Tegel los aan de Bruul."
         form.query_one("#intake-address", Input).value = "Bruul 12"
         await pilot.press("ctrl+s")
@@ -208,9 +212,11 @@ async def test_admins_keep_the_templates_in_the_console(
         text = form.query_one("#template-text-nl", TextArea)
         text.text = "Melding {referentie} is opgeruimd."
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: form.query_one("#template-error").display)
-        error = str(form.query_one("#template-error", Static).render())
-        assert "referentie" in error
+        # Under the text that holds the unknown placeholder, with the cursor in it.
+        await wait_until(pilot, lambda: bool(form.query(FieldError)))
+        error = str(form.query_one(FieldError).render())
+        assert "referentie" in error and app.focused is text
+        assert form.query_one(FieldError).region.y == text.region.bottom
         assert text.text == "Melding {referentie} is opgeruimd."  # kept
         text.text = "Melding {reference} is opgeruimd. Groet, {staff_name}"
         await pilot.press("ctrl+s")

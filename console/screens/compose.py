@@ -52,10 +52,23 @@ from console.screens.confirm import ConfirmScreen
 from console.screens.conflict import ConflictScreen
 from console.screens.preview import PreviewScreen
 from console.settings import data_dir
+from console.widgets.field_error import clear_refusals, refuse
 from console.widgets.picker import Picker
 
 AUTOSAVE_DELAY = 0.4
 URGENCIES = (("low", N_("Low")), ("medium", N_("Medium")), ("high", N_("High")))
+# The form's widget for each field a ComposeError can name (`title:nl` is `#title-nl`).
+FIELD_WIDGETS = {
+    "targets": "hoods",
+    "event.place": "event-place",
+    "event.starts_at": "event-starts",
+    "event.ends_at": "event-ends",
+    "survey.questions": "survey-questions",
+    "survey.closes_at": "survey-closes",
+    "budget.budget_eur": "budget-amount",
+    "budget.deadline": "budget-deadline",
+    "alert.urgency": "alert-urgency",
+}
 FIELD_IDS = (
     "event-place",
     "event-starts",
@@ -72,6 +85,7 @@ class ComposeScreen(SignedInScreen):
     """Write, target, schedule and send a city message."""
 
     CSS_PATH = "compose.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     NAVIGATION = "show_compose"
     FORM = True
     BINDINGS = [
@@ -130,6 +144,9 @@ class ComposeScreen(SignedInScreen):
         with Horizontal(id="compose"):
             with VerticalScroll(id="compose-main"):
                 yield Static("", id="compose-title")
+                # What the server refused, in view above the form (a field's own refusal
+                # is said under that field).
+                yield Static("", id="compose-error", markup=False)
                 with Horizontal(id="compose-top"):
                     yield Select(
                         [(_(KIND_LABELS[k]), k) for k in KINDS],
@@ -180,7 +197,6 @@ class ComposeScreen(SignedInScreen):
                         allow_blank=False,
                         id="alert-urgency",
                     )
-                yield Static("", id="compose-error", markup=False)
             with Vertical(id="compose-targets"):
                 yield Label(_("Neighbourhoods"), id="targets-title")
                 yield Input(placeholder=_("Filter"), id="hood-filter")
@@ -373,7 +389,10 @@ class ComposeScreen(SignedInScreen):
 
         def when(key: str) -> str | None:
             text = f.get(key, "").strip()
-            return parse_local_time(text, tz).isoformat() if text else None
+            try:
+                return parse_local_time(text, tz).isoformat() if text else None
+            except ComposeError as error:
+                raise ComposeError(str(error), key) from None
 
         name = KIND_FIELD.get(draft.kind)
         block: dict[str, Any] = {}
@@ -387,7 +406,10 @@ class ComposeScreen(SignedInScreen):
             # The languages the message is written in, the one typed first leading.
             written = draft.languages() or self.languages[:1]
             languages = [lang for lang in self.languages if lang in written]
-            questions = parse_questions(f.get("survey-questions", ""), languages)
+            try:
+                questions = parse_questions(f.get("survey-questions", ""), languages)
+            except ComposeError as error:
+                raise ComposeError(str(error), "survey-questions") from None
             block = {"questions": questions, "closes_at": when("survey-closes")}
         elif name == "budget":
             amount = f.get("budget-amount", "").strip()
@@ -492,12 +514,46 @@ class ComposeScreen(SignedInScreen):
         self.store.save(self.read_form())
 
     def show_error(self, message: str) -> None:
+        """A refusal that is about no one field (the server's), at the top of the form."""
         error = self.query_one("#compose-error", Static)
         error.update(message)
         error.display = True
+        error.scroll_visible(animate=False)
 
     def hide_error(self) -> None:
         self.query_one("#compose-error").display = False
+        clear_refusals(self)
+
+    def refuse(self, error: ComposeError) -> None:
+        """Say why under the field it is about, and put the cursor there."""
+        name = error.field or ""
+        widget_id = FIELD_WIDGETS.get(name) or name.replace(":", "-")
+        widgets = self.query(f"#{widget_id}") if widget_id else None
+        if not widgets:
+            self.show_error(str(error))
+            return
+        self.hide_error()
+        lang = name.partition(":")[2]
+        if lang:
+            self.query_one("#languages", TabbedContent).active = f"tab-{lang}"
+        refuse(widgets.first(), str(error))
+
+    def when(self, schedule: str) -> datetime | None:
+        """The schedule typed, in the municipality's zone; None to publish now."""
+        if not schedule.strip():
+            return None
+        try:
+            moment = parse_local_time(schedule, self.timezone)
+        except ComposeError as error:
+            raise ComposeError(str(error), "schedule") from None
+        if moment <= datetime.now(moment.tzinfo):
+            raise ComposeError(
+                _("{time} has passed: give a later time, or none to publish now.").format(
+                    time=formats.moment(moment)
+                ),
+                "schedule",
+            )
+        return moment
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -507,7 +563,7 @@ class ComposeScreen(SignedInScreen):
             # With the kind's fields: a survey's preview shows its questionnaire.
             draft = self.with_details(draft)
         except ComposeError as error:
-            self.show_error(str(error))
+            self.refuse(error)
         tabs = self.query_one("#languages", TabbedContent)
         lang = (tabs.active or f"tab-{self.languages[0]}").removeprefix("tab-")
         self.app.push_screen(PreviewScreen(draft, lang))
@@ -537,11 +593,9 @@ class ComposeScreen(SignedInScreen):
         try:
             draft = self.with_details(form)
             content = draft.content()
-            when = (
-                parse_local_time(draft.schedule, self.timezone) if draft.schedule.strip() else None
-            )
+            when = self.when(draft.schedule)
         except ComposeError as error:
-            self.show_error(str(error))
+            self.refuse(error)
             return
         client = self.buurt.client
         action = "draft" if intent == "draft" else ("schedule" if when else "publish")

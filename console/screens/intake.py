@@ -23,6 +23,7 @@ from console.i18n import LANGUAGE_NAMES, N_, _
 from console.inbox import CHANNEL_CHOICES
 from console.screens.confirm import discard_then
 from console.screens.map import MapScreen
+from console.widgets.field_error import clear_refusals, refuse
 
 
 class IntakeScreen(ModalScreen[Submission | None]):
@@ -135,22 +136,25 @@ class IntakeScreen(ModalScreen[Submission | None]):
         error = self.query_one("#intake-error", Static)
         error.update(message)
         error.display = True
+        error.scroll_visible(animate=False)
 
     def action_save(self) -> None:
         category_select = self.query_one("#intake-category", Select)
         hood_select = self.query_one("#intake-neighbourhood", Select)
         address = self.query_one("#intake-address", Input).value.strip()
         description = self.query_one("#intake-description", TextArea).text.strip()
-        # Said here, before the server is asked; nothing typed is lost.
+        self.query_one("#intake-error").display = False
+        # Said here, under the field, before the server is asked; nothing typed is lost.
         if category_select.is_blank():
-            self.show_error(_("Choose a category."))
+            refuse(category_select, _("Choose a category."))
             return
         if hood_select.is_blank() and not address and self.point is None:
-            self.show_error(_("Choose a neighbourhood, give an address or a point on the map."))
+            refuse(hood_select, _("Choose a neighbourhood, give an address or a point on the map."))
             return
         if not description:
-            self.show_error(_("Write down what the resident says."))
+            refuse(self.query_one("#intake-description"), _("Write down what the resident says."))
             return
+        clear_refusals(self)
         self.send(
             category=str(category_select.value),
             neighbourhood_id=None if hood_select.is_blank() else hood_select.value,

@@ -16,12 +16,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from console.api.client import ApiClient
-from console.api.errors import ApiError, EditConflict
+from console.api.errors import ApiError, EditConflict, ProblemError
 from console.api.models import Category, ReplyTemplate
 from console.bindings import translate_bindings
 from console.i18n import LANGUAGE_NAMES, N_, _
 from console.inbox import STATUS_LABELS
 from console.screens.confirm import discard_then
+from console.widgets.field_error import clear_refusals, refuse
 
 PLACEHOLDERS = (
     "{reference} {category} {neighbourhood} {status} {staff_name} {due_date} {municipality}"
@@ -138,16 +139,24 @@ class TemplateFormScreen(ModalScreen[ReplyTemplate | None]):
 
     def action_save(self) -> None:
         fields = self.fields()
-        # Said here, before the server is asked; nothing typed is lost.
+        self.query_one("#template-error").display = False
+        # Said here, under the field, before the server is asked; nothing typed is lost.
         if not fields["title"]:
-            self.show_error(_("Give the template a title."))
+            refuse(self.query_one("#template-name"), _("Give the template a title."))
             return
         if not fields["texts"]:
-            self.show_error(_("Write the text in at least one language."))
+            refuse(
+                self.query_one(f"#template-text-{self.languages[0]}"),
+                _("Write the text in at least one language."),
+            )
             return
         if fields["suggest"] and fields["status"] is None:
-            self.show_error(_("A template is suggested for one status: choose it."))
+            refuse(
+                self.query_one("#template-status"),
+                _("A template is suggested for one status: choose it."),
+            )
             return
+        clear_refusals(self)
         self.send(fields)
 
     @work(exclusive=True, group="template-save")
@@ -166,6 +175,18 @@ class TemplateFormScreen(ModalScreen[ReplyTemplate | None]):
                     "wrote, close, and open it again to see theirs."
                 )
             )
+            return
+        except ProblemError as error:
+            # An unknown placeholder: said under the text that holds it.
+            name = error.body.get("placeholder") if error.slug == "invalid-template" else None
+            holder = next(
+                (code for code, text in fields["texts"].items() if name and f"{{{name}" in text),
+                None,
+            )
+            if holder is not None:
+                refuse(self.query_one(f"#template-text-{holder}"), error.message)
+            else:
+                self.show_error(error.message)
             return
         except ApiError as error:
             self.show_error(error.message)
