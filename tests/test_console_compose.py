@@ -427,3 +427,31 @@ async def test_a_refused_publish_says_why_beside_the_field_and_focuses_it(
         await wait_until(pilot, lambda: bool(screen.query(FieldError)))
         assert "has passed" in str(refusal().render()) and app.focused is schedule
         assert isinstance(app.screen, ComposeScreen)
+
+
+async def test_the_first_match_of_the_filter_is_picked_at_once(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """A filter typed, then enter (or down) to the list, or Tab round to it: space picks the
+    first match at once."""
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await to_compose(pilot)
+        picker = screen.query_one("#hoods", SelectionList)
+        hoods = {n.name: n.id for n in screen.neighbourhoods}
+        screen.query_one("#hood-filter", Input).focus()
+        await pilot.press(*"Battel", "enter", "space")
+        await pilot.pause()
+        assert app.focused is picker and screen.chosen == {hoods["Battel"]}
+        screen.query_one("#hood-filter", Input).focus()
+        screen.query_one("#hood-filter", Input).value = ""
+        await pilot.press(*"Heihoek", "down", "space")
+        await pilot.pause()
+        assert screen.chosen == {hoods["Battel"], hoods["Heihoek"]}
+        screen.query_one("#hood-filter", Input).focus()
+        screen.query_one("#hood-filter", Input).value = ""
+        await pilot.press(*"Coloma", "tab", "tab", "tab", "space")
+        await pilot.pause()
+        assert app.focused is picker
+        assert screen.chosen == {hoods["Battel"], hoods["Heihoek"], hoods["Coloma"]}

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -442,7 +442,7 @@ class ComposeScreen(SignedInScreen):
     def _typed(self, event: Any) -> None:
         widget = getattr(event, "input", None) or getattr(event, "text_area", None)
         if getattr(widget, "id", None) == "hood-filter":
-            self.rebuild_hoods()
+            self.rebuild_hoods(first=True)
             return
         self.hide_error()
         self.autosave()
@@ -468,9 +468,23 @@ class ComposeScreen(SignedInScreen):
         needle = self.query_one("#hood-filter", Input).value.strip().casefold()
         return [n for n in self.neighbourhoods if needle in n.name.casefold()]
 
-    def rebuild_hoods(self) -> None:
-        """Show the neighbourhoods that match the filter; the choice survives filtering."""
+    @on(Input.Submitted, "#hood-filter")
+    def _to_the_list(self) -> None:
+        self.query_one("#hoods").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        super().on_key(event)
+        # Down from the filter goes to its matches, the first one ready for space.
+        if event.key == "down" and self.focused is self.query_one("#hood-filter"):
+            event.stop()
+            self.query_one("#hoods").focus()
+
+    def rebuild_hoods(self, *, first: bool = False) -> None:
+        """Show the neighbourhoods that match the filter; the choice survives filtering. The
+        highlight stays where it was, or on the first match (`first`): space picks it at once,
+        without a `down` first."""
         picker = self.query_one("#hoods", SelectionList)
+        was = picker.highlighted
         picker.clear_options()
         picker.add_options(
             [
@@ -485,6 +499,8 @@ class ComposeScreen(SignedInScreen):
                 for n in self.visible_hoods()
             ]
         )
+        if picker.option_count:
+            picker.highlighted = 0 if first or was is None else min(was, picker.option_count - 1)
         self.update_reach()
 
     def update_reach(self) -> None:
