@@ -200,6 +200,16 @@ def test_every_command_prints_residents_words_inert(
         if "--json" in command:
             json.loads(out)  # the machine format stays valid
 
+    # The export: a file for a spreadsheet, with no formula cell.
+    exported = console_home / "export.csv"
+    assert main(["submissions", "export", "--output", str(exported)]) == 0
+    out, err = capsys.readouterr()
+    assert not UNSAFE.search(out + err) and "Traceback" not in out + err
+    text = exported.read_text(encoding="utf-8")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert "'" + HOSTILE["formula"] in cells  # the hostile rows are in it, made text
+    _no_formula(text)
+
     # Markup is not read from the data: it shows as typed.
     assert main(["submissions", "show", str(ids["submission"])]) == 0
     shown = capsys.readouterr().out
@@ -245,3 +255,10 @@ def test_an_unknown_option_is_said_in_a_sentence() -> None:
     assert "neighbourhoods" in said and "did you mean neighbourhood" in said
     said = describe(400, "unknown-parameter", {"parameters": ["zzz", "yyy"], "suggestions": {}})
     assert "zzz, yyy" in said and "versions" in said
+
+
+def test_a_held_back_figure_is_said_in_a_sentence() -> None:
+    from console.api.errors import describe
+
+    said = describe(403, "suppressed", {"detail": "x"})
+    assert "Too few households" in said

@@ -176,6 +176,11 @@ def describe(status: int, slug: str, body: dict[str, Any]) -> str:
         return _("You are not allowed to do this.")
     if slug == "not-found":
         return _("This does not exist, or it is not visible to your organisation.")
+    if slug == "suppressed":
+        return _(
+            "Too few households answered there to show it apart: "
+            "it is counted with the city's figures only."
+        )
     if slug == "unknown-parameter":
         names = ", ".join(str(n) for n in body.get("parameters") or [])
         suggestions = body.get("suggestions") or {}
