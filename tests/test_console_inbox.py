@@ -382,3 +382,41 @@ async def test_the_palette_finds_every_action_of_the_screen(
                 isinstance(app.screen, AssignScreen) or inbox.items[0].assignee_name is not None
             ),
         )
+
+
+async def test_an_item_resolved_from_the_open_view_leaves_it(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Resolved from "Open", the item leaves the list without a reload."""
+    with api(own_server) as http:
+        body = {"title": "Opgelost", "status": "resolved", "suggest": True,
+                "texts": {"nl": "{reference} is opgelost."}}  # fmt: skip
+        assert http.post("/v1/reply-templates", json=body).status_code == 201
+    app = await signed_in_console(own_server.url, "moderator@mechelen.demo", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        row = next(i for i, s in enumerate(inbox.items[:-1]) if s.status == "in_progress")
+        sub, after = inbox.items[row], inbox.items[row + 1]
+        inbox.query_one(DataTable).move_cursor(row=row)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await choose(pilot, "Resolved")
+        # The reply suggested for "resolved" is offered; no reply this time.
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ChoiceScreen) and "too" in app.screen.title_text,
+        )
+        await choose(pilot, "No reply")
+        await settle(pilot)
+        # Still under the cursor, greyed, so that the next key (a reply) is not for another
+        # item; it goes when the cursor moves on, which lands on the item that followed.
+        current = inbox.current()
+        assert current is not None and current.id == sub.id and current.status == "resolved"
+        assert inbox.leaving == sub.id
+        await pilot.press("down")
+        await settle(pilot)
+        assert sub.id not in {s.id for s in inbox.items}
+        assert inbox.query_one(DataTable).row_count == len(inbox.items)
+        current = inbox.current()
+        assert current is not None and current.id == after.id

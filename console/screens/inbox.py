@@ -131,6 +131,8 @@ class InboxScreen(SignedInScreen):
         self.staff: list[Staff] = []
         self.detail: SubmissionDetail | None = None
         self._detail_timer: Timer | None = None
+        # The item under the cursor that no longer fits the view: it goes when the cursor does.
+        self.leaving: int | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="inbox"):
@@ -160,6 +162,64 @@ class InboxScreen(SignedInScreen):
             self.view_index = next(i for i, v in enumerate(VIEWS) if v[0] == "all")
         self.reload(self.open_id)
 
+    # -- the view ---------------------------------------------------------------------------
+
+    def fits(self, sub: Submission) -> bool:
+        """Whether a submission belongs in the list as filtered (words searched aside: the
+        server judges those)."""
+        f = self.filters()
+        me = self.buurt.me
+        holder = f.assignee
+        return (
+            (f.kind is None or sub.kind == f.kind)
+            and (not f.statuses or sub.status in f.statuses)
+            and (not f.overdue or sub.overdue)
+            and (
+                holder is None
+                or (holder == "me" and me is not None and sub.assignee_account_id == me.id)
+                or (holder == "none" and sub.assignee_account_id is None)
+                or (holder.isdigit() and sub.assignee_account_id == int(holder))
+            )
+            and (f.department is None or sub.department == f.department)
+            and (f.message is None or sub.message_id == f.message)
+        )
+
+    def apply(self, sub: Submission) -> None:
+        """Show a changed submission: in place, or taken out of a view it no longer fits
+        (resolved in "Open"). Under the cursor it stays, greyed, until the cursor moves on:
+        the next key (`r` after `a`) must not land on another item."""
+        if self.fits(sub):
+            self.replace_row(sub)
+            if sub.id == self.leaving:
+                self.leaving = None
+            return
+        current = self.current()
+        if current is not None and current.id == sub.id:
+            self.leaving = sub.id
+            self.replace_row(sub)
+            return
+        self.remove_item(sub.id)
+
+    def remove_item(self, submission_id: int) -> None:
+        """Take an item out of the list, the cursor staying on the item it was on."""
+        index = next((i for i, item in enumerate(self.items) if item.id == submission_id), None)
+        if index is None:
+            return
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        del self.items[index]
+        table.remove_row(str(submission_id))
+        self.selected_ids.discard(submission_id)
+        if submission_id == self.leaving:
+            self.leaving = None
+        if index < row:
+            table.move_cursor(row=row - 1)
+        if not self.items:
+            empty = self.query_one("#inbox-empty", Static)
+            empty.update(self.empty_text())
+            empty.display = True
+            self.query_one("#detail-text", Static).update("")
+
     # -- data -----------------------------------------------------------------------------------
 
     @property
@@ -173,6 +233,7 @@ class InboxScreen(SignedInScreen):
         )
 
     def reload(self, keep_id: int | None = None) -> None:
+        self.leaving = None
         self.items = []
         self.cursor = None
         self.query_one(DataTable).clear()
@@ -251,9 +312,10 @@ class InboxScreen(SignedInScreen):
         return action not in TRIAGE_ACTIONS or bool(me and me.may_triage)
 
     def cells(self, sub: Submission) -> list[Any]:
-        """The row of a submission, in the order of COLUMNS."""
+        """The row of a submission, in the order of COLUMNS (greyed when it is leaving a
+        view it no longer fits)."""
         age = age_text(sub.created_at)
-        values = {
+        values: dict[str, Any] = {
             "sel": "●" if sub.id in self.selected_ids else " ",
             "id": str(sub.id),
             "status": _(STATUS_LABELS.get(sub.status, sub.status)),
@@ -263,6 +325,11 @@ class InboxScreen(SignedInScreen):
             "neighbourhood": sub.neighbourhood_name or "–",
             "kind": _("Report") if sub.kind == "report" else _("Idea"),
         }
+        if sub.id == self.leaving:
+            values = {
+                key: Text(value.plain if isinstance(value, Text) else value, style="dim strike")
+                for key, value in values.items()
+            }
         return [values[key] for key, _label in COLUMNS]
 
     def replace_row(self, sub: Submission) -> None:
@@ -289,6 +356,9 @@ class InboxScreen(SignedInScreen):
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        current = self.current()
+        if self.leaving is not None and (current is None or current.id != self.leaving):
+            self.remove_item(self.leaving)  # the cursor moved on: it leaves the view now
         if self.cursor and event.cursor_row >= len(self.items) - 10:
             self.load_page()
         # Wait for the cursor to rest before fetching the detail.
@@ -385,7 +455,8 @@ class InboxScreen(SignedInScreen):
             self.app.notify(error.message, severity="error")
             self.buurt.report_connection(error)
             return None
-        self.replace_row(updated)
+        # Out of the list when it no longer fits the view (resolved from "Open").
+        self.apply(updated)
         self.load_detail()
         return updated
 
