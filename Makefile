@@ -11,18 +11,18 @@ $(BIN)/python:
 
 # Re-install when the project's dependencies change; versions pinned by constraints.txt.
 $(VENV)/.dev-installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[server,dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[server,web,dev]'
 	touch $@
 
 $(VENV)/.server-installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[server]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[server,web]'
 	touch $@
 
 # Move the pins to the newest releases the ranges in pyproject.toml allow (then run make test).
 constraints: | $(BIN)/python
 	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
 	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
-	.venv-constraints/bin/python -m pip install --quiet -e '.[server,dev]'
+	.venv-constraints/bin/python -m pip install --quiet -e '.[server,web,dev]'
 	{ head -2 constraints.txt; .venv-constraints/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf .venv-constraints
 

@@ -27,6 +27,7 @@ from console.commands.common import EXIT_OK, EXIT_USAGE, UsageError, err
 from console.i18n import N_, _, choose_language, ngettext, set_language
 from console.session import Context, resolve
 from console.settings import ConfigError, load_config
+from console.web import command as web_command
 
 # argparse's own messages, marked so that they are in our catalogs too.
 ARGPARSE_MESSAGES = (
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     templates.register(sub)
     participation.register(sub)
     stats.register(sub)
+    web_command.register(sub)  # `buurt web`: the console in a browser (console/web/)
 
     demo = sub.add_parser("demo", help=_("start a demo server and open the console on it"))
     demo.add_argument("--reset", action="store_true", help=_("start from a fresh database"))
