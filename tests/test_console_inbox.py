@@ -420,3 +420,62 @@ async def test_an_item_resolved_from_the_open_view_leaves_it(
         assert inbox.query_one(DataTable).row_count == len(inbox.items)
         current = inbox.current()
         assert current is not None and current.id == after.id
+
+
+def reject_on_server(live: LiveServer, submission_id: int) -> None:
+    """A colleague closes an item (through the API, not this console)."""
+    with api(live, "admin@mechelen.demo") as http:
+        version = http.get(f"/v1/submissions/{submission_id}").json()["version"]
+        done = http.patch(
+            f"/v1/submissions/{submission_id}",
+            json={"status": "rejected"},
+            headers={"If-Match": f'"{version}"'},
+        )
+        assert done.status_code == 200, done.text
+
+
+async def test_the_inbox_follows_the_stream_and_catches_up_after_an_outage(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Without f5: an item a colleague rejects leaves the open view, and after the server
+    was away the list is read again by itself, with what changed meanwhile."""
+    app = await signed_in_console(
+        own_server.url,
+        "moderator@mechelen.demo",
+        stream_options={"min_delay": 0.1, "honour_retry": False},
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = await to_inbox(pilot)
+        await wait_until(pilot, lambda: app.connection == "live")
+        ids = [s.id for s in inbox.items]
+
+        def shown() -> set[int]:
+            return {s.id for s in inbox.items}
+
+        # (The cursor is on the first: a change to the item one looks at keeps it in view,
+        # greyed, until the cursor moves on.)
+        reject_on_server(own_server, ids[1])
+        await wait_until(pilot, lambda: ids[1] not in shown())
+        assert inbox.query_one(DataTable).row_count == len(inbox.items)
+        own_server.stop()
+        await wait_until(pilot, lambda: app.connection in ("reconnecting", "offline"))
+        await pilot.press("f5")  # read while the server is away: it fails, and says so
+        error = inbox.query_one("#inbox-error", Static)
+        await wait_until(pilot, lambda: error.display)
+        own_server.start()
+        reject_on_server(own_server, ids[2])
+        with api(own_server, "moderator@mechelen.demo") as http:
+            made = http.post(
+                "/v1/submissions",
+                json={"category": "sidewalk", "channel": "phone", "address": "Bruul 12",
+                      "description": "Tegel los (na de storing)"},
+                headers={"Idempotency-Key": "after-the-outage"},
+            )  # fmt: skip
+            assert made.status_code == 201, made.text
+            new_id = made.json()["id"]
+        await wait_until(pilot, lambda: app.connection == "live", seconds=15)
+        await wait_until(
+            pilot, lambda: new_id in shown() and ids[2] not in shown() and ids[3] in shown()
+        )
+        assert not error.display

@@ -23,6 +23,7 @@ from console import formats
 from console.api.client import SubmissionFilters
 from console.api.errors import ApiError, EditConflict
 from console.api.models import Staff, Submission, SubmissionDetail, Suggestion
+from console.api.stream import LiveEvent
 from console.i18n import N_, _, ngettext
 from console.inbox import (
     CHANNEL_LABELS,
@@ -133,6 +134,9 @@ class InboxScreen(SignedInScreen):
         self._detail_timer: Timer | None = None
         # The item under the cursor that no longer fits the view: it goes when the cursor does.
         self.leaving: int | None = None
+        self._reload_timer: Timer | None = None
+        # The connection was lost since the list was read: read it again once it is back.
+        self._stale = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="inbox"):
@@ -161,6 +165,61 @@ class InboxScreen(SignedInScreen):
         if self.holder:
             self.view_index = next(i for i, v in enumerate(VIEWS) if v[0] == "all")
         self.reload(self.open_id)
+        self.buurt.subscribe(self.on_live_event)
+        self.watch(self.app, "connection", self._connection_changed, init=False)
+
+    def on_unmount(self) -> None:
+        self.buurt.unsubscribe(self.on_live_event)
+
+    # -- live ---------------------------------------------------------------------------------
+
+    def _connection_changed(self, state: str) -> None:
+        """Back after an outage: the list is read again by itself (what the stream missed
+        comes too, by Last-Event-ID); until then what was read stays, the header saying so."""
+        if state in ("reconnecting", "offline"):
+            self._stale = True
+        elif state == "live" and (self._stale or self.query_one("#inbox-error").display):
+            self._stale = False
+            self.reload_soon(0.0)
+
+    def on_live_event(self, event: LiveEvent) -> None:
+        """A colleague's change shows at once: a row changed in place, or gone from a view it
+        no longer fits; a new item, or one that may now fit, reads the list again."""
+        if event.type not in ("submission.created", "submission.updated"):
+            return
+        try:
+            submission_id = int(event.data.get("id") or 0)
+        except (TypeError, ValueError):
+            return
+        shown = next((s for s in self.items if s.id == submission_id), None)
+        if event.type == "submission.updated" and shown is not None:
+            if event.data.get("version") != shown.version:
+                self.refresh_item(submission_id)
+        elif event.type == "submission.created" or self.could_fit(event.data):
+            self.reload_soon()
+
+    def reload_soon(self, delay: float = 1.0) -> None:
+        """Read the list again (keeping the cursor's item) once changes stop coming."""
+        if self._reload_timer is not None:
+            self._reload_timer.stop()
+        self._reload_timer = self.set_timer(delay, self._reload_now)
+
+    def _reload_now(self) -> None:
+        self._reload_timer = None
+        if not self.left:
+            self.action_reload()
+
+    @work(group="inbox-live")
+    async def refresh_item(self, submission_id: int) -> None:
+        try:
+            sub = await self.buurt.client.submission(submission_id)
+        except ApiError:
+            return  # gone from sight, or the server away: the next reload says
+        if not self.left:
+            self.apply(sub)
+            current = self.current()
+            if current is not None and current.id == submission_id:
+                self.load_detail()
 
     # -- the view ---------------------------------------------------------------------------
 
@@ -183,6 +242,17 @@ class InboxScreen(SignedInScreen):
             and (f.department is None or sub.department == f.department)
             and (f.message is None or sub.message_id == f.message)
         )
+
+    def could_fit(self, data: dict[str, Any]) -> bool:
+        """Whether a change to an item not in the list may bring it in (by what the stream
+        says of it: its status and assignee)."""
+        f = self.filters()
+        me = self.buurt.me
+        if f.statuses and data.get("status") not in f.statuses:
+            return False
+        if f.assignee == "me":
+            return me is not None and data.get("assignee_account_id") == me.id
+        return True
 
     def apply(self, sub: Submission) -> None:
         """Show a changed submission: in place, or taken out of a view it no longer fits
