@@ -98,10 +98,6 @@ def proxied(sqlite_template: Path, tmp_path: Path) -> Iterator[Proxied]:
         "BUURT_LOGIN_MAX_FAILURES_PER_ADDRESS": "5",
         "BUURT_LOG_FORMAT": "json",
     }
-    server_log = tmp_path / "server.log"
-    server = start_server(
-        env, server_port, server_log, "info", "--forwarded-allow-ips", "127.0.0.1"
-    )
     folder = tmp_path / "nginx"
     folder.mkdir()
     site = folder / "buurt.conf"
@@ -113,22 +109,27 @@ def proxied(sqlite_template: Path, tmp_path: Path) -> Iterator[Proxied]:
     site.write_text(text)
     conf = folder / "nginx.conf"
     conf.write_text(main_config(folder, site))
-    nginx = subprocess.Popen(
-        [
-            NGINX,
-            "-p",
-            str(folder),
-            "-e",
-            str(folder / "error.log"),
-            "-c",
-            str(conf),
-            "-g",
-            "daemon off;",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=open(folder / "stderr.log", "wb"),  # noqa: SIM115
+    server_log = tmp_path / "server.log"
+    server = start_server(
+        env, server_port, server_log, "info", "--forwarded-allow-ips", "127.0.0.1"
     )
+    nginx = None
     try:
+        nginx = subprocess.Popen(
+            [
+                NGINX,
+                "-p",
+                str(folder),
+                "-e",
+                str(folder / "error.log"),
+                "-c",
+                str(conf),
+                "-g",
+                "daemon off;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(folder / "stderr.log", "wb"),  # noqa: SIM115
+        )
         deadline = time.monotonic() + 15
         while True:
             try:
@@ -147,8 +148,9 @@ def proxied(sqlite_template: Path, tmp_path: Path) -> Iterator[Proxied]:
             server,
         )
     finally:
-        nginx.terminate()
-        nginx.wait(timeout=15)
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(timeout=15)
         if server.poll() is None:
             server.terminate()
             server.wait(timeout=15)
