@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Input, OptionList, Select, Static, TextArea
 
 from console.cli import main
 from console.screens.choice import ChoiceScreen
@@ -58,6 +58,10 @@ async def test_replies_start_from_templates_filled_in(
             pilot,
             lambda: isinstance(app.screen, ChoiceScreen) and "too" in app.screen.title_text,
         )
+        # The suggested one keeps its ★ here too, as when `r` offers it.
+        options = app.screen.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert prompts == ["Aan de slag ★", "No reply"]
         await choose(pilot, "Aan de slag")
         await wait_until(pilot, lambda: isinstance(app.screen, TextEntryScreen))
         assert app.screen.query_one(TextArea).text == (

@@ -612,7 +612,8 @@ class InboxScreen(SignedInScreen):
             if not options:
                 return None
             title = _("Send a reply to #{id} too?").format(id=sub.id)
-            choices = [(o.title, str(n)) for n, o in enumerate(options)]
+            # Suggested for the new status, each: the ★ says so here as everywhere.
+            choices = [(f"{o.title} ★", str(n)) for n, o in enumerate(options)]
             choices.append((_("No reply"), "none"))
         else:
             if not options:
