@@ -48,13 +48,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 EMAIL = "officer@mechelen.demo"
+VISITOR = "203.0.113.9"
 SCREENSHOT = Path("/tmp/buurt-web-dashboard.png")
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 # What a tab's console may get from the web server's environment (and what it is given).
 TAB_ENVIRONMENT = {
     "PATH", "LANG", "LANGUAGE", "TERM", "BUURT_URL", "BUURT_CONFIG_DIR", "BUURT_DATA_DIR",
     "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "TMPDIR",
-    "PYTHON_KEYRING_BACKEND", "PYTHONPATH", "TEXTUAL_DRIVER", "TEXTUAL_FPS",
+    "PYTHON_KEYRING_BACKEND", "PYTHONPATH", "BUURT_WEB_VISITOR", "TEXTUAL_DRIVER", "TEXTUAL_FPS",
     "TEXTUAL_COLOR_SYSTEM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "COLUMNS", "ROWS",
 }  # fmt: skip
 
@@ -257,11 +258,12 @@ def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
     return True
 
 
-def sessions_of(api: LiveServer, email: str) -> list[tuple[int, str | None, str | None]]:
-    """The account's sign-in sessions in the server's database: (id, revoked_at, reason)."""
+def sessions_of(api: LiveServer, email: str) -> list[tuple[int, str | None, str | None, str]]:
+    """The account's sign-in sessions in the server's database: (id, revoked_at, reason,
+    client address)."""
     with contextlib.closing(sqlite3.connect(api.database)) as db:
         return db.execute(
-            "SELECT s.id, s.revoked_at, s.revoked_reason FROM auth_sessions s "
+            "SELECT s.id, s.revoked_at, s.revoked_reason, s.client_address FROM auth_sessions s "
             "JOIN staff_accounts a ON a.id = s.account_id WHERE a.email = ? ORDER BY s.id",
             (email,),
         ).fetchall()
@@ -271,7 +273,8 @@ def test_a_tab_signs_in_and_leaves_nothing_behind(
     web: WebServer, api: LiveServer, browser: Browser
 ) -> None:
     before = {row[0] for row in sessions_of(api, EMAIL)}
-    first = open_tab(browser, web.url)
+    # As if through a proxy on this machine, for a visitor at 203.0.113.9.
+    first = open_tab(browser, web.url, extra_http_headers={"X-Forwarded-For": VISITOR})
     opened = time.monotonic()
     response = first.page.goto(web.url + "/", timeout=20_000)
     assert response is not None and response.status == 200
@@ -287,6 +290,7 @@ def test_a_tab_signs_in_and_leaves_nothing_behind(
     env = environment_of(console)
     assert set(env) <= TAB_ENVIRONMENT, set(env) - TAB_ENVIRONMENT
     assert env["BUURT_URL"] == api.url
+    assert env["BUURT_WEB_VISITOR"] == VISITOR
     assert "WEB_SERVER_SECRET" not in env and "BUURT_TOKEN" not in env
     tab_root = Path(env["BUURT_DATA_DIR"]).parent
     assert tab_root.is_dir() and oct(tab_root.stat().st_mode & 0o777) == "0o700"
@@ -334,8 +338,11 @@ def test_a_tab_signs_in_and_leaves_nothing_behind(
         lambda: all(row[1] is not None for row in sessions_of(api, EMAIL) if row[0] not in before),
         10,
     ), "the closed tab's sign-in was not ended"
-    [(_id, revoked_at, reason)] = [r for r in sessions_of(api, EMAIL) if r[0] not in before]
+    [(_id, revoked_at, reason, address)] = [
+        r for r in sessions_of(api, EMAIL) if r[0] not in before
+    ]
     assert revoked_at is not None and reason == "logout"
+    assert address == VISITOR  # the API counted the visitor, not the web server
     refused = httpx.post(
         f"{api.url}/v1/auth/refresh", json={"refresh_token": refresh_token}, timeout=10
     )
@@ -412,7 +419,8 @@ def test_full_then_idle(small_web: WebServer, browser: Browser) -> None:
     response = second.page.goto(small_web.url + "/", timeout=20_000)
     assert response is not None and response.status == 503
     assert response.headers.get("retry-after") == "60"
-    assert "1" in second.page.inner_text("#full")
+    full_text = second.page.inner_text("#full")
+    assert "Alle consoles zijn in gebruik" in full_text and "1" in full_text
     assert len(small_web.consoles()) == 1
 
     # Untouched, the first closes by itself after its idle time (6 s) and ends its process.
@@ -423,5 +431,33 @@ def test_full_then_idle(small_web: WebServer, browser: Browser) -> None:
     assert wait_until(lambda: not small_web.consoles(), 10)
     second.page.goto(small_web.url + "/", timeout=20_000)
     second.wait_for_text("Aanmelden bij buurt")
+
+    # Stopping the server (Ctrl+C) with a tab open ends that console and leaves no file.
+    [console] = small_web.consoles()
+    server_root = Path(environment_of(console)["BUURT_DATA_DIR"]).parent.parent
+    assert server_root.name.startswith("buurt-web-")
+    small_web.stop()
+    assert small_web.process.returncode == 0
+    assert gone_within(console, 5.0) is not None
+    assert not server_root.exists()
+    second.wait_for(lambda: second.sockets_closed > 0, 10, "the socket to close")
     first.page.context.close()
     second.page.context.close()
+
+
+def test_behind_a_proxy(api: LiveServer, tmp_path: Path) -> None:
+    """With --public-url https://…: the page connects with wss:// to that host, and only
+    that origin may open a console."""
+    server = start_web(api, tmp_path / "proxied.log", "--public-url", "https://buurt.example.org/")
+    STARTED_LOGS.append(server.log)
+    try:
+        page = httpx.get(f"{server.url}/", timeout=10)
+        assert 'data-session-websocket-url="wss://buurt.example.org/ws"' in page.text
+        assert (
+            "connect-src 'self' wss://buurt.example.org" in page.headers["content-security-policy"]
+        )
+        assert handshake(server, f"http://127.0.0.1:{server.port}") == 403
+        assert handshake(server, "https://buurt.example.org") == 101
+        assert wait_until(lambda: not server.consoles(), 10)
+    finally:
+        server.stop()

@@ -270,6 +270,7 @@ class Tab:
     id: str
     root: Path
     language: str
+    visitor: str | None = None
     opened: float = field(default_factory=time.monotonic)
     last_input: float = field(default_factory=time.monotonic)
     service: TabService | None = None
@@ -392,6 +393,19 @@ class WebConsoleServer(Server):
                 "frame-ancestors 'none'",
             )
         )
+
+    def visitor_address(self, request: web.Request) -> str | None:
+        """The browser's address: the peer's, or, when the peer is this machine (a proxy in
+        front, as the API believes 127.0.0.1 by default), the last X-Forwarded-For entry."""
+        peer = request.remote or ""
+        if is_loopback(peer):
+            forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+            if forwarded:
+                peer = forwarded
+        try:
+            return str(ipaddress.ip_address(peer))
+        except ValueError:
+            return None
 
     def language_for(self, request: web.Request) -> str:
         """`buurt web --lang`, else the browser's first language of ours, else the server's."""
@@ -552,12 +566,12 @@ class WebConsoleServer(Server):
 
     # -- one tab --------------------------------------------------------------------------
 
-    def open_tab(self, language: str) -> Tab:
+    def open_tab(self, language: str, visitor: str | None = None) -> Tab:
         """Register a tab and make its dirs (no await: the count and the slot agree)."""
         assert self.root is not None
         tab_id = secrets.token_hex(8)
         root = private_dir(self.root / tab_id)
-        tab = Tab(id=tab_id, root=root, language=language)
+        tab = Tab(id=tab_id, root=root, language=language, visitor=visitor)
         for folder in (tab.config_dir, tab.data_dir, tab.home):
             private_dir(folder)
         self.tabs[tab_id] = tab
@@ -583,6 +597,8 @@ class WebConsoleServer(Server):
             # out when the tab closes, then deleted with the dir.
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
             "PYTHONPATH": str(CODE_ROOT),
+            # Whom its API calls are for (sent as X-Forwarded-For; see console/web/tab.py).
+            **({"BUURT_WEB_VISITOR": tab.visitor} if tab.visitor else {}),
         }
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
@@ -598,7 +614,7 @@ class WebConsoleServer(Server):
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE_BYTES)
         if not websocket.can_prepare(request).ok:
             raise web.HTTPBadRequest(text=_("This address takes a WebSocket only."))
-        tab = self.open_tab(self.language_for(request))
+        tab = self.open_tab(self.language_for(request), self.visitor_address(request))
         tab.websocket = websocket
         try:
             await websocket.prepare(request)

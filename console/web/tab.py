@@ -10,11 +10,13 @@ closes to sign out on the server. The server address is the one `buurt web` was 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 from textual import messages
 from textual.drivers.web_driver import WebDriver
 
@@ -57,14 +59,32 @@ class WebLoginScreen(LoginScreen):
         url.tooltip = _("This console signs in to this server only.")
 
 
+class ForwardedFor(httpx.AsyncHTTPTransport):
+    """Says whom the console's requests are for: the visitor's address, as a proxy does.
+    Every tab's console calls the API from the web server's machine; an API that believes
+    this machine's X-Forwarded-For (the default for 127.0.0.1) then counts sign-in failures
+    per visitor, not one count for all of them, and records the visitor's address."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.headers["X-Forwarded-For"] = self.address
+        return await super().handle_async_request(request)
+
+
 class WebBuurtApp(BuurtApp):
     """The console of one browser tab."""
 
     # Textual reads a relative CSS_PATH beside the module of the class: the console's own.
     CSS_PATH = str(Path(console.app.__file__).with_name("app.tcss"))
 
-    def __init__(self, context: Context, *, language: str = "en") -> None:
-        super().__init__(context, language=language)
+    def __init__(
+        self, context: Context, *, language: str = "en", visitor: str | None = None
+    ) -> None:
+        options = {"transport": ForwardedFor(visitor)} if visitor else None
+        super().__init__(context, language=language, client_options=options)
         # The only warning the store gives is "no keyring, kept in a file": here that file
         # is in this tab's own dir and gone when the tab closes; nothing for the visitor.
         self.context.on_warning = None
@@ -73,6 +93,14 @@ class WebBuurtApp(BuurtApp):
         if url.rstrip("/") != self.context.url:
             raise ApiError(_("This console signs in to {url} only.").format(url=self.context.url))
         await super().sign_in(self.context.url, email, password)
+
+
+def visitor_address() -> str | None:
+    """The browser's address, as `buurt web` saw it (`BUURT_WEB_VISITOR`), if it is one."""
+    try:
+        return str(ipaddress.ip_address(os.environ.get("BUURT_WEB_VISITOR", "")))
+    except ValueError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the one with the server fixed (the app builds its form from this module's name).
     console.app.LoginScreen = WebLoginScreen  # type: ignore[misc]
     context = resolve(config=load_config())
-    WebBuurtApp(context, language=language).run()
+    WebBuurtApp(context, language=language, visitor=visitor_address()).run()
     return 0
 
 
