@@ -287,3 +287,42 @@ def test_results_and_proposals_from_the_command_line(
     assert main(["proposals", "list", str(budget["id"]), "--json"]) == 0
     [proposal] = json.loads(capsys.readouterr().out)
     assert proposal["state"] == "accepted" and proposal["version"] == 3
+
+
+async def test_open_answers_say_why_there_are_none(
+    live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """A survey whose open question has no answer yet, and one without an open question:
+    the results and the open answers say so, instead of an empty table."""
+    title = f"Zeg het {uuid.uuid4().hex[:6]}"
+    questions = parse_questions("[open] Wat wilt u zeggen?\n  en: Anything to say?", ["nl", "en"])
+    with api(live_server) as http:
+        publish(http, "survey", title={"nl": title}, survey={"questions": questions,
+                "closes_at": later(days=5)})  # fmt: skip
+        closed = parse_questions("Thuis? | Ja | Nee\n  en: At home? | Yes | No", ["nl", "en"])
+        publish(http, "survey", title={"nl": "Kies " + title}, survey={"questions": closed,
+                "closes_at": later(days=5)})  # fmt: skip
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo", live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_results(pilot, f"'{title}")
+        text = str(screen.query_one("#results-questions", Static).render())
+        assert "No answers yet" in text and "Press o" not in text
+        await pilot.press("o")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "OpenAnswersScreen")
+        answers = app.screen
+        await settle(pilot)
+        empty = answers.query_one("#answers-empty", Static)
+        assert empty.display and not answers.query_one(DataTable).display
+        assert "No open answers yet" in str(empty.render())
+        assert 0 < empty.region.y < 20  # where the table would be, not under it
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = await open_results(pilot, "Kies " + title)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "OpenAnswersScreen")
+        await settle(pilot)
+        empty = app.screen.query_one("#answers-empty", Static)
+        assert "no open question" in str(empty.render())

@@ -33,11 +33,13 @@ class OpenAnswersScreen(ModalScreen[None]):
         Binding("x", "export", N_("Export CSV"), id="export_answers"),
     ]
 
-    def __init__(self, client: ApiClient, message_id: int) -> None:
+    def __init__(self, client: ApiClient, message_id: int, *, asks: bool | None = None) -> None:
+        """`asks`: whether the survey has an open question (None: not known)."""
         super().__init__()
         translate_bindings(self)
         self.client = client
         self.message_id = message_id
+        self.asks = asks
         self.query_text = ""
         self.cursor: str | None = None
         self.answers: list[OpenAnswer] = []
@@ -47,6 +49,8 @@ class OpenAnswersScreen(ModalScreen[None]):
             yield Static(_("Open answers"), id="answers-title", markup=False)
             yield SearchBox(placeholder=_("Words in the answer"), id="answers-search")
             yield Table(id="answers-table", cursor_type="row", zebra_stripes=True)
+            # In the table's place while there is nothing to list, saying why.
+            yield Static("", id="answers-empty", markup=False)
             yield Static("", id="answers-text", markup=False)
         yield Footer()
 
@@ -54,6 +58,7 @@ class OpenAnswersScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns(_("Day"), _("Question"), _("Neighbourhood"), _("Answer"))
         table.focus()
+        self.query_one("#answers-empty").display = False
         self.reload()
 
     def reload(self) -> None:
@@ -84,8 +89,19 @@ class OpenAnswersScreen(ModalScreen[None]):
         if self.query_text:
             title += f"  ·  “{self.query_text}”"
         self.query_one("#answers-title", Static).update(title)
-        if not self.answers:
-            self.query_one("#answers-text", Static).update(_("No open answers found."))
+        empty = self.query_one("#answers-empty", Static)
+        empty.display = not self.answers
+        table.display = bool(self.answers)
+        if self.answers:
+            table.focus()
+        elif self.query_text:
+            empty.update(_("No open answer holds “{query}”.").format(query=self.query_text))
+        elif self.asks is False:
+            empty.update(_("This survey has no open question: its answers are the counts."))
+        else:
+            empty.update(
+                _("No open answers yet. What residents write to an open question shows here.")
+            )
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -197,7 +197,12 @@ class ResultsScreen(SignedInScreen):
                 text.append("   " + _("average {value}").format(value=formats.decimal(q.average)))
                 text.append("\n")
             if q.type == "open":
-                text.append("   " + _("Press o to read them.") + "\n")
+                none_yet = q.answered == 0
+                text.append(
+                    "   "
+                    + (_("No answers yet.") if none_yet else _("Press o to read them."))
+                    + "\n"
+                )
             text.append("\n")
         return text
 
@@ -355,7 +360,9 @@ class ResultsScreen(SignedInScreen):
         self.reload()
 
     def action_open_answers(self) -> None:
-        self.app.push_screen(OpenAnswersScreen(self.buurt.client, self.message.id))
+        results = self.results
+        asks = None if results is None else any(q.type == "open" for q in results.questions)
+        self.app.push_screen(OpenAnswersScreen(self.buurt.client, self.message.id, asks=asks))
 
     @work(group="results-export")
     async def action_export(self) -> None:
