@@ -2,7 +2,8 @@
 
 On a headless server keyring picks its fail backend (or raises NoKeyringError); then the
 credential goes to `<data dir>/credentials/<profile>.json`, readable by the user only, and the
-user is warned once, when that file is first made. Never in the config file.
+user is warned once per profile, when that file is first made (a mark beside it remembers,
+through sign-outs and sign-ins again). Never in the config file.
 """
 
 from __future__ import annotations
@@ -103,13 +104,18 @@ class CredentialStore:
                 return Saved(self.where(profile))
         return self._save_file(profile, blob)
 
+    def _warned(self, profile: str) -> Path:
+        """The mark that this profile was told its sign-in is kept in a file."""
+        return self.directory / f"{profile}.warned"
+
     def _save_file(self, profile: str, blob: str) -> Saved:
         path = self._file(profile)
-        first_time = not path.exists()
+        first_time = not path.exists() and not self._warned(profile).exists()
         # Created 0600 from the start: the token is never readable by others, not even briefly.
         write_private(path, blob)
         warning = None
         if first_time:
+            write_private(self._warned(profile), "")
             warning = _(
                 "No system keyring is available, so your sign-in is kept in {path}, "
                 "readable only by you. Anyone with access to your account can use it."

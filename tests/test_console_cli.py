@@ -83,8 +83,25 @@ def test_no_keyring_falls_back_to_a_private_file_with_one_warning(
     assert "No system keyring" not in capsys.readouterr().err
     assert main(["whoami", "--json"]) == 0
     assert str(path) in json.loads(capsys.readouterr().out)["credential"]
+    # Every command after: no warning; whoami says where the sign-in is kept.
+    for command in (["whoami"], ["messages", "list"], ["stats"]):
+        assert main(command) == 0, command
+        assert "No system keyring" not in capsys.readouterr().err, command
+    assert main(["whoami"]) == 0
+    assert str(path) in capsys.readouterr().out
     assert main(["logout"]) == 0
     assert not path.exists()
+    # Signed out and in again: the profile was told already.
+    capsys.readouterr()
+    assert login(monkeypatch, live_server.url, "analyst@mechelen.demo") == 0
+    assert "No system keyring" not in capsys.readouterr().err
+    # Another profile is told once, too.
+    other = ["--profile", "other"]
+    assert login(monkeypatch, live_server.url, "analyst@mechelen.demo", DEMO_PASSWORD, *other) == 0
+    assert "No system keyring" in capsys.readouterr().err
+    assert main([*other, "logout"]) == 0
+    assert login(monkeypatch, live_server.url, "analyst@mechelen.demo", DEMO_PASSWORD, *other) == 0
+    assert "No system keyring" not in capsys.readouterr().err
 
 
 def test_wrong_password_exits_3_with_a_sentence(
