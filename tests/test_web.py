@@ -186,7 +186,6 @@ class Tab:
         deadline = time.monotonic() + seconds
         while not condition():
             if time.monotonic() > deadline:
-                Path("/tmp/buurt-web-failed.txt").write_text(self.text())
                 tail = self.text()[-1500:]
                 raise AssertionError(f"not within {seconds} s: {what}\n--- screen text:\n{tail}")
             self.page.wait_for_timeout(100)
