@@ -287,3 +287,55 @@ def test_output_into_a_closed_pipe_ends_quietly(
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=30) == 0, stderr
         assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_lists_speak_the_language_asked(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`messages list` and `submissions list` follow --lang for titles and labels alike, and
+    name categories as the TUI does; --json keeps the codes and every language."""
+    import uuid
+
+    monkeypatch.setenv("COLUMNS", "200")
+    assert login(monkeypatch, live_server.url, "officer@mechelen.demo") == 0
+    mark = uuid.uuid4().hex[:6]
+    body = {"nl": "Tekst.", "en": "Text."}
+    title = {"nl": f"Wegenwerken {mark}", "en": f"Roadworks {mark}"}
+    draft = ["broadcast", "--title", title["nl"], "--body", body["nl"], "--to", "all"]
+    assert main([*draft, "--draft", "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)["message"]
+    from console.session import resolve
+
+    async def add_english() -> None:
+        async with resolve(url=live_server.url).client() as client:
+            message = await client.message(made["id"])
+            content = {**message.content(), "title": title, "body": body}
+            await client.edit_message(message.id, content, version=message.version, state="draft")
+
+    import asyncio
+
+    asyncio.run(add_english())
+    assert main(["--lang", "en", "messages", "list", "--q", mark]) == 0
+    out = capsys.readouterr().out
+    assert f"Roadworks {mark}" in out and "Draft" in out and "Wegenwerken" not in out
+    assert main(["--lang", "nl", "messages", "list", "--q", mark]) == 0
+    out = capsys.readouterr().out
+    assert f"Wegenwerken {mark}" in out and "Klad" in out and "Roadworks" not in out
+    assert main(["--lang", "fr", "messages", "list", "--q", mark, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["title"] == title
+
+    args = ["submissions", "list", "--category", "street-light", "--limit", "3"]
+    assert main(["--lang", "nl", *args]) == 0
+    out = capsys.readouterr().out
+    assert "Defecte straatverlichting" in out and "street-light" not in out
+    assert main(["--lang", "en", *args]) == 0
+    assert "Broken street light" in capsys.readouterr().out
+    assert main(["--lang", "nl", *args, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {s["category"]["code"] for s in listed} == {"street-light"}
+    assert main(["--lang", "fr", "submissions", "show", str(listed[0]["id"])]) == 0
+    assert "Éclairage public en panne" in capsys.readouterr().out

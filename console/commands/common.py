@@ -83,6 +83,16 @@ def print_json(value: Any) -> None:
     print(json.dumps(plain(value), ensure_ascii=True, indent=2, default=str))
 
 
+def preferred_languages(me: Me) -> list[str]:
+    """The language of the command (--lang) first, then the municipality's: texts written in
+    several languages (titles, category names) are shown in the one the labels speak."""
+    from console.i18n import current_language
+
+    spoken = list(me.organisation.municipality.languages)
+    first = current_language()
+    return [first, *(lang for lang in spoken if lang != first)]
+
+
 async def use_municipality_time(client: ApiClient) -> Me:
     """Show times from here on in the signed-in account's municipality's zone; answers who
     the account is (asked for that)."""

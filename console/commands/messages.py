@@ -12,6 +12,7 @@ from console.commands.common import (
     EXIT_OK,
     UsageError,
     err,
+    preferred_languages,
     print_json,
     run_api,
     terminal,
@@ -31,8 +32,11 @@ def targets_text(message: Message) -> str:
 
 
 def cmd_list(args: argparse.Namespace, context: Context) -> int:
+    languages: list[str] = []
+
     async def work(client: ApiClient) -> list[Message]:
-        await use_municipality_time(client)
+        me = await use_municipality_time(client)
+        languages.extend(preferred_languages(me))
         neighbourhood = None
         if args.to:
             hoods = await client.all_neighbourhoods()
@@ -69,7 +73,7 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
             str(m.id),
             _(STATE_LABELS.get(m.state, m.state)),
             _(KIND_LABELS.get(m.kind, m.kind)),
-            next(iter(m.title.values())),
+            m.title_for(languages),
             targets_text(m),
             formats.number(m.reach_registered),
             formats.moment(when),

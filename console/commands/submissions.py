@@ -16,6 +16,7 @@ from console.commands.common import (
     EXIT_OK,
     UsageError,
     err,
+    preferred_languages,
     print_json,
     run_api,
     terminal,
@@ -70,8 +71,11 @@ def _row(s: Submission) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace, context: Context) -> int:
+    languages: list[str] = []
+
     async def work(client: ApiClient) -> list[Submission]:
-        await use_municipality_time(client)
+        me = await use_municipality_time(client)
+        languages.extend(preferred_languages(me))
         items: list[Submission] = []
         cursor = None
         while len(items) < args.limit:
@@ -119,7 +123,7 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
         table.add_row(
             str(s.id),
             _("Report") if s.kind == "report" else _("Idea"),
-            s.category.code,
+            s.category.label(languages),
             s.neighbourhood_name or "–",
             _(STATUS_LABELS.get(s.status, s.status)),
             Text(f"{age} !", style="red") if s.overdue else age,
@@ -129,14 +133,14 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
     return EXIT_OK
 
 
-def _show(detail: SubmissionDetail) -> None:
+def _show(detail: SubmissionDetail, languages: list[str]) -> None:
     from rich.text import Text
 
     console = terminal()
     console.print(
         Text.assemble(
             (f"#{detail.id}", "bold"),
-            f" {detail.category.code} · "
+            f" {detail.category.label(languages)} · "
             f"{_(STATUS_LABELS.get(detail.status, detail.status))} · "
             f"{_(PRIORITY_LABELS.get(detail.priority, detail.priority))}",
         )
@@ -176,15 +180,17 @@ def _show(detail: SubmissionDetail) -> None:
 
 
 def cmd_show(args: argparse.Namespace, context: Context) -> int:
+    languages: list[str] = []
+
     async def work(client: ApiClient) -> SubmissionDetail:
-        await use_municipality_time(client)
+        languages.extend(preferred_languages(await use_municipality_time(client)))
         return await client.submission(args.id)
 
     detail = run_api(context, work)
     if args.json:
         print_json(detail)
     else:
-        _show(detail)
+        _show(detail, languages)
     return EXIT_OK
 
 
