@@ -93,6 +93,12 @@ def clock(value: datetime | None) -> str:
     return DASH if value is None else f"{local(value):%H:%M:%S}"
 
 
+def file_stamp() -> str:
+    """Now in the municipality's zone, for a file name: 20261207-0620 (not the machine's
+    clock, which on a server is UTC)."""
+    return datetime.now(_zone).strftime("%Y%m%d-%H%M")
+
+
 def iso(value: datetime | None) -> str:
     """ISO 8601 with the offset, in the municipality's zone: 2026-11-29T14:05:09+01:00."""
     return "" if value is None else local(value).isoformat(timespec="seconds")

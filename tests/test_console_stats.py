@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -251,3 +251,46 @@ def test_stats_watch_follows_the_stream_until_ctrl_c(
     posts = posts_shown()
     assert len(posts) > 1, lines
     assert posts == sorted(posts) and posts[-1] == final
+
+
+async def test_exported_files_are_named_in_the_municipality_time(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A machine on another clock (UTC on a server, Auckland here): the statistics' and the
+    inbox's CSV are named with Mechelen's time, like every time the console shows."""
+    import time
+    from zoneinfo import ZoneInfo
+
+    from console.screens.statistics import StatisticsScreen
+    from tests.conftest import settle, signed_in_console, wait_until
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    try:
+        app = await signed_in_console(live_server.url, "analyst@mechelen.demo", live=False)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await settle(pilot)
+            await pilot.press("g")
+            await wait_until(pilot, lambda: isinstance(app.screen, StatisticsScreen))
+            await settle(pilot)
+            await pilot.press("x")
+            await wait_until(pilot, lambda: bool(list(tmp_path.glob("buurt-stats-*.csv"))))
+            await pilot.press("t")
+            await settle(pilot)
+            await pilot.press("x")
+            await wait_until(pilot, lambda: bool(list(tmp_path.glob("buurt-inbox-*.csv"))))
+            await settle(pilot)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    brussels = datetime.now(ZoneInfo("Europe/Brussels"))
+    hours = {(brussels - timedelta(minutes=m)).strftime("%Y%m%d-%H") for m in (0, 2)}
+    for pattern in ("buurt-stats-*.csv", "buurt-inbox-*.csv"):
+        name = next(tmp_path.glob(pattern)).name
+        stamp = name.rsplit("-", 2)[-2] + "-" + name.rsplit("-", 1)[-1][:2]
+        assert stamp in hours, (name, hours)

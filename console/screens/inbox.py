@@ -7,7 +7,6 @@ shows what the colleague changed next to yours, and lets you apply yours on top 
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -926,7 +925,7 @@ class InboxScreen(SignedInScreen):
 
     @work(exclusive=True, group="inbox-export")
     async def action_export(self) -> None:
-        name = f"buurt-inbox-{datetime.now().strftime('%Y%m%d-%H%M')}.csv"
+        name = f"buurt-inbox-{formats.file_stamp()}.csv"
         destination = Path.cwd() / name
         self.app.notify(_("Exporting to {path}…").format(path=destination))
         try:

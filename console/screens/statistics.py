@@ -3,7 +3,6 @@ and sign-ups by invitation code versus organic; `x` saves the table as CSV."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from rich.table import Table as RichTable
@@ -290,9 +289,7 @@ class StatisticsScreen(SignedInScreen):
         table.scroll_to(x=max(0, right - visible), animate=False)
 
     def action_export(self) -> None:
-        path = (
-            Path.cwd() / f"buurt-stats-{self.period}-{datetime.now().strftime('%Y%m%d-%H%M')}.csv"
-        )
+        path = Path.cwd() / f"buurt-stats-{self.period}-{formats.file_stamp()}.csv"
         try:
             with path.open("w", newline="", encoding="utf-8") as handle:
                 writer = csvcells.Writer(handle)
