@@ -37,6 +37,9 @@ class DashboardScreen(SignedInScreen):
     """Live figures of the organisation's neighbourhoods."""
 
     CSS_PATH = "dashboard.tcss"
+    # Below 110 columns three tiles a row: four left 13 columns for a label, and Dutch and
+    # French words ("Geregistreerde", "(inschrijvingen)") broke in the middle.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     NAVIGATION = "show_dashboard"
     BINDINGS = [
         Binding("p", "next_period", N_("Period"), id="period"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Size
 from textual.keys import key_to_character
 from textual.widget import Widget
 
@@ -31,7 +32,7 @@ class NavigationBar(Widget):
 
     DEFAULT_CSS = """
     NavigationBar {
-        height: 1;
+        height: auto;
         padding: 0 1;
         background: $boost;
     }
@@ -67,24 +68,43 @@ class NavigationBar(Widget):
     def render(self) -> Content:
         if self.form:
             return self.render_form()
+        return Content("\n").join(self.lines(self.size.width - 2))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 1 if self.form else len(self.lines(width))
+
+    def lines(self, width: int) -> list[Content]:
+        """Every screen with its key and its name, on one line if it fits: first as is, then
+        closer together, then help and quit as bare keys (their names are in help itself);
+        else on two lines. Only when even two do not hold them do names go."""
         entries = self.entries()
-        width = self.size.width - 2
         trailing = {action for _id, action in TRAILING}
 
-        def line(short: bool) -> Content:
-            parts: list[str | tuple[str, str]] = []
-            for key, label, action in entries:
-                here = action == self.current
-                if parts:
-                    parts.append("  ")
-                parts.append((key, "bold reverse" if here else "bold $accent"))
-                if here or not short or action in trailing:
-                    parts.append((" " + label, "bold" if here else ""))
+        def entry(key: str, label: str, action: str, bare: bool) -> Content:
+            here = action == self.current
+            parts: list[str | tuple[str, str]] = [(key, "bold reverse" if here else "bold $accent")]
+            if not bare:
+                parts.append((" " + label, "bold" if here else ""))
             return Content.assemble(*parts)
 
-        full = line(short=False)
-        # Narrow terminals: every key stays, the labels of the other screens go.
-        return full if full.cell_length <= width else line(short=True)
+        def line(items: list[Content], gap: str) -> Content:
+            return Content(gap).join(items)
+
+        whole = [entry(*e, bare=False) for e in entries]
+        tight = [entry(*e, bare=e[2] in trailing) for e in entries]
+        for candidate in (line(whole, "  "), line(whole, " "), line(tight, " ")):
+            if candidate.cell_length <= width:
+                return [candidate]
+        rows: list[list[Content]] = [[]]
+        for item in whole:
+            if rows[-1] and line([*rows[-1], item], "  ").cell_length > width:
+                rows.append([])
+            rows[-1].append(item)
+        if len(rows) <= 2:
+            return [line(row, "  ") for row in rows]
+        # Very narrow: every key stays, the names of the other screens go.
+        short = [entry(*e, bare=e[2] != self.current and e[2] not in trailing) for e in entries]
+        return [line(short, "  ")]
 
     def render_form(self) -> Content:
         """In a form: its name, then the ways out (back, the palette's other screens, help)."""
