@@ -25,7 +25,7 @@ TILES: tuple[tuple[str, str], ...] = (
     ("reactions", N_("Reactions")),
     ("help", N_("Help requests (solved)")),
     ("helpers", N_("Neighbour helpers / volunteers")),
-    ("activities", N_("Activities (RSVPs)")),
+    ("activities", N_("Activities organised (RSVPs: interested / going)")),
     ("connections", N_("New connections")),
     ("encounters", N_("Offline encounters")),
     ("views", N_("City message views")),

@@ -52,6 +52,20 @@ def age_text(created: datetime, now: datetime | None = None) -> str:
     return _("{n} d").format(n=seconds // 86400)
 
 
+def received_text(kind: str, how: str | None = None, who: str | None = None) -> str:
+    """The first line of a history: "Report received", or "Idea received by phone, entered
+    by Sofie" (the kind named: a bare "received" reads as a receipt in French)."""
+    report = kind != "idea"
+    if how is None:
+        return _("Report received") if report else _("Idea received")
+    sentence = (
+        _("Report received {how}, entered by {who}")
+        if report
+        else _("Idea received {how}, entered by {who}")
+    )
+    return sentence.format(how=how, who=who or "")
+
+
 # The fields a history entry may name, as people call them.
 FIELD_LABELS = {
     "status": N_("Status"),

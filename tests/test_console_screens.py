@@ -173,3 +173,42 @@ async def test_at_80_columns_every_screen_key_has_its_name_and_no_label_breaks_m
             for word in str(tile.render()).split():
                 assert any(word in line for line in lines), (word, lines)
     set_language("en")
+
+
+@pytest.mark.parametrize(
+    ("language", "activities", "received"),
+    [
+        ("en", ("Activities organised", "interested", "going"), "Report received"),
+        ("fr", ("Activités organisées", "intéressés", "participants"), "Signalement reçu"),
+        ("nl", ("Georganiseerde activiteiten", "interesse", "komen"), "Melding ontvangen"),
+    ],
+)
+async def test_the_activities_tile_and_a_received_report_say_what_they_are(
+    live_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    language: str,
+    activities: tuple[str, ...],
+    received: str,
+) -> None:
+    """The Activities tile names what it counts (activities organised, and RSVPs as
+    interested / going); a report's history says "Report received", never a bare "reçu"
+    (a receipt)."""
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo", language, live=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        label = str(app.screen.query_one("#tile-activities .tile-label", Static).render())
+        for words in activities:
+            assert words in label, label
+        inbox = app.screen
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.items)
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen)
+        row = next(i for i, s in enumerate(inbox.items) if s.kind == "report")
+        inbox.move_to(inbox.items[row].id)
+        await wait_until(pilot, lambda: inbox.detail is not None and inbox.detail.kind == "report")
+        await pilot.pause(0.2)
+        detail = str(inbox.query_one("#detail-text", Static).render())
+        assert received in detail, detail
+    set_language("en")

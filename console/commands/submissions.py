@@ -23,7 +23,14 @@ from console.commands.common import (
     use_municipality_time,
 )
 from console.i18n import _
-from console.inbox import PRIORITY_LABELS, STATUS_LABELS, STATUSES, age_text, change_text
+from console.inbox import (
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    age_text,
+    change_text,
+    received_text,
+)
 from console.session import Context
 
 KINDS = ("report", "idea")
@@ -176,7 +183,7 @@ def _show(detail: SubmissionDetail, languages: list[str]) -> None:
         elif entry.kind == "change":
             console.print(f"{when} {who} — {change_text(entry.field, entry.before, entry.after)}")
         else:
-            console.print(f"{when} — " + _("received"))
+            console.print(f"{when} — {received_text(detail.kind)}")
 
 
 def cmd_show(args: argparse.Namespace, context: Context) -> int:

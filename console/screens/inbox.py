@@ -32,6 +32,7 @@ from console.inbox import (
     STATUS_LABELS,
     age_text,
     change_text,
+    received_text,
 )
 from console.screens.assign import AssignScreen
 from console.screens.base import SignedInScreen
@@ -487,12 +488,9 @@ class InboxScreen(SignedInScreen):
                 text.append(f"{when} {who} · {change_text(e.field, e.before, e.after)}\n")
             elif e.field == "channel" and e.after:
                 how = _(CHANNEL_LABELS.get(e.after, e.after)).lower()
-                text.append(
-                    f"{when} · " + _("received {how}, entered by {who}").format(how=how, who=who)
-                    + "\n"
-                )  # fmt: skip
+                text.append(f"{when} · {received_text(d.kind, how, who)}\n")
             else:
-                text.append(f"{when} · " + _("received") + "\n")
+                text.append(f"{when} · {received_text(d.kind)}\n")
         self.query_one("#detail-text", Static).update(text)
 
     # -- changing ---------------------------------------------------------------------------------
