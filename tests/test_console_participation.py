@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from console.cli import main
 from console.composing import ComposeError, format_questions, parse_questions
+from console.i18n import set_language
 from console.screens.results import ResultsScreen
 from console.screens.text_entry import TextEntryScreen
 from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
@@ -326,3 +327,51 @@ async def test_open_answers_say_why_there_are_none(
         await settle(pilot)
         empty = app.screen.query_one("#answers-empty", Static)
         assert "no open question" in str(empty.render())
+
+
+@pytest.mark.parametrize(
+    ("language", "close"), [("en", "c Close now"), ("nl", "c Nu sluiten"), ("fr", "c Clôturer")]
+)
+async def test_close_early_is_in_the_footer_while_it_can_be_used(
+    own_server: LiveServer,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+    language: str,
+    close: str,
+) -> None:
+    """`c` closes a survey early: the footer offers it (at 80 columns too) while the survey
+    is open and the person may close it, and no longer once it is closed."""
+    from textual.widgets import Footer
+
+    from console.screens.confirm import ConfirmScreen
+
+    title = f"Vroeg dicht {uuid.uuid4().hex[:6]}"
+    questions = parse_questions("Thuis? | Ja | Nee\n  en: At home? | Yes | No", ["nl", "en"])
+    with api(own_server) as http:
+        publish(http, "survey", title={"nl": title},
+                survey={"questions": questions, "closes_at": later(days=5)})  # fmt: skip
+
+    def footer(app: Any) -> str:
+        return " ".join(
+            f"{app.get_key_display(a.binding)} {a.binding.description}"
+            for a in app.screen.active_bindings.values()
+            if a.binding.show and a.enabled
+        )
+
+    app = await signed_in_console(own_server.url, "officer@mechelen.demo", language, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_results(pilot, title)
+        await settle(pilot)
+        assert close in footer(app)
+        # Whole on the line at 80 columns, not cut at the edge.
+        last = screen._compositor.render_strips()[-1].text
+        assert screen.query_one(Footer) and close in last, last
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await wait_until(pilot, lambda: screen.results is not None and not screen.results.open)
+        await settle(pilot)
+        assert close not in footer(app)
+    set_language("en")

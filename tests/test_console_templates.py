@@ -594,3 +594,37 @@ async def test_forms_ask_before_their_text_is_thrown_away(
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is form)
         assert form.query_one("#intake-description", TextArea).text == "Tegel los."
+
+
+@pytest.mark.parametrize("email", ["moderator@mechelen.demo", "admin@mechelen.demo"])
+async def test_the_templates_screen_offers_only_the_keys_one_may_use(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring, email: str
+) -> None:
+    """The hint, the empty list's words and the footer agree: a moderator reads templates
+    (no n, e, d anywhere), an admin is offered them everywhere."""
+    from console.screens.templates import TemplatesScreen
+
+    app = await signed_in_console(own_server.url, email, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await to_inbox(pilot)
+        await pilot.press("T")
+        await wait_until(pilot, lambda: isinstance(app.screen, TemplatesScreen))
+        await settle(pilot)
+        screen = app.screen
+        footer = {
+            a.binding.id
+            for a in screen.active_bindings.values()
+            if a.binding.show and a.enabled and a.binding.id
+        }
+        words = " ".join(
+            str(screen.query_one(f"#{name}", Static).render())
+            for name in ("templates-hint", "templates-texts")
+        )
+        if email.startswith("admin"):
+            assert {"template_new", "template_edit", "template_delete"} <= footer
+            assert "n " in words
+        else:
+            assert not {"template_new", "template_edit", "template_delete"} & footer
+            assert "Press n" not in words and "n new" not in words
+            assert "Only admins" in words

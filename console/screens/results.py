@@ -49,9 +49,12 @@ class ResultsScreen(SignedInScreen):
         Binding("o", "open_answers", N_("Open answers"), id="results_open_answers"),
         Binding("a", "accept", N_("Accept"), id="proposal_accept"),
         Binding("x", "reject", N_("Reject"), id="proposal_reject"),
-        Binding("e", "export", N_("Export CSV"), id="results_export"),
-        Binding("c", "close_now", N_("Close now"), id="results_close", show=False),
-        Binding("f5", "reload", N_("Reload"), id="results_reload"),
+        Binding("e", "export", N_("Export"), id="results_export"),
+        # In the footer while it can be used (open, and the person may close it).
+        Binding("c", "close_now", N_("Close now"), id="results_close"),
+        # The results follow the stream: f5 is rarely needed; it is in help and the palette,
+        # and its place in the footer goes to c at 80 columns.
+        Binding("f5", "reload", N_("Reload"), id="results_reload", show=False),
     ]
 
     def __init__(self, message: Message) -> None:
@@ -107,6 +110,10 @@ class ResultsScreen(SignedInScreen):
             return kind == "citizen_budget"
         if action == "open_answers":
             return kind == "survey"
+        if action == "close_now":
+            me = self.buurt.me
+            still_open = self.results is None or bool(self.results.open)
+            return still_open and me is not None and me.may_write_messages
         return True
 
     # -- data -------------------------------------------------------------------------------
@@ -149,6 +156,7 @@ class ResultsScreen(SignedInScreen):
         if not self.left:
             self.results = results
             self.show(results)
+            self.refresh_bindings()  # closed meanwhile: c leaves the footer
 
     def languages(self) -> list[str]:
         return self.buurt.preferred_languages()

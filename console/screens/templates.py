@@ -62,6 +62,14 @@ class TemplatesScreen(SignedInScreen):
         )
         self.reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Only admins change templates: the others are not offered the keys (the hint says
+        # so), so the footer and the hint agree.
+        if action in ("new", "edit", "delete"):
+            me = self.buurt.me
+            return me is not None and me.may_manage_templates
+        return True
+
     def action_reload(self) -> None:
         self.reload()
 
@@ -79,8 +87,11 @@ class TemplatesScreen(SignedInScreen):
         for template in self.templates:
             table.add_row(*self.cells(template), key=str(template.id))
         if not self.templates:
+            me = self.buurt.me
             self.query_one("#templates-texts", Static).update(
                 _("No reply templates yet. Press n to write the first.")
+                if me is not None and me.may_manage_templates
+                else _("No reply templates yet: an admin writes them here.")
             )
         for index, template in enumerate(self.templates):
             if template.id == keep_id:
@@ -115,7 +126,8 @@ class TemplatesScreen(SignedInScreen):
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
-        self.action_edit()
+        if self.check_action("edit", ()):
+            self.action_edit()
 
     def allowed(self) -> bool:
         me = self.buurt.me
