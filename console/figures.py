@@ -4,6 +4,8 @@ it without Textual."""
 
 from __future__ import annotations
 
+import math
+
 from console import formats
 from console.api.models import Overview
 from console.i18n import N_
@@ -62,3 +64,21 @@ def tile_values(o: Overview) -> dict[str, str]:
         "budget": both("proposals", "votes"),
         "channels": both("registrations_invitation", "registrations_organic"),
     }
+
+
+def nice_ticks(top: float, most: int = 6) -> list[float]:
+    """Ticks for an axis from 0 to at least `top`: at most `most` of them, at a step of 1, 2
+    or 5 times a power of ten (0, 5, 10, 15 — not 0, 8.3, 16.7 where a plotting library
+    divides the range); counts never step below 1."""
+    top = max(float(top), 1.0)
+    raw = top / max(1, most - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power * (most - 1) >= top)
+    step = max(step, 1.0)
+    count = math.ceil(top / step - 1e-9)
+    return [i * step for i in range(count + 1)]
+
+
+def tick_label(value: float) -> str:
+    """A tick as the language writes numbers (1.000 in Dutch), decimals only when needed."""
+    return formats.number(int(value)) if value == int(value) else formats.decimal(value)

@@ -294,3 +294,80 @@ async def test_exported_files_are_named_in_the_municipality_time(
         name = next(tmp_path.glob(pattern)).name
         stamp = name.rsplit("-", 2)[-2] + "-" + name.rsplit("-", 1)[-1][:2]
         assert stamp in hours, (name, hours)
+
+
+def axis_labels(lines: list[str], side: str) -> list[float]:
+    """The numbers a plot writes along its axis: left of the y axis (`side="y"`), or on the
+    line under the x axis (`side="x"`)."""
+    import re
+
+    if side == "y":
+        found = [re.match(r"\s*([\d.,]+)\s*[┤│├┼]", line) for line in lines]
+        return [float(m.group(1).replace(",", "")) for m in found if m]
+    axis = next(i for i, line in enumerate(lines) if "└" in line)
+    return [float(n.replace(",", "")) for n in re.findall(r"[\d][\d.,]*", lines[axis + 1])]
+
+
+def evenly_spaced(values: list[float]) -> bool:
+    """Ticks a person reads at a glance: at least three, one step apart, the step 1, 2 or 5
+    times a power of ten."""
+    import itertools
+    import math
+
+    if len(values) < 3:
+        return False
+    ordered = sorted(values)
+    steps = {round(b - a, 6) for a, b in itertools.pairwise(ordered)}
+    if len(steps) != 1:
+        return False
+    step = steps.pop()
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    return round(mantissa, 6) in (1.0, 2.0, 5.0)
+
+
+async def test_chart_axes_have_even_ticks(
+    own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """The metric over time and the shares compared: ticks at round, even steps (0, 5, 10,
+    15), not where the plotting library divides the range (0, 8.3, 16.7)."""
+    from console.screens.statistics import StatisticsScreen
+    from tests.conftest import settle, signed_in_console, wait_until
+
+    token = await admin_token(own_server.url, "admin@mechelen.demo")
+    now = datetime.now(UTC)
+    async with httpx.AsyncClient(base_url=own_server.url) as http:
+        headers = {"Authorization": f"Bearer {token}"}
+        hood = (await http.get("/v1/neighbourhoods", headers=headers)).json()["items"][0]["id"]
+        events = [
+            {"id": f"tick-{day}-{i}", "type": "post", "topic": "safety", "household": f"t{i}",
+             "neighbourhood_id": hood, "at": (now - timedelta(days=day)).isoformat()}
+            for day in range(20) for i in range((day * 7) % 23 + 1)
+        ]  # fmt: skip
+        sent = await http.post("/v1/events", headers=headers, json={"events": events})
+        assert sent.status_code == 200, sent.text
+    app = await signed_in_console(own_server.url, "analyst@mechelen.demo", live=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatisticsScreen))
+        await settle(pilot)
+        await pilot.pause(0.3)
+        series = app.screen.query_one("#series-plot")
+        lines = [series.render_line(y).text for y in range(series.size.height)]
+        assert evenly_spaced(axis_labels(lines, "y")), "\n".join(lines)
+        bars = app.screen.query_one("#bars-plot")
+        lines = [bars.render_line(y).text for y in range(bars.size.height)]
+        assert evenly_spaced(axis_labels(lines, "x")), "\n".join(lines)
+
+
+def test_nice_ticks() -> None:
+    from console.figures import nice_ticks
+
+    assert nice_ticks(0) == [0.0, 1.0]
+    assert nice_ticks(3) == [0.0, 1.0, 2.0, 3.0]
+    assert nice_ticks(23) == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0]
+    assert nice_ticks(53.4, most=5) == [0.0, 20.0, 40.0, 60.0]
+    assert nice_ticks(1234) == [0.0, 500.0, 1000.0, 1500.0]
+    for top in (2, 7, 9.5, 11, 99, 101, 4321, 99999):
+        ticks = nice_ticks(top)
+        assert ticks[0] == 0 and ticks[-1] >= top and len(ticks) <= 6 and evenly_spaced(ticks)

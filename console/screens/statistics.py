@@ -19,7 +19,7 @@ from console import csvcells, formats
 from console.api.errors import ApiError
 from console.api.models import NeighbourhoodStats, Overview, TimeSeries
 from console.api.stream import LiveEvent
-from console.figures import PERIODS
+from console.figures import PERIODS, nice_ticks, tick_label
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
 from console.widgets.table import Table
@@ -201,9 +201,14 @@ class StatisticsScreen(SignedInScreen):
         )
         if points:
             xs: list[float] = [float(i) for i in range(len(points))]
-            plt.plot(xs, [p.value for p in points], marker="braille")
+            values = [p.value for p in points]
+            plt.plot(xs, values, marker="braille")
             step = max(1, len(points) // 5)
             plt.xticks(xs[::step], [p.bucket[5:] for p in points][::step])
+            # From 0, at round even steps (plotext divides the range: 1, 4.7, 8.3...).
+            ticks = nice_ticks(max(values))
+            plt.ylim(0, ticks[-1])
+            plt.yticks(ticks, [tick_label(t) for t in ticks])
         plot.refresh()
         bars = self.query_one("#bars-plot", PlotextPlot)
         top = sorted(self.rows, key=lambda r: -(r.registered_share or 0))[:12]
@@ -211,12 +216,11 @@ class StatisticsScreen(SignedInScreen):
         bars.plt.clear_figure()
         bars.plt.title(_("Share of households registered"))
         if top:
-            bars.plt.bar(
-                [r.name for r in top],
-                [round((r.registered_share or 0) * 100, 1) for r in top],
-                orientation="horizontal",
-                width=0.3,
-            )
+            shares = [round((r.registered_share or 0) * 100, 1) for r in top]
+            bars.plt.bar([r.name for r in top], shares, orientation="horizontal", width=0.3)
+            ticks = nice_ticks(max(shares), most=5)
+            bars.plt.xlim(0, ticks[-1])
+            bars.plt.xticks(ticks, [tick_label(t) for t in ticks])
         bars.refresh()
         languages = self.buurt.preferred_languages()
         # A table: in a narrow column the names wrap and the counts stay in theirs.
