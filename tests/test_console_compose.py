@@ -385,6 +385,14 @@ async def test_a_refused_publish_says_why_beside_the_field_and_focuses_it(
         screen = await to_compose(pilot)
         schedule = screen.query_one("#schedule", Input)
         assert schedule.region.width >= len("2026-12-01 06:00") + 4
+        # Its hint whole, too: it says how to write the time; and beside it every
+        # neighbourhood with its households, not cut ("Binnenstad Noord  1,857/3,…").
+        assert len(str(schedule.placeholder)) <= schedule.content_region.width
+        picker = screen.query_one("#hoods", SelectionList)
+        widest = max(
+            len(str(picker.get_option_at_index(i).prompt)) for i in range(picker.option_count)
+        )
+        assert widest + len("▐X▌ ") <= picker.scrollable_content_region.width
 
         def refusal() -> FieldError:
             errors = list(screen.query(FieldError))

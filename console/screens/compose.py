@@ -155,7 +155,7 @@ class ComposeScreen(SignedInScreen):
                         id="kind",
                     )
                     yield Input(
-                        placeholder=_("Publish now, or YYYY-MM-DD HH:MM"),
+                        placeholder=_("Now, or YYYY-MM-DD HH:MM"),
                         id="schedule",
                     )
                 with TabbedContent(id="languages"):
