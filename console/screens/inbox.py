@@ -180,7 +180,7 @@ class InboxScreen(SignedInScreen):
             self._stale = True
         elif state == "live" and (self._stale or self.query_one("#inbox-error").display):
             self._stale = False
-            self.reload_soon(0.0)
+            self.reload_soon(0.1)
 
     def on_live_event(self, event: LiveEvent) -> None:
         """A colleague's change shows at once: a row changed in place, or gone from a view it
@@ -199,7 +199,9 @@ class InboxScreen(SignedInScreen):
             self.reload_soon()
 
     def reload_soon(self, delay: float = 1.0) -> None:
-        """Read the list again (keeping the cursor's item) once changes stop coming."""
+        """Read the list again (keeping the cursor's item) once changes stop coming. (Never
+        a timer of 0 s: Textual's divides by its interval when the clock moved meanwhile.)"""
+        delay = max(delay, 0.05)
         if self._reload_timer is not None:
             self._reload_timer.stop()
         self._reload_timer = self.set_timer(delay, self._reload_now)
