@@ -53,8 +53,18 @@ METRIC_FOR = {
     "vote": "votes",
 }
 CONTRIBUTIONS = frozenset({"post", "comment", "reaction"})
+# Counts of taking part (answers, proposals, votes): per neighbourhood they are a message's
+# results, shown only there, under its disclosure rule (server/services/disclosure.py).
 PARTICIPATION_METRICS = frozenset({"survey_responses", "proposals", "votes"})
 FUTURE_SLACK = timedelta(minutes=5)
+
+
+async def city_zone(session: AsyncSession, municipality_id: int) -> str:
+    """The municipality's time zone: the days its figures are counted on."""
+    timezone = await session.scalar(
+        select(Municipality.timezone).where(Municipality.id == municipality_id)
+    )
+    return timezone or "UTC"
 
 
 def metrics_of(event: EventIn) -> list[str]:
@@ -146,16 +156,14 @@ async def store(
     }
     fresh = [valid[i] for i in valid if i in inserted]
 
-    timezone = await session.scalar(
-        select(Municipality.timezone).where(Municipality.id == municipality_id)
-    )
+    timezone = await city_zone(session, municipality_id)
     rollups: dict[tuple[int, date, str], int] = defaultdict(int)
     last_days: dict[tuple[int, str, str], date] = {}
     registrations: dict[int, int] = defaultdict(int)
     views: dict[tuple[int, str], int] = defaultdict(int)
     deltas: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for e in fresh:
-        day = clock.local_day(e.at, timezone or "UTC")
+        day = clock.local_day(e.at, timezone)
         for metric in metrics_of(e):
             rollups[(e.neighbourhood_id, day, metric)] += 1
             # Not taking part (answers, votes): per neighbourhood and as it happens, that

@@ -30,7 +30,6 @@ from server import clock
 from server.db import begin_write
 from server.models import (
     CityMessage,
-    Municipality,
     Neighbourhood,
     OpenAnswer,
     Organisation,
@@ -293,7 +292,7 @@ async def record_answers(
     texts), with the same counters as one by one: the demo's history and the bench's bulk.
     Does not commit."""
     survey = SurveyDetails.model_validate(message.details["survey"])
-    timezone = await city_zone(session, municipality_id)
+    timezone = await events_service.city_zone(session, municipality_id)
     counts: dict[tuple[int, str], int] = defaultdict(int)
     taken, answers, opens = [], [], []
     for key, household, hood, at, chosen, texts in responses:
@@ -320,27 +319,21 @@ async def record_answers(
     await add_counts(session, message.id, counts)
     # The dashboard counts them as it counts live answers (which also raises the message's
     # `survey_responses`).
-    await _bulk_engagement(
+    await _engagements(
         session, message, municipality_id, "survey_response",
         [(key, household, hood, at) for key, household, hood, at, _c, _t in responses],
     )  # fmt: skip
 
 
-async def city_zone(session: AsyncSession, municipality_id: int) -> str:
-    """The municipality's time zone: the days of its results."""
-    timezone = await session.scalar(
-        select(Municipality.timezone).where(Municipality.id == municipality_id)
-    )
-    return timezone or "UTC"
-
-
-async def _bulk_engagement(
+async def _engagements(
     session: AsyncSession,
     message: CityMessage,
     municipality_id: int,
     kind: str,
     taken: list[tuple[str, str, int, datetime]],
 ) -> None:
+    """Count taking part (key, household, neighbourhood, when) as engagement events: the
+    dashboard's figures count these like any event of the resident side."""
     events = {
         f"{kind}:{message.id}:{key}": EventIn(
             id=f"{kind}:{message.id}:{key}",
@@ -363,12 +356,10 @@ async def _engagement(
     body: Any,
     message: CityMessage,
 ) -> None:
-    # The dashboard's figures count these like any event of the resident side.
-    event = EventIn(
-        id=f"{kind}:{message.id}:{key}", type=kind, household=body.household,
-        neighbourhood_id=body.neighbourhood_id, at=utcnow(), message_id=message.id,
+    await _engagements(
+        session, message, principal.organisation.municipality_id, kind,
+        [(key, body.household, body.neighbourhood_id, utcnow())],
     )  # fmt: skip
-    await events_service.store(session, principal.organisation.municipality_id, {event.id: event})
 
 
 def _changed(
@@ -423,7 +414,7 @@ async def record_ballots(
     """Many checked ballots at once (key, household, neighbourhood, when, proposal ids), with
     the same counters as one by one: the demo's history and the bench's bulk. Does not
     commit."""
-    timezone = await city_zone(session, municipality_id)
+    timezone = await events_service.city_zone(session, municipality_id)
     counts: dict[tuple[int, str], int] = defaultdict(int)
     votes: dict[int, int] = defaultdict(int)
     taken, kept = [], []
@@ -453,7 +444,7 @@ async def record_ballots(
             .execution_options(synchronize_session=False)
         )
     await add_counts(session, message.id, counts)
-    await _bulk_engagement(
+    await _engagements(
         session, message, municipality_id, "vote",
         [(key, household, hood, at) for key, household, hood, at, _c in ballots],
     )  # fmt: skip

@@ -33,9 +33,6 @@ COUNTED = (
     "survey_responses", "proposals", "votes",
 )  # fmt: skip
 INTERACTIONS = ("posts", "comments", "reactions")
-# Counts of taking part (answers, proposals, votes): per neighbourhood they are a message's
-# results, shown only there, under its disclosure rule (server/services/disclosure.py).
-PARTICIPATION = PARTICIPATION_METRICS
 # The rolling windows of the distinct-household figures: the same meaning on every day.
 ACTIVE_DAYS, CONTRIBUTOR_DAYS = 7, 30
 
@@ -149,7 +146,7 @@ async def overview(
     if neighbourhood_ids or len(hoods) < 2:
         # One neighbourhood, or a few chosen: subtracting them from the city's would give
         # a neighbourhood's answers and votes outside the results' rule.
-        metrics.update(dict.fromkeys(PARTICIPATION))
+        metrics.update(dict.fromkeys(PARTICIPATION_METRICS))
     interactions = sum(totals.get(m, 0) for m in INTERACTIONS)
     # Only the vocabulary's topics, should older data hold anything else.
     topics = {
@@ -198,7 +195,9 @@ async def timeseries(
 ) -> dict[str, Any]:
     """A metric per day, week or month; in total or per neighbourhood."""
     hoods = await scope(session, principal, neighbourhood_ids)
-    if metric in PARTICIPATION and (neighbourhood_ids or per_neighbourhood or len(hoods) < 2):
+    if metric in PARTICIPATION_METRICS and (
+        neighbourhood_ids or per_neighbourhood or len(hoods) < 2
+    ):
         raise Problem(
             "suppressed",
             "Answers, proposals and votes per neighbourhood are in each message's results, "
