@@ -284,6 +284,12 @@ async def settle(pilot: Any) -> None:
         await pilot.pause()
 
 
+def screen_lines(app: Any) -> list[str]:
+    """The screen's text, line by line, as the terminal shows it (Textual has no public
+    way to read the composed lines: the one place the tests reach into it)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
 def seed_demo_messages(database_url: str) -> None:
     """The city messages `buurt demo` starts with, in a test's own database (the shared
     template has none, so tests that count messages start from zero)."""

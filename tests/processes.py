@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +15,21 @@ BIN = Path(sys.executable).parent
 # of them holds a traceback.
 STARTED_LOGS: list[Path] = []
 TRACEBACK_MARKS = ("Traceback (most recent call last)", "Exception in ASGI application")
+
+
+def server_cli(
+    database_url: str, *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """`buurt-server ARGS` on `database_url`, as an operator runs it; never a traceback."""
+    done = subprocess.run(
+        [str(BIN / "buurt-server"), *args],
+        env={**os.environ, "BUURT_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
 
 
 def tracebacks_in(log: Path) -> str | None:

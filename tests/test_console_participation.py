@@ -22,7 +22,14 @@ from console.composing import ComposeError, format_questions, parse_questions
 from console.i18n import set_language
 from console.screens.results import ResultsScreen
 from console.screens.text_entry import TextEntryScreen
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
+from tests.conftest import (
+    DEMO_PASSWORD,
+    MemoryKeyring,
+    screen_lines,
+    settle,
+    signed_in_console,
+    wait_until,
+)
 from tests.live import LiveServer
 from tests.test_console_inbox import api, choose
 
@@ -365,7 +372,7 @@ async def test_close_early_is_in_the_footer_while_it_can_be_used(
         await settle(pilot)
         assert close in footer(app)
         # Whole on the line at 80 columns, not cut at the edge.
-        last = screen._compositor.render_strips()[-1].text
+        last = screen_lines(app)[-1]
         assert screen.query_one(Footer) and close in last, last
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))

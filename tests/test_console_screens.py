@@ -18,7 +18,14 @@ from textual.widgets import DataTable, Static
 import config
 from console.i18n import _, set_language
 from console.screens.inbox import InboxScreen
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
+from tests.conftest import (
+    DEMO_PASSWORD,
+    MemoryKeyring,
+    screen_lines,
+    settle,
+    signed_in_console,
+    wait_until,
+)
 from tests.live import LiveServer
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
@@ -38,11 +45,6 @@ SCREENS = [
     ("t", "InboxScreen", ["acknowledge", "change_status", "assign_me"]),
     ("c", "ComposeScreen", ["preview", "save_draft", "send", "leave_compose"]),
 ]
-
-
-def screen_lines(app: Any) -> list[str]:
-    """The screen's text, line by line, as the terminal shows it."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 def footer_entry(app: Any, binding: Binding) -> str:

@@ -6,9 +6,7 @@ cannot be reached is one sentence, no traceback."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,20 +15,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from server import migrate
 from tests.pgserver import free_port
-
-BIN = Path(sys.executable).parent
+from tests.processes import server_cli
 
 
 def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [str(BIN / "buurt-server"), *args],
-        env={**os.environ, "BUURT_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return server_cli(database_url, *args, timeout=180)
 
 
 def sql(database_url: str, statement: str) -> list[tuple]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -22,21 +21,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from server import operations
 from tests.conftest import DEMO_PASSWORD
 from tests.pgserver import PostgresServer, free_port
-from tests.processes import start_server
-
-BIN = Path(sys.executable).parent
+from tests.processes import server_cli, start_server
 
 
 def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [str(BIN / "buurt-server"), *args],
-        env={**os.environ, "BUURT_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return server_cli(database_url, *args, timeout=300)
 
 
 def scalars(database_url: str, statement: str) -> list:
