@@ -1,10 +1,14 @@
 """Callers resolved a moment ago, kept so that a burst of requests with one token does not
 ask the database each time (on SQLite every query is several trips to aiosqlite's thread).
 
-The bound: an entry lives `caller_cache_seconds` (2 s by default). A change to accounts,
-sessions or tokens committed in this process clears every entry at once (sign-out, a revoked
-token, a disabled account work on the next request here); another instance sees it within
-the bound. A token's own expiry is checked on every request, cached or not.
+The bound: an entry lives `caller_cache_seconds` (2 s by default, 5 s at most) by the
+server's clock (`server.clock`, which tests hold). A change to accounts, sessions or tokens
+committed in this process clears every entry at once: a sign-out, a revoked token, a
+disabled account or a changed role work on the next request here. Another process (a second
+`--workers` worker, another instance, `buurt-server` commands) sees it within the bound,
+when the entry lapses and the database is asked again. A token's own expiry is checked
+against the clock on every request, cached or not. Entries are keyed by the token's hash,
+never the token.
 
 Entries are detached copies (an account with its organisation and municipality); each
 request gets them merged into its own session without a query, so nothing is shared
@@ -14,7 +18,6 @@ between requests' sessions.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,23 +32,27 @@ from server.models import (
     AuthSession,
     Municipality,
     Organisation,
-    RefreshToken,
     StaffAccount,
 )
 from server.singleflight import once
 
-# Who may call: any change to these clears the cache.
+# Who may call, and what a cached caller carries: a change to one of these rows clears the
+# cache. A new row changes no cached caller (a sign-in, a new token); a refresh token is
+# no bearer (its reuse ends the session, a change to AuthSession).
 WATCHED = (
     StaffAccount,
     AuthSession,
     AccessToken,
-    RefreshToken,
     ApiToken,
     Organisation,
     Municipality,
 )
 MAX_ENTRIES = 10_000
 _CHANGED = "buurt_callers_changed"
+# The execution option of a statement that changes a watched table but not who may call
+# (an API token's last use): without it, every script's first call a minute would clear
+# every entry, and the caller it resolved would not be kept.
+ACCESS_UNCHANGED = {"buurt_access_unchanged": True}
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,13 @@ class Caller:
     session_id: int | None
     api_token_id: int | None
     expires_at: datetime | None
-    until: float  # time.monotonic() after which the database is asked again
+    read_at: datetime  # when the database said so (server.clock)
+    until: datetime  # from then on the database is asked again
+
+    def fresh(self, now: datetime) -> bool:
+        """Whether the entry may still answer at `now`: within the bound since it was read
+        (a clock set back before the read makes it stale, never older than it looks)."""
+        return self.read_at <= now < self.until
 
 
 _entries: dict[tuple[str, str], Caller] = {}
@@ -87,10 +100,10 @@ def detached_account(account: StaffAccount) -> StaffAccount:
     return copy
 
 
-def get(database: str, digest: str) -> Caller | None:
-    """The cached caller of a token, while fresh."""
+def get(database: str, digest: str, now: datetime) -> Caller | None:
+    """The cached caller of a token (its hash), while fresh at `now`."""
     found = _entries.get((database, digest))
-    if found is None or found.until < time.monotonic():
+    if found is None or not found.fresh(now):
         return None
     return found
 
@@ -123,7 +136,7 @@ def clear() -> None:
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context: Any) -> None:
-    if any(isinstance(o, WATCHED) for o in (*session.new, *session.dirty, *session.deleted)):
+    if any(isinstance(o, WATCHED) for o in (*session.dirty, *session.deleted)):
         session.info[_CHANGED] = True
 
 
@@ -131,7 +144,12 @@ def _flushed(session: Session, _context: Any) -> None:
 def _executed(state: ORMExecuteState) -> None:
     # Bulk UPDATE / DELETE statements (revoking tokens, ending sessions) skip the flush.
     mapper = state.bind_mapper
-    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in WATCHED:
+    if (
+        (state.is_update or state.is_delete)
+        and mapper is not None
+        and mapper.class_ in WATCHED
+        and not state.execution_options.get("buurt_access_unchanged")
+    ):
         state.session.info[_CHANGED] = True
 
 

@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     # stream goes on after its access ended.
     stream_recheck_seconds: float = 30.0
     # How long a resolved caller is reused without asking the database (server/callers.py):
-    # the bound within which another instance's revocation takes effect here.
-    caller_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    # the bound within which another process's revocation takes effect here (5 s at most).
+    caller_cache_seconds: float = Field(default=2.0, ge=0, le=5)
     # How long the dashboard's figures are answered again without reading them
     # (server/readcache.py); a write in this process, or one LISTEN hears, ends it sooner.
     figures_cache_seconds: float = Field(default=1.0, ge=0, le=60)

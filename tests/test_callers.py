@@ -8,12 +8,20 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
 
-from tests.conftest import DEMO_PASSWORD, auth_headers
+from server import callers, clock
+from server.models import ApiToken, AuthSession, StaffAccount
+from server.security import token_hash
+from tests.conftest import DEMO_PASSWORD, assert_problem, auth_headers
+from tests.conftest import sign_in as sign_in_here
 from tests.live import LiveServer
 from tests.pgserver import free_port
 from tests.processes import start_server
@@ -96,6 +104,7 @@ def test_revoked_on_another_instance_is_refused_within_the_bound(
             server.wait(10)
 
 
+@pytest.mark.dialect
 async def test_requests_that_miss_together_ask_once(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -126,7 +135,6 @@ async def test_a_caller_read_before_a_revocation_is_not_kept_after_it() -> None:
     """A resolution in flight while a change to who may call is committed: its answer serves
     the requests that waited for it, but is not kept for later ones."""
     import asyncio
-    from datetime import UTC, datetime
 
     from server import callers
     from server.models import StaffAccount
@@ -139,12 +147,188 @@ async def test_a_caller_read_before_a_revocation_is_not_kept_after_it() -> None:
         await revoked.wait()  # the database answered before the commit landed
         return callers.Caller(
             account=StaffAccount(id=1), roles=frozenset({"admin"}), scopes=None, session_id=1,
-            api_token_id=None, expires_at=datetime.now(UTC), until=time.monotonic() + 60,
+            api_token_id=None, expires_at=now, read_at=now, until=now + timedelta(seconds=60),
         )  # fmt: skip
 
+    now = datetime.now(UTC)
     task = asyncio.create_task(callers.shared("db", "digest", fetch))
     await reading.wait()
     callers.clear()  # what the revoking commit does
     revoked.set()
     assert (await task).roles == {"admin"}
-    assert callers.get("db", "digest") is None
+    assert callers.get("db", "digest", now) is None
+
+
+# -- the bound, by the server's clock (server/clock.py), in this process ----------------------
+
+START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
+OFFICER = "officer@mechelen.demo"
+
+
+async def elsewhere(app: FastAPI, statement: object) -> None:
+    """A change committed as another process would: a connection of its own, outside any
+    ORM session, so nothing in this process hears of it (a second worker, `buurt-server`)."""
+    async with app.state.engine.begin() as connection:
+        await connection.execute(statement)
+
+
+async def here(app: FastAPI, statement: object) -> None:
+    """The same change committed through an ORM session of this process (as the routes and
+    services do)."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(statement)
+        await session.commit()
+
+
+async def signed_in_with_a_token(client: httpx.AsyncClient) -> tuple[dict, dict, dict]:
+    """The officer's person headers, an API token of theirs and its headers."""
+    person = await auth_headers(client, OFFICER)
+    made = await client.post(
+        "/v1/tokens", headers=person, json={"name": "cron", "scopes": ["stats:read"]}
+    )
+    assert made.status_code == 201, made.text
+    return person, made.json(), {"Authorization": f"Bearer {made.json()['token']}"}
+
+
+def _revoke_token(token: dict) -> object:
+    return update(ApiToken).where(ApiToken.id == token["id"]).values(revoked_at=START)
+
+
+def _end_sessions(_token: dict) -> object:
+    return update(AuthSession).values(revoked_at=START, revoked_reason="logout")
+
+
+def _disable(_token: dict) -> object:
+    return update(StaffAccount).where(StaffAccount.email == OFFICER).values(active=False)
+
+
+CHANGES: dict[str, tuple[Callable[[dict], object], str]] = {
+    # what is changed, and which of the two callers (person or API token) it ends
+    "revoked API token": (_revoke_token, "token"),
+    "signed-out session": (_end_sessions, "person"),
+    "disabled account (person)": (_disable, "person"),
+    "disabled account (API token)": (_disable, "token"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+async def test_a_change_elsewhere_ends_access_within_the_bound(
+    client: httpx.AsyncClient, app: FastAPI, change: str
+) -> None:
+    """Another process's change is not heard here: the cached caller answers until the
+    bound (caller_cache_seconds) has passed by the clock, then the database refuses it."""
+    bound = app.state.settings.caller_cache_seconds
+    assert 0 < bound <= 5
+    make, whose = CHANGES[change]
+    with clock.fixed(START):
+        person, token, script = await signed_in_with_a_token(client)
+        headers = person if whose == "person" else script
+        assert (await client.get("/v1/me", headers=headers)).status_code == 200  # kept now
+        await elsewhere(app, make(token))
+    for held in (0.0, bound / 2, bound - 0.001):
+        with clock.fixed(START + timedelta(seconds=held)):
+            still = await client.get("/v1/me", headers=headers)
+            assert still.status_code == 200, f"{held} s: the cache was not used"
+    with clock.fixed(START + timedelta(seconds=bound)):
+        assert_problem(await client.get("/v1/me", headers=headers), 401, "invalid-token")
+
+
+async def test_a_role_changed_elsewhere_holds_for_the_bound_only(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    bound = app.state.settings.caller_cache_seconds
+    with clock.fixed(START):
+        headers = await auth_headers(client, OFFICER)
+        before = (await client.get("/v1/me", headers=headers)).json()["roles"]
+        assert "communicator" in before
+        await elsewhere(
+            app,
+            update(StaffAccount).where(StaffAccount.email == OFFICER).values(roles=["analyst"]),
+        )
+    with clock.fixed(START + timedelta(seconds=bound - 0.001)):
+        assert (await client.get("/v1/me", headers=headers)).json()["roles"] == before
+    with clock.fixed(START + timedelta(seconds=bound)):
+        assert (await client.get("/v1/me", headers=headers)).json()["roles"] == ["analyst"]
+        publish = await client.post(
+            "/v1/messages", headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            json={"kind": "announcement", "title": {"nl": "Te laat"}, "body": {"nl": "Nee."},
+                  "targets": "all", "action": "publish"},
+        )  # fmt: skip
+        assert_problem(publish, 403, "missing-role")
+
+
+@pytest.mark.parametrize("change", [*CHANGES, "changed role"])
+async def test_the_same_change_made_here_works_on_the_next_request(
+    client: httpx.AsyncClient, app: FastAPI, change: str
+) -> None:
+    """Committed through this process, a change clears the cache at once: the clock does not
+    move at all between the change and the refusal."""
+    with clock.fixed(START):
+        person, token, script = await signed_in_with_a_token(client)
+        if change == "changed role":
+            assert (await client.get("/v1/me", headers=person)).json()["roles"] != ["analyst"]
+            await here(
+                app,
+                update(StaffAccount).where(StaffAccount.email == OFFICER).values(roles=["analyst"]),
+            )
+            assert (await client.get("/v1/me", headers=person)).json()["roles"] == ["analyst"]
+            return
+        make, whose = CHANGES[change]
+        headers = person if whose == "person" else script
+        assert (await client.get("/v1/me", headers=headers)).status_code == 200
+        await here(app, make(token))
+        assert_problem(await client.get("/v1/me", headers=headers), 401, "invalid-token")
+
+
+async def test_an_expired_token_ends_on_time_though_cached(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Expiry is checked against the clock on every request: a caller kept a moment before
+    its token expires is refused at the instant it does, by the cache, not the database."""
+    with clock.fixed(START):
+        tokens = await sign_in_here(client, OFFICER)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    expires = START + timedelta(seconds=app.state.settings.access_token_ttl_seconds)
+    with clock.fixed(expires - timedelta(milliseconds=1)):
+        assert (await client.get("/v1/me", headers=headers)).status_code == 200  # kept
+        assert callers.get(
+            str(app.state.engine.url), token_hash(tokens["access_token"]), clock.now()
+        )
+    with clock.fixed(expires):
+        body = assert_problem(await client.get("/v1/me", headers=headers), 401, "invalid-token")
+        assert body["expired"] is True
+    # An API token's own expiry likewise.
+    with clock.fixed(START):
+        person = {
+            "Authorization": f"Bearer {(await sign_in_here(client, OFFICER))['access_token']}"
+        }
+        made = (await client.post("/v1/tokens", headers=person,
+                                  json={"name": "day", "scopes": ["stats:read"],
+                                        "expires_in_days": 1})).json()  # fmt: skip
+    script = {"Authorization": f"Bearer {made['token']}"}
+    with clock.fixed(START + timedelta(days=1, milliseconds=-1)):
+        assert (await client.get("/v1/me", headers=script)).status_code == 200
+    with clock.fixed(START + timedelta(days=1)):
+        body = assert_problem(await client.get("/v1/me", headers=script), 401, "invalid-token")
+        assert body["expired"] is True
+
+
+async def test_entries_are_keyed_by_the_tokens_hash(client: httpx.AsyncClient) -> None:
+    tokens = await sign_in_here(client, OFFICER)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert (await client.get("/v1/me", headers=headers)).status_code == 200
+    keys = [digest for _database, digest in callers._entries]
+    assert token_hash(tokens["access_token"]) in keys
+    assert not any(tokens["access_token"] in key for key in keys)
+
+
+def test_an_entry_read_after_now_is_not_fresh() -> None:
+    """A clock set back (NTP) never makes an entry live longer than the bound."""
+    read = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
+    entry = callers.Caller(
+        account=StaffAccount(id=1), roles=frozenset(), scopes=None, session_id=1,
+        api_token_id=None, expires_at=None, read_at=read, until=read + timedelta(seconds=2),
+    )  # fmt: skip
+    assert entry.fresh(read) and entry.fresh(read + timedelta(seconds=1.999))
+    assert not entry.fresh(read + timedelta(seconds=2))
+    assert not entry.fresh(read - timedelta(seconds=1))

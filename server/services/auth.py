@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -228,7 +227,8 @@ async def resolve_bearer(
 ) -> Principal:
     """Turn a bearer token into the calling principal, or raise a 401 problem. `touch`
     records an API token's use (at most once a minute). With `cache_seconds`, a caller
-    resolved that recently is taken from `server.callers` (its bound) without a query."""
+    resolved that recently (by the server's clock) is taken from `server.callers` (its
+    bound) without a query; the token's expiry is checked against the clock all the same."""
     now = utcnow()
     digest = token_hash(token)
     if cache_seconds <= 0:
@@ -246,11 +246,13 @@ async def resolve_bearer(
             session_id=own.session_id,
             api_token_id=own.api_token_id,
             expires_at=expires_at,
-            until=time.monotonic() + cache_seconds,
+            # From when this request began: what the database said is at least that fresh.
+            read_at=now,
+            until=now + timedelta(seconds=cache_seconds),
         )
 
     # Requests that miss together ask the database once (one of them asks, the others wait).
-    known = callers.get(database, digest) or await callers.shared(database, digest, fetch)
+    known = callers.get(database, digest, now) or await callers.shared(database, digest, fetch)
     if own is not None:
         return own
     if known.expires_at is not None and known.expires_at <= now:
@@ -326,7 +328,8 @@ async def _resolve(
             api_id = api.id
             await begin_write(session)
             await session.execute(
-                update(ApiToken).where(ApiToken.id == api_id).values(last_used_at=now)
+                update(ApiToken).where(ApiToken.id == api_id).values(last_used_at=now),
+                execution_options=callers.ACCESS_UNCHANGED,
             )
             await session.commit()
         return Principal(
