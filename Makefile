@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint format bench server clean catalogs constraints
+.PHONY: demo test test-fast lint format bench server clean catalogs constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ format: $(VENV)/.dev-installed
 # servers on free ports, so no two tests share a database.
 test: lint
 	$(BIN)/pytest -q -n auto
+
+# The quick loop before a commit: SQLite only, no test that starts processes or builds a
+# wheel (`make test` runs those and the PostgreSQL leg of every `dialect` test).
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/pytest -q -n auto -m "not slow and not postgresql"
 
 bench: $(VENV)/.dev-installed
 	@for script in bench/*.py; do \

@@ -117,9 +117,32 @@ def postgres_template(postgres: PostgresServer) -> str:
 _counter = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+DIALECTS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test runs on SQLite; one marked `dialect` (its promise depends on the database:
+    races, writes under concurrency, migrations, the SQL of rollups and search, hostile
+    input reaching storage) runs on PostgreSQL too."""
+    if "database_url" in metafunc.fixturenames:
+        dialect = metafunc.definition.get_closest_marker("dialect") is not None
+        metafunc.parametrize("database_url", DIALECTS if dialect else DIALECTS[:1], indirect=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every case that needs PostgreSQL `postgresql`, so `make test-fast` can leave
+    them out (`-m "not slow and not postgresql"`)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and "postgresql" in callspec.params.values()
+        if on_postgres or "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgresql)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A seeded database of its own for this test, on each of the two databases."""
+    """A seeded database of its own for this test: SQLite, and PostgreSQL for a test
+    marked `dialect` (see `pytest_generate_tests`)."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "buurt.db"

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
@@ -33,6 +34,7 @@ async def test_sign_in_gives_tokens_and_me(client: httpx.AsyncClient) -> None:
     assert body["token_scopes"] is None
 
 
+@pytest.mark.dialect
 async def test_email_is_case_insensitive(client: httpx.AsyncClient) -> None:
     await sign_in(client, "  Officer@Mechelen.DEMO ")
 
@@ -87,6 +89,7 @@ async def used_long_ago(app: FastAPI, refresh_token: str) -> None:
         await session.commit()
 
 
+@pytest.mark.dialect
 async def test_two_processes_refreshing_at_once_both_stay_signed_in(
     client: httpx.AsyncClient,
 ) -> None:
@@ -107,6 +110,7 @@ async def test_two_processes_refreshing_at_once_both_stay_signed_in(
         assert again.status_code == 200
 
 
+@pytest.mark.dialect
 async def test_reused_refresh_token_revokes_the_family(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
@@ -177,6 +181,7 @@ async def test_expired_refresh_token_is_refused(client: httpx.AsyncClient, app: 
     assert_problem(response, 401, "invalid-token")
 
 
+@pytest.mark.dialect
 async def test_account_rate_limit_survives_a_restart(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
@@ -206,6 +211,7 @@ async def test_account_rate_limit_survives_a_restart(
     await restarted.state.engine.dispose()
 
 
+@pytest.mark.dialect
 async def test_address_rate_limit_across_accounts(database_url: str) -> None:
     settings = Settings(database_url=database_url, login_max_failures_per_address=4)
     app = create_app(settings)

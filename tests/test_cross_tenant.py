@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from tests.conftest import assert_problem, auth_headers
 
 
+@pytest.mark.dialect
 async def test_every_id_route_hides_other_tenants(client: httpx.AsyncClient, app: FastAPI) -> None:
     mechelen = await auth_headers(client, "admin@mechelen.demo")
     hood = (await client.get("/v1/neighbourhoods", headers=mechelen)).json()["items"][0]["id"]

@@ -133,6 +133,7 @@ async def test_rollups_equal_a_recount_of_the_raw_events(
     assert last_days == expected_last
 
 
+@pytest.mark.dialect
 async def test_distinct_households_are_not_double_counted(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, ADMIN)
     hood = (await hood_ids(client, headers))[0]
@@ -152,6 +153,7 @@ async def test_distinct_households_are_not_double_counted(client: httpx.AsyncCli
     assert overview["contributors_30d"] == 1
 
 
+@pytest.mark.dialect
 async def test_bad_events_are_rejected_one_by_one(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, ADMIN)
     hood = (await hood_ids(client, headers))[0]
@@ -182,6 +184,7 @@ async def test_bad_events_are_rejected_one_by_one(client: httpx.AsyncClient) -> 
     assert overview["metrics"]["registrations_invitation"] == 1
 
 
+@pytest.mark.dialect
 async def test_events_need_the_scope_and_stats_are_scoped(client: httpx.AsyncClient) -> None:
     officer = await auth_headers(client, "officer@mechelen.demo")
     body = {"events": [{"id": "x", "type": "post", "household": "h", "neighbourhood_id": 1,
@@ -208,6 +211,7 @@ async def test_events_need_the_scope_and_stats_are_scoped(client: httpx.AsyncCli
     assert_problem(bad_sort, 422, "validation")
 
 
+@pytest.mark.dialect
 async def test_overview_names_the_newest_stream_event_it_includes(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
@@ -292,6 +296,7 @@ def posts(hood: int, prefix: str, n: int) -> dict:
                         "neighbourhood_id": hood, "at": now} for i in range(n)]}  # fmt: skip
 
 
+@pytest.mark.dialect
 async def test_kept_figures_never_hide_a_write(client: httpx.AsyncClient, app: FastAPI) -> None:
     """The overview is answered again from memory until something is written; the first
     read after a write sees it, on SQLite and PostgreSQL."""

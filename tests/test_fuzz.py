@@ -130,6 +130,7 @@ def server(database_url: str, tmp_path: Path) -> Iterator[str]:
     assert "unhandled error" not in text, text[-3000:]
 
 
+@pytest.mark.dialect
 @pytest.mark.slow
 def test_the_document_tells_the_truth_under_fuzzing(server: str, tmp_path: Path) -> None:
     """Every check of schemathesis (status codes, content types, bodies, headers, methods,
@@ -158,6 +159,7 @@ def test_the_document_tells_the_truth_under_fuzzing(server: str, tmp_path: Path)
     assert "failures" not in summary.splitlines()[-1], summary
 
 
+@pytest.mark.dialect
 def test_every_route_wants_a_token_and_answers_problems(server: str) -> None:
     spec = httpx.get(f"{server}/openapi.json").json()
     public = {"/healthz", "/readyz", "/v1/auth/token", "/v1/auth/refresh", "/v1/auth/logout"}

@@ -68,6 +68,7 @@ FOREIGN_CURSORS = [[1, 2], ["x"], [None], {"a": 1}, ["audit", 1], "x", [[[[]]]]]
 LISTS = ["/v1/submissions", "/v1/audit", "/v1/messages", "/v1/tokens", "/v1/neighbourhoods"]
 
 
+@pytest.mark.dialect
 def test_cursors_not_ours_are_400_invalid_cursor(http: httpx.Client) -> None:
     tried = 0
     for path in LISTS:
@@ -94,6 +95,7 @@ def test_cursors_not_ours_are_400_invalid_cursor(http: httpx.Client) -> None:
     assert tried == len(LISTS) * (len(FOREIGN_CURSORS) + 3) - 1
 
 
+@pytest.mark.dialect
 def test_a_real_cursor_still_pages(http: httpx.Client) -> None:
     for path in LISTS:
         first = http.get(path, params={"limit": 1}).json()
@@ -127,6 +129,7 @@ OUT_OF_RANGE = [
 ]  # fmt: skip
 
 
+@pytest.mark.dialect
 def test_ids_out_of_range_are_decided_before_the_database(http: httpx.Client) -> None:
     for method, path, body in OUT_OF_RANGE:
         headers = {"If-Match": '"1"'}
@@ -135,6 +138,7 @@ def test_ids_out_of_range_are_decided_before_the_database(http: httpx.Client) ->
         still_connected(http)
 
 
+@pytest.mark.dialect
 def test_nul_and_lone_surrogates_are_422_naming_the_field(http: httpx.Client) -> None:
     message = {"kind": "announcement", "body": {"nl": "b"}, "targets": "all", "action": "draft"}
     # Escapes written by hand: a lone surrogate cannot even be encoded to send it as UTF-8.
@@ -167,6 +171,7 @@ def test_nul_and_lone_surrogates_are_422_naming_the_field(http: httpx.Client) ->
     still_connected(http)
 
 
+@pytest.mark.dialect
 def test_events_with_nul_are_refused_one_by_one(http: httpx.Client) -> None:
     hood = http.get("/v1/neighbourhoods", params={"limit": 1}).json()["items"][0]["id"]
     event = {"type": "reaction", "neighbourhood_id": hood, "at": "2026-11-28T10:00:00Z"}
@@ -191,6 +196,7 @@ def test_events_with_nul_are_refused_one_by_one(http: httpx.Client) -> None:
     assert sorted(r["index"] for r in result["rejected"]) == [1, 2]
 
 
+@pytest.mark.dialect
 def test_far_dates_are_refused_not_overflowed(http: httpx.Client) -> None:
     hood = http.get("/v1/neighbourhoods", params={"limit": 1}).json()["items"][0]["id"]
     far = ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00"]

@@ -9,6 +9,7 @@ import io
 import uuid
 
 import httpx
+import pytest
 
 from tests.conftest import assert_problem, auth_headers
 
@@ -110,6 +111,7 @@ async def test_what_a_taken_report_needs(client: httpx.AsyncClient) -> None:
     assert made.json()["neighbourhood_id"] is not None and made.json()["language"] == "en"
 
 
+@pytest.mark.dialect
 async def test_workload_per_assignee_and_department(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, MODERATOR)
     counts = (await client.get("/v1/submissions/counts", headers=headers)).json()

@@ -54,6 +54,7 @@ async def count_messages(app: FastAPI) -> int:
         return int(await session.scalar(select(func.count()).select_from(CityMessage)) or 0)
 
 
+@pytest.mark.dialect
 async def test_reach_before_sending(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, OFFICER)
     ids = await hood_ids(client, headers)
@@ -91,6 +92,7 @@ async def test_publish_now_with_reach_and_audit(client: httpx.AsyncClient, app: 
     assert "message.create" in actions and "message.publish" in actions
 
 
+@pytest.mark.dialect
 async def test_same_key_same_request_publishes_once(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
@@ -110,6 +112,7 @@ async def test_same_key_same_request_publishes_once(
     assert await count_messages(app) == 1
 
 
+@pytest.mark.dialect
 async def test_racing_twins_publish_once(settings: Settings) -> None:
     # Two server processes' worth of concurrency: separate apps, same database.
     apps = [create_app(settings), create_app(settings)]
@@ -258,6 +261,7 @@ async def test_roles_and_scopes(client: httpx.AsyncClient) -> None:
     )
 
 
+@pytest.mark.dialect
 async def test_edit_conflict_is_412_with_the_current_message(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, OFFICER)
     draft = (
@@ -322,6 +326,7 @@ async def test_lifecycle_publish_withdraw(client: httpx.AsyncClient) -> None:
     assert withdrawn.json()["state"] == "withdrawn" and withdrawn.json()["withdrawn_at"]
 
 
+@pytest.mark.dialect
 async def test_list_filters_and_pages(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, OFFICER)
     ids = await hood_ids(client, headers)
@@ -357,6 +362,7 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient) -> None:
     assert drafts["items"] == []
 
 
+@pytest.mark.dialect
 async def test_scheduled_message_is_published_once_after_a_restart(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
@@ -403,6 +409,7 @@ async def test_scheduling_in_the_past_is_refused(client: httpx.AsyncClient) -> N
     assert_problem(response, 422, "validation")
 
 
+@pytest.mark.dialect
 async def test_withdrawn_scheduled_message_never_goes_out(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:

@@ -34,6 +34,7 @@ def sql(database_url: str, statement: str) -> list[tuple]:
     return asyncio.run(run())
 
 
+@pytest.mark.dialect
 @pytest.mark.slow
 def test_check_then_a_downgrade_that_says_what_it_drops(database_url: str) -> None:
     newest = migrate.head()

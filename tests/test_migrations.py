@@ -47,6 +47,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     postgres.psql("DROP DATABASE empty_for_migrations")
 
 
+@pytest.mark.dialect
 def test_upgrade_matches_models_and_downgrades_to_empty(empty_database: str) -> None:
     migrate.upgrade(empty_database)
     diff, tables = _diff_and_tables(empty_database)
@@ -61,6 +62,7 @@ def test_upgrade_matches_models_and_downgrades_to_empty(empty_database: str) -> 
     assert diff == []
 
 
+@pytest.mark.dialect
 def test_city_rollups_are_filled_from_existing_activity(empty_database: str) -> None:
     from sqlalchemy import text
 
@@ -107,6 +109,7 @@ def test_city_rollups_are_filled_from_existing_activity(empty_database: str) -> 
     assert [tuple(r) for r in asyncio.run(fill_and_read(True))] == [(1, "posts", 9)]
 
 
+@pytest.mark.dialect
 def test_days_are_rebucketed_into_the_city_s_days(empty_database: str) -> None:
     """0008 rebuilds the rollups from the kept events in the municipality's time zone and
     keeps each household's last active day; down again gives the calendar sets back."""
@@ -177,6 +180,7 @@ def test_days_are_rebucketed_into_the_city_s_days(empty_database: str) -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.dialect
 def test_the_demo_survives_the_rebucketing_both_ways(database_url: str) -> None:
     """On a copy of the demo: down to 0007 (calendar sets, UTC days) and up again gives the
     same rollups and last active days as the demo had, every event still there."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import httpx
+import pytest
 
 from tests.conftest import auth_headers
 
@@ -63,6 +64,7 @@ async def test_services_json_and_xml(client: httpx.AsyncClient) -> None:
     assert xml_def.tag == "service_definition" and xml_def.find("service_code").text == "sidewalk"
 
 
+@pytest.mark.dialect
 async def test_post_then_get_in_json_and_xml_and_in_the_inbox(client: httpx.AsyncClient) -> None:
     key = await open311_key(client)
     created = await client.post(f"{BASE}/requests.json", data=form(key))

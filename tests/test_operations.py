@@ -140,6 +140,7 @@ def empty_database_like(database_url: str, tmp_path: Path, request: pytest.Fixtu
     return postgres.url(name)
 
 
+@pytest.mark.dialect
 @pytest.mark.slow
 def test_a_backup_under_writes_restores_every_row_committed_before_it(
     database_url: str, tmp_path: Path, request: pytest.FixtureRequest

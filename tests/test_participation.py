@@ -88,6 +88,7 @@ def response(key: str, household: str, hood: int, **answers: Any) -> dict:
     }  # fmt: skip
 
 
+@pytest.mark.dialect
 async def test_each_question_type_is_counted_with_small_numbers_hidden(
     client: httpx.AsyncClient,
 ) -> None:
@@ -283,6 +284,7 @@ async def test_one_answer_per_household_and_only_while_open(client: httpx.AsyncC
     )  # fmt: skip
 
 
+@pytest.mark.dialect
 async def test_a_citizen_budget_from_proposals_to_the_winning_set(
     client: httpx.AsyncClient,
 ) -> None:
@@ -420,6 +422,7 @@ async def test_ideas_answer_a_call(client: httpx.AsyncClient) -> None:
     assert results["count"] == "< 5" and results["ideas_by_category"] == {idea["code"]: "hidden"}
 
 
+@pytest.mark.dialect
 async def test_concurrent_answers_and_votes_count_once(
     servers: list[str],  # noqa: F811
     http: httpx.AsyncClient,  # noqa: F811

@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from httpx_sse import aconnect_sse
 
 import config
@@ -102,6 +103,7 @@ async def test_topics_come_from_the_vocabulary(client: httpx.AsyncClient) -> Non
         assert set(labels) == {"nl", "fr", "en"}, code
 
 
+@pytest.mark.dialect
 async def test_search_words_are_taken_literally(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, "officer@mechelen.demo")
     everything = (await client.get("/v1/neighbourhoods", headers=headers)).json()["items"]

@@ -105,6 +105,7 @@ def _raising(error: Exception):  # type: ignore[no-untyped-def]
     return route
 
 
+@pytest.mark.dialect
 async def test_storage_failures_say_what_failed(app: FastAPI) -> None:
     """A full disk or a read-only database file is not "the database cannot be reached"."""
     readonly = sqlite3.OperationalError("attempt to write a readonly database")
@@ -126,6 +127,7 @@ async def test_storage_failures_say_what_failed(app: FastAPI) -> None:
             assert words in body["detail"], (path, body)
 
 
+@pytest.mark.dialect
 async def test_readyz_tells_how_this_process_hears_the_others(
     app: FastAPI, settings: Settings
 ) -> None:

@@ -34,6 +34,7 @@ def own_server_fast_heartbeat(sqlite_template: Path, tmp_path: Path) -> Iterator
     server.stop()
 
 
+@pytest.mark.dialect
 async def test_message_views_and_survey_responses_come_from_events(
     client: httpx.AsyncClient,
 ) -> None:
@@ -77,6 +78,7 @@ async def test_message_views_and_survey_responses_come_from_events(
     assert after["version"] == message["version"]
 
 
+@pytest.mark.dialect
 async def test_a_batch_holds_at_most_5000_events(client: httpx.AsyncClient) -> None:
     admin = await auth_headers(client, ADMIN)
     hood = (await client.get("/v1/neighbourhoods", headers=admin)).json()["items"][0]["id"]
@@ -93,6 +95,7 @@ async def test_a_batch_holds_at_most_5000_events(client: httpx.AsyncClient) -> N
     assert full.status_code == 200 and full.json()["accepted"] == 5000
 
 
+@pytest.mark.dialect
 async def test_stream_events_are_kept_a_day_and_keys_two(app: FastAPI) -> None:
     """The next days: events older than 24 h and keys older than 48 h are forgotten, newer
     ones kept (a client resumes within a day; a script retries within two)."""
@@ -123,6 +126,7 @@ async def test_stream_events_are_kept_a_day_and_keys_two(app: FastAPI) -> None:
     assert keys == {"k1", "k23", "k25", "k47"}
 
 
+@pytest.mark.dialect
 async def test_open311_window_filter_and_placement(client: httpx.AsyncClient, app: FastAPI) -> None:
     key = await open311_key(client)
     # A few tens of metres from one neighbourhood's point: placed in that neighbourhood.

@@ -102,6 +102,7 @@ async def open_reports(http: httpx.AsyncClient, url: str, headers: dict, n: int)
     return items
 
 
+@pytest.mark.dialect
 async def test_same_if_match_on_a_submission_one_wins(
     servers: list[str], http: httpx.AsyncClient, database_url: str
 ) -> None:
@@ -141,6 +142,7 @@ async def test_same_if_match_on_a_submission_one_wins(
     assert lost == 0, f"{lost} of {PAIRS} pairs did not end as one 200 and one 412"
 
 
+@pytest.mark.dialect
 async def test_same_if_match_on_a_message_one_wins(
     servers: list[str], http: httpx.AsyncClient
 ) -> None:
@@ -175,6 +177,7 @@ async def test_same_if_match_on_a_message_one_wins(
     assert lost == 0, f"{lost} of {PAIRS} pairs did not end as one 200 and one 412"
 
 
+@pytest.mark.dialect
 async def test_a_draft_published_by_racing_requests_goes_out_once(
     servers: list[str], http: httpx.AsyncClient, database_url: str
 ) -> None:
@@ -216,6 +219,7 @@ async def test_a_draft_published_by_racing_requests_goes_out_once(
     assert extra_publications == 0
 
 
+@pytest.mark.dialect
 async def test_bulk_racing_single_changes_loses_none(
     servers: list[str], http: httpx.AsyncClient
 ) -> None:

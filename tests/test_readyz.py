@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from server.app import create_app
@@ -22,6 +23,7 @@ async def get(app: FastAPI, path: str) -> httpx.Response:
         return await client.get(path)
 
 
+@pytest.mark.dialect
 async def test_ready_when_the_database_takes_writes(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import assert_problem, auth_headers
 
@@ -84,6 +85,7 @@ async def test_audit_is_for_admins_and_scoped(client: httpx.AsyncClient) -> None
     assert len(entries) == 3  # officer, analyst, admin of Mechelen; the agency is its own org
 
 
+@pytest.mark.dialect
 async def test_audit_pages_and_filters(client: httpx.AsyncClient) -> None:
     admin = await auth_headers(client, "admin@mechelen.demo")
     for _ in range(3):

@@ -176,6 +176,7 @@ async def exercise(client: httpx.AsyncClient) -> list[str]:
             name, description]  # fmt: skip
 
 
+@pytest.mark.dialect
 async def test_no_log_line_holds_a_secret_or_a_residents_words(
     client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -41,6 +42,7 @@ async def _counts(app: FastAPI) -> dict[str, int]:
         }
 
 
+@pytest.mark.dialect
 async def test_seeding_twice_changes_nothing(app: FastAPI) -> None:
     # The fixture database is already seeded once.
     before = await _counts(app)

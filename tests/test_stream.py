@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from httpx_sse import aconnect_sse
 from sqlalchemy import select
@@ -98,6 +99,7 @@ async def test_stream_is_scoped_and_authenticated(live_server: LiveServer) -> No
         assert len(seen) == 1 and json.loads(seen[0].data)["neighbourhood_id"] == hoods["Battel"]
 
 
+@pytest.mark.dialect
 async def test_a_later_stream_id_never_commits_before_an_earlier_one(app: FastAPI) -> None:
     # Streams resume by id, so ids must become visible in order: the second writer waits
     # for the first (SQLite: the write lock; PostgreSQL: the ordering advisory lock).

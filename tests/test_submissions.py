@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -25,6 +26,7 @@ async def first(client: httpx.AsyncClient, headers: dict[str, str], **params: An
     return page["items"][0]
 
 
+@pytest.mark.dialect
 async def test_demo_inbox_lists_with_filters_and_pages(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, MODERATOR)
     seen: list[int] = []
@@ -98,6 +100,7 @@ async def test_lifecycle_and_forbidden_transitions(client: httpx.AsyncClient, ap
     assert actions.count("submission.update") == 3
 
 
+@pytest.mark.dialect
 async def test_two_moderators_conflict_with_412(client: httpx.AsyncClient) -> None:
     sofie = await auth_headers(client, MODERATOR)
     admin = await auth_headers(client, "admin@mechelen.demo")
@@ -150,6 +153,7 @@ async def test_assign_reply_and_note(client: httpx.AsyncClient) -> None:
     assert kinds == [("reply", "We komen kijken."), ("note", "Aannemer X bellen.")]
 
 
+@pytest.mark.dialect
 async def test_bulk_reports_partial_failure(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, MODERATOR)
     new = (
@@ -238,6 +242,7 @@ async def test_agency_sees_only_its_neighbourhoods(client: httpx.AsyncClient) ->
     )
 
 
+@pytest.mark.dialect
 async def test_csv_export_streams_the_filtered_list(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, MODERATOR)
     response = await client.get(
@@ -253,6 +258,7 @@ async def test_csv_export_streams_the_filtered_list(client: httpx.AsyncClient) -
     assert {int(r["id"]) for r in rows} == {s["id"] for s in ideas}
 
 
+@pytest.mark.dialect
 async def test_duplicates_suggested_and_marked(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, MODERATOR)
     items = (
@@ -314,6 +320,7 @@ async def every(client: httpx.AsyncClient, headers: dict[str, str], **params: An
             return items
 
 
+@pytest.mark.dialect
 async def test_counts_agree_with_the_list(client: httpx.AsyncClient) -> None:
     headers = await auth_headers(client, MODERATOR)
     sub = await first(client, headers, status=["new"])

@@ -184,6 +184,7 @@ async def test_changes_need_the_version_and_are_audited(client: httpx.AsyncClien
     ]  # fmt: skip
 
 
+@pytest.mark.dialect
 async def test_same_if_match_from_two_admins_one_wins(
     servers: list[str],  # noqa: F811
     http: httpx.AsyncClient,  # noqa: F811

@@ -91,6 +91,7 @@ def test_a_cell_is_neutralised_by_its_start_and_numbers_stay_numbers() -> None:
     assert csvsafe.cell("a=b") == "a=b"  # only the first character makes a formula
 
 
+@pytest.mark.dialect
 async def test_no_export_holds_a_cell_a_spreadsheet_would_run(client: httpx.AsyncClient) -> None:
     admin = await auth_headers(client, ADMIN)
     officer = await auth_headers(client, OFFICER)
@@ -200,6 +201,7 @@ def assert_clean(text: str, expected: str) -> None:
     assert text.strip() == expected.strip(), (text, expected)
 
 
+@pytest.mark.dialect
 async def test_open311_text_is_cleaned_from_forms_and_query_strings(
     client: httpx.AsyncClient,
 ) -> None:
@@ -235,6 +237,7 @@ async def test_open311_text_is_cleaned_from_forms_and_query_strings(
     assert refused.status_code == 400 and "description" in refused.json()[0]["description"]
 
 
+@pytest.mark.dialect
 async def test_staff_forms_and_participation_text_is_cleaned(client: httpx.AsyncClient) -> None:
     admin = await auth_headers(client, ADMIN)
     officer = await auth_headers(client, OFFICER)
@@ -631,6 +634,7 @@ def test_demo_accounts_keep_the_server_on_loopback(sqlite_template: Path, tmp_pa
         server.wait(timeout=15)
 
 
+@pytest.mark.dialect
 async def test_open311_fields_longer_than_their_columns_are_no_database_error(
     client: httpx.AsyncClient,
 ) -> None:
