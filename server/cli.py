@@ -48,6 +48,22 @@ def is_loopback(host: str) -> bool:
         return False  # a name or an address of another interface: reachable from outside
 
 
+def default_workers(host: str, database_url: str) -> int:
+    """How many worker processes `serve` runs when `--workers` is not given.
+
+    One on SQLite (one writer: more processes only queue for its lock) and on a loopback
+    address (the demo, a developer's machine, the tests: one process, which a signal stops
+    and whose caches hear every change at once; behind nginx on the same machine, give
+    `--workers`). Otherwise one per core this process may use: the API is CPU-bound
+    (bench/load.py), a Python process runs on one core at a time, and PostgreSQL works in
+    processes of its own."""
+    if database_url.startswith("sqlite") or is_loopback(host):
+        return 1
+    if hasattr(os, "sched_getaffinity"):  # the cores a container or taskset gives us
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 DEMO_ACCOUNTS_REFUSED = (
     "Refusing to serve on {host}: {count} demo account(s) ({emails}) still have the demo "
     "password, which anyone who reaches this address could sign in with. Run `buurt-server "
@@ -108,7 +124,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         factory=True,
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=args.workers or default_workers(args.host, settings.database_url),
+        # uvloop and httptools: uvicorn[standard] in the server extra installs them, and
+        # "auto" takes them (asyncio's loop and h11 only where a platform has none).
+        loop="auto",
+        http="auto",
         # The app reads the proxy headers itself (server/requestlog.py): it must still see the
         # peer to decide whether to believe them, and their X-Request-ID.
         proxy_headers=False,
@@ -316,7 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers", type=int, metavar="N",
+        help="worker processes (default: 1 on SQLite or a loopback address, else one per core)",
+    )  # fmt: skip
     serve.add_argument(
         "--log-level", default="info",
         choices=["critical", "error", "warning", "info", "debug", "trace"],

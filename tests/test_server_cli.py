@@ -92,3 +92,62 @@ def test_migrate_seed_serve(tmp_path: Path) -> None:
     output = log.read_text()
     # Neither the password nor the token ever reaches the log.
     assert "long-enough-password" not in output and secret not in output
+
+
+# -- serve's options: worker processes, event loop, HTTP parser -------------------------------
+
+POSTGRES_URL = "postgresql+asyncpg://buurt@db.example/buurt"
+
+
+@pytest.mark.parametrize(
+    ("host", "url", "expected"),
+    [
+        ("127.0.0.1", POSTGRES_URL, 1),
+        ("::1", POSTGRES_URL, 1),
+        ("localhost", POSTGRES_URL, 1),
+        ("0.0.0.0", "sqlite+aiosqlite:///buurt.db", 1),
+        ("0.0.0.0", POSTGRES_URL, len(os.sched_getaffinity(0))),
+        ("10.0.0.5", POSTGRES_URL, len(os.sched_getaffinity(0))),
+    ],
+)
+def test_workers_default_to_one_per_core_only_for_a_server_on_postgresql(
+    host: str, url: str, expected: int
+) -> None:
+    from server.cli import default_workers
+
+    assert default_workers(host, url) == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [((), len(os.sched_getaffinity(0))), (("--workers", "3"), 3)],
+)
+def test_serve_runs_uvicorn_with_its_fast_loop_and_parser(
+    monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...], expected: int
+) -> None:
+    """What `serve` gives uvicorn: the workers (given, or the default for a server reached
+    from outside on PostgreSQL), and the event loop and HTTP parser uvicorn chooses, which
+    are uvloop and httptools with the server extra installed."""
+    import uvicorn
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from server import cli
+
+    given: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: given.update(options))
+    monkeypatch.setenv("BUURT_DATABASE_URL", POSTGRES_URL)
+    code = cli.main(["serve", "--host", "0.0.0.0", "--allow-demo-accounts", *options])
+    assert code == 0
+    assert given["workers"] == expected
+    config = uvicorn.Config(app=lambda scope, receive, send: None, **{
+        key: given[key] for key in ("loop", "http")
+    })  # fmt: skip
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    loop_factory = config.get_loop_factory()
+    assert loop_factory is not None
+    loop = loop_factory()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
