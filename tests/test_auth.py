@@ -10,8 +10,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
+from server import clock
 from server.app import create_app
-from server.models import AccessToken, AuditEntry, LoginFailure, RefreshToken, utcnow
+from server.models import AccessToken, AuditEntry, LoginFailure, RefreshToken
 from server.security import token_hash
 from server.settings import Settings
 from tests.conftest import TEST_CLIENT, assert_problem, auth_headers, sign_in
@@ -146,38 +147,35 @@ async def test_logout_with_bearer_only(client: httpx.AsyncClient) -> None:
 
 
 async def test_expired_access_token_is_refused_then_refresh_works(
-    client: httpx.AsyncClient, app: FastAPI
+    client: httpx.AsyncClient, settings: Settings
 ) -> None:
+    """A quarter of an hour later (the clock set, not slept): the access token is refused as
+    expired, and the refresh token still gives a new pair."""
+    signed_in = clock.now()
     tokens = await sign_in(client, OFFICER)
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(AccessToken)
-            .where(AccessToken.token_hash == token_hash(tokens["access_token"]))
-            .values(expires_at=utcnow() - timedelta(seconds=1))
-        )
-        await session.commit()
-    expired = await client.get(
-        "/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
-    )
-    body = assert_problem(expired, 401, "invalid-token")
-    assert body["expired"] is True
-    assert "invalid_token" in expired.headers["www-authenticate"]
-    fresh = await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
-    assert fresh.status_code == 200
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    with clock.fixed(signed_in + timedelta(seconds=settings.access_token_ttl_seconds - 5)):
+        assert (await client.get("/v1/me", headers=bearer)).status_code == 200
+    with clock.fixed(signed_in + timedelta(seconds=settings.access_token_ttl_seconds + 5)):
+        expired = await client.get("/v1/me", headers=bearer)
+        body = assert_problem(expired, 401, "invalid-token")
+        assert body["expired"] is True
+        assert "invalid_token" in expired.headers["www-authenticate"]
+        refresh = {"refresh_token": tokens["refresh_token"]}
+        fresh = await client.post("/v1/auth/refresh", json=refresh)
+        assert fresh.status_code == 200, fresh.text
 
 
-async def test_expired_refresh_token_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_expired_refresh_token_is_refused(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Past its 30 days a refresh token is refused; the person signs in again."""
+    signed_in = clock.now()
     tokens = await sign_in(client, OFFICER)
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.token_hash == token_hash(tokens["refresh_token"]))
-            .values(expires_at=utcnow() - timedelta(seconds=1))
+    with clock.fixed(signed_in + timedelta(seconds=settings.refresh_token_ttl_seconds + 5)):
+        response = await client.post(
+            "/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
         )
-        await session.commit()
-    response = await client.post(
-        "/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
-    )
     assert_problem(response, 401, "invalid-token")
 
 

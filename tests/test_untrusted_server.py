@@ -91,6 +91,20 @@ def test_a_cell_is_neutralised_by_its_start_and_numbers_stay_numbers() -> None:
     assert csvsafe.cell("a=b") == "a=b"  # only the first character makes a formula
 
 
+async def survey_and_budget(
+    client: httpx.AsyncClient, officer: dict[str, str]
+) -> tuple[dict, dict]:
+    """An open survey and an open citizen budget, published by `officer`."""
+    survey = await publish(
+        client, officer, "survey", survey={"questions": QUESTIONS, "closes_at": later(days=7)}
+    )
+    budget = await publish(
+        client, officer, "citizen_budget",
+        budget={"budget_eur": 50_000, "deadline": later(days=30)},
+    )  # fmt: skip
+    return survey, budget
+
+
 @pytest.mark.dialect
 async def test_no_export_holds_a_cell_a_spreadsheet_would_run(client: httpx.AsyncClient) -> None:
     admin = await auth_headers(client, ADMIN)
@@ -98,13 +112,7 @@ async def test_no_export_holds_a_cell_a_spreadsheet_would_run(client: httpx.Asyn
     key = await open311_key(client)
     resident = await resident_token(client)
     hood = (await hoods(client, officer))[0]
-    survey_msg = await publish(
-        client, officer, "survey", survey={"questions": QUESTIONS, "closes_at": later(days=7)}
-    )
-    budget = await publish(
-        client, officer, "citizen_budget",
-        budget={"budget_eur": 50_000, "deadline": later(days=30)},
-    )  # fmt: skip
+    survey_msg, budget = await survey_and_budget(client, officer)
     tried = 0
     for i, formula in enumerate(FORMULAS):
         # Open311: description, the reporter's name and contact, the address.
@@ -243,13 +251,7 @@ async def test_staff_forms_and_participation_text_is_cleaned(client: httpx.Async
     officer = await auth_headers(client, OFFICER)
     resident = await resident_token(client)
     hood = (await hoods(client, officer))[0]
-    survey_msg = await publish(
-        client, officer, "survey", survey={"questions": QUESTIONS, "closes_at": later(days=7)}
-    )
-    budget = await publish(
-        client, officer, "citizen_budget",
-        budget={"budget_eur": 50_000, "deadline": later(days=30)},
-    )  # fmt: skip
+    survey_msg, budget = await survey_and_budget(client, officer)
     stored = 0
     for n, (sent, kept) in enumerate(CORPUS):
         # A report taken by staff, a public reply and an internal note on it.
