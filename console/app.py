@@ -39,6 +39,7 @@ from console.widgets.status import StatusHeader
 
 if TYPE_CHECKING:
     from console.screens.base import SignedInScreen
+    from console.screens.host import ConsoleHost
 
 # What needs a signed-in person.
 SIGNED_IN_ACTIONS = frozenset(
@@ -510,6 +511,13 @@ class BuurtApp(App[None]):
     async def quit(self) -> None:
         await self.client.aclose()
         self.exit()
+
+
+if TYPE_CHECKING:
+
+    def _is_a_host(app: BuurtApp) -> ConsoleHost:
+        # mypy checks here that the app is what its screens expect of it.
+        return app
 
 
 __all__ = ["BuurtApp", "__version__"]

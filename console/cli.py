@@ -23,7 +23,7 @@ from console.commands import (
     submissions,
     templates,
 )
-from console.commands.common import EXIT_OK, EXIT_USAGE, UsageError, err
+from console.commands.common import EXIT_OK, EXIT_USAGE, UsageError, err, exit_code
 from console.i18n import N_, _, choose_language, ngettext, set_language
 from console.session import Context, resolve
 from console.settings import ConfigError, load_config
@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args, context))
     except ApiError as error:
         err(_("error: {message}").format(message=error.message))
-        return error.exit_code
+        return exit_code(error)
     except (ConfigError, UsageError) as error:
         err(_("error: {message}").format(message=error))
         return EXIT_USAGE

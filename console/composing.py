@@ -267,72 +267,79 @@ def _parts(line: str) -> list[str]:
 def parse_questions(text: str, languages: list[str]) -> list[dict[str, Any]]:
     """The survey's questions from their text (see above), each in every one of `languages`
     (the first is the one the question lines are in)."""
-    first = languages[0]
     questions: list[dict[str, Any]] = []
     for raw in text.splitlines():
         if not raw.strip():
             continue
         translated = TRANSLATION_LINE.match(raw)
         if translated:
-            lang, rest = translated.group(1).lower(), translated.group(2)
-            if not questions:
-                raise ComposeError(
-                    _("A language line (“fr: …”) goes under the question it translates.")
-                )
-            if lang not in languages:
-                raise ComposeError(
-                    _("{lang} is not a language of this message ({languages}).").format(
-                        lang=lang, languages=", ".join(languages)
-                    )
-                )
-            question = questions[-1]
-            parts = _parts(rest)
-            if len(parts) != 1 + len(question["choices"]):
-                raise ComposeError(
-                    _(
-                        "The {lang} line of question {n} needs the question and "
-                        "its {count} choices."
-                    ).format(lang=lang, n=len(questions), count=len(question["choices"]))
-                )
-            question["question"][lang] = parts[0]
-            for choice, label in zip(question["choices"], parts[1:], strict=True):
-                choice[lang] = label
-            continue
-        line = raw.strip()
-        kind, most = "single", None
-        mark = TYPE_MARK.match(line)
-        if mark:
-            kind = mark.group(1).lower()
-            most = int(mark.group(2)) if mark.group(2) else None
-            line = line[mark.end() :]
-        parts = _parts(line)
-        n = len(questions) + 1
-        if not parts:
-            raise ComposeError(_("Question {n} has no text.").format(n=n))
-        if kind in ("single", "multiple") and len(parts) < 3:
+            _add_translation(questions, translated, languages)
+        else:
+            questions.append(_question(raw.strip(), len(questions) + 1, languages[0]))
+    _check_every_language(questions, languages)
+    return questions
+
+
+def _add_translation(
+    questions: list[dict[str, Any]], translated: re.Match[str], languages: list[str]
+) -> None:
+    """A language line ("  fr: question | choice | …") into the question above it."""
+    lang, rest = translated.group(1).lower(), translated.group(2)
+    if not questions:
+        raise ComposeError(_("A language line (“fr: …”) goes under the question it translates."))
+    if lang not in languages:
+        raise ComposeError(
+            _("{lang} is not a language of this message ({languages}).").format(
+                lang=lang, languages=", ".join(languages)
+            )
+        )
+    question = questions[-1]
+    parts = _parts(rest)
+    if len(parts) != 1 + len(question["choices"]):
+        raise ComposeError(
+            _("The {lang} line of question {n} needs the question and its {count} choices.").format(
+                lang=lang, n=len(questions), count=len(question["choices"])
+            )
+        )
+    question["question"][lang] = parts[0]
+    for choice, label in zip(question["choices"], parts[1:], strict=True):
+        choice[lang] = label
+
+
+def _question(line: str, n: int, first: str) -> dict[str, Any]:
+    """Question `n` from its line in the `first` language: its type mark, text and choices."""
+    kind, most = "single", None
+    mark = TYPE_MARK.match(line)
+    if mark:
+        kind = mark.group(1).lower()
+        most = int(mark.group(2)) if mark.group(2) else None
+        line = line[mark.end() :]
+    parts = _parts(line)
+    if not parts:
+        raise ComposeError(_("Question {n} has no text.").format(n=n))
+    if kind in ("single", "multiple") and len(parts) < 3:
+        raise ComposeError(
+            _("Question {n} needs at least two choices: Question? | choice | choice").format(n=n)
+        )
+    if kind in ("scale", "open") and len(parts) > 1:
+        raise ComposeError(_("Question {n} is answered without choices; remove them.").format(n=n))
+    question: dict[str, Any] = {
+        "type": kind,
+        "question": {first: parts[0]},
+        "choices": [{first: label} for label in parts[1:]],
+    }
+    if most is not None:
+        if kind != "multiple" or not 1 <= most <= len(parts) - 1:
             raise ComposeError(
-                _("Question {n} needs at least two choices: Question? | choice | choice").format(
+                _("Question {n}: [multiple N] takes at most as many as there are choices.").format(
                     n=n
                 )
             )
-        if kind in ("scale", "open") and len(parts) > 1:
-            raise ComposeError(
-                _("Question {n} is answered without choices; remove them.").format(n=n)
-            )
-        question = {
-            "type": kind,
-            "question": {first: parts[0]},
-            "choices": [{first: label} for label in parts[1:]],
-        }
-        if most is not None:
-            if kind != "multiple" or not 1 <= most <= len(parts) - 1:
-                raise ComposeError(
-                    _(
-                        "Question {n}: [multiple N] takes at most as many as there are choices."
-                    ).format(n=n)
-                )
-            question["max_choices"] = most
-        questions.append(question)
+        question["max_choices"] = most
+    return question
+
+
+def _check_every_language(questions: list[dict[str, Any]], languages: list[str]) -> None:
     for n, question in enumerate(questions, start=1):
         for lang in languages[1:]:
             if lang not in question["question"]:
@@ -341,7 +348,6 @@ def parse_questions(text: str, languages: list[str]) -> list[dict[str, Any]]:
                         n=n, lang=lang
                     )
                 )
-    return questions
 
 
 def format_questions(questions: list[dict[str, Any]], languages: list[str]) -> str:

@@ -64,8 +64,6 @@ def keyring_usable() -> bool:
 class UnreadableCredential(ApiError):
     """A stored sign-in that is there but cannot be read (damaged, or no permission)."""
 
-    exit_code = 3
-
     def __init__(self, where: str, reason: str) -> None:
         super().__init__(
             _(

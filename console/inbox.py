@@ -4,31 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from console.api.vocabulary import PRIORITY_LABELS, STATUS_LABELS
 from console.i18n import N_, _
 
-STATUSES = ("new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate")
-STATUS_LABELS = {
-    "new": N_("New"),
-    "acknowledged": N_("Acknowledged"),
-    "in_progress": N_("In progress"),
-    "resolved": N_("Resolved"),
-    "rejected": N_("Rejected"),
-    "duplicate": N_("Duplicate"),
-}
-# How a report taken by staff reached them (the server's `channel`).
-CHANNEL_CHOICES = (
-    ("phone", N_("By phone")),
-    ("desk", N_("At the desk")),
-    ("email", N_("By e-mail")),
-    ("other", N_("Another way")),
-)
-CHANNEL_LABELS = dict(CHANNEL_CHOICES)
-PRIORITY_LABELS = {
-    "low": N_("Low"),
-    "normal": N_("Normal"),
-    "high": N_("High"),
-    "urgent": N_("Urgent"),
-}
 # Where a submission can go from each status (the server enforces the same).
 NEXT_STATUSES = {
     "new": ("acknowledged", "in_progress", "rejected"),

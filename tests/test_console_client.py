@@ -12,6 +12,7 @@ from console.api.auth import TokenState
 from console.api.client import ApiClient
 from console.api.errors import AuthError, NotFound, NotSignedIn, RateLimited, Unreachable
 from console.api.models import Me, Neighbourhood, Tokens
+from console.commands.common import exit_code
 from console.i18n import set_language
 from tests.conftest import DEMO_PASSWORD
 from tests.live import LiveServer
@@ -147,7 +148,7 @@ async def test_problems_become_sentences_in_the_chosen_language(live_server: Liv
             await client.sign_in("officer@mechelen.demo", "not-the-password")
         assert wrong.value.slug == "invalid-credentials"
         assert wrong.value.message == "Het e-mailadres of het wachtwoord klopt niet."
-        assert wrong.value.exit_code == 3
+        assert exit_code(wrong.value) == 3
         await client.sign_in("cpas@mons.demo", DEMO_PASSWORD)
         with pytest.raises(NotFound) as missing:
             await client.neighbourhood(1)  # Mechelen's: another municipality
@@ -175,7 +176,7 @@ async def test_unreachable_server_is_a_sentence_after_retries() -> None:
             await client.me()
         assert await client.healthy() is False
     assert url in caught.value.message and "Check the address" in caught.value.message
-    assert caught.value.exit_code == 6
+    assert exit_code(caught.value) == 6
     assert time.monotonic() - started < 5
 
 

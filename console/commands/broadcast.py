@@ -156,68 +156,71 @@ def _print_reach(reach: Reach) -> None:
     )
 
 
-def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
-    async def work(
-        client: ApiClient,
-    ) -> tuple[Draft, Reach, Message | None, str | None, datetime | None]:
-        me = await client.me()
-        municipality = me.organisation.municipality
-        formats.use_timezone(municipality.timezone)
-        hoods = await client.all_neighbourhoods()
-        try:
-            draft, schedule_text = build_draft(
-                args, municipality.languages, municipality.timezone, hoods
-            )
-            content = draft.content()
-            when = parse_local_time(schedule_text, municipality.timezone) if schedule_text else None
-        except ComposeError as error:
-            raise UsageError(str(error)) from None
-        if when is not None and args.draft:
-            raise UsageError(
-                _(
-                    "A draft is not scheduled: leave out --draft to schedule it, or the "
-                    "schedule to save a draft."
-                )
-            )
-        if when is not None and when <= datetime.now(UTC):
-            raise InvalidInput(
-                _("The scheduled time {when} has passed; choose a time in the future.").format(
-                    when=f"{when:%Y-%m-%d %H:%M}"
-                )
-            )
-        reach = await client.reach(content["targets"])
-        if args.dry_run:
-            return draft, reach, None, None, when
-        action = "draft" if args.draft else ("schedule" if when else "publish")
-        key = args.idempotency_key or idempotency_key(
-            f"{context.url}|{me.organisation.id}", content, action, when,
-            run_intent(when, municipality.timezone),
-        )  # fmt: skip
-        message = await client.create_message(
-            content, action=action, scheduled_at=when, idempotency_key=key
-        )
-        return draft, reach, message, key, when
+# What a run did: the draft, its reach, the message sent (None in a dry run), the key, when.
+Sent = tuple[Draft, Reach, Message | None, str | None, datetime | None]
 
-    _draft, reach, message, key, when = run_api(context, work)
-    if args.json:
-        print_json(
-            {"dry_run": message is None, "reach": reach, "message": message, "idempotency_key": key,
-             "publishes": "draft" if args.draft else formats.iso(when) if when else "now"}
-        )  # fmt: skip
-        return EXIT_OK
-    _print_reach(reach)
-    if message is None:
-        if args.draft:
-            err(_("Dry run: nothing was sent. It would be saved as a draft."))
-        elif when is None:
-            err(_("Dry run: nothing was sent. It would be published now."))
-        else:
-            err(
-                _("Dry run: nothing was sent. It would be scheduled for {when}.").format(
-                    when=f"{formats.moment(when)} ({formats.current_timezone().key})"
-                )
+
+def _check_schedule(when: datetime | None, draft_only: bool) -> None:
+    """A draft has no time, and a time to publish at is in the future."""
+    if when is not None and draft_only:
+        raise UsageError(
+            _(
+                "A draft is not scheduled: leave out --draft to schedule it, or the "
+                "schedule to save a draft."
             )
-        return EXIT_OK
+        )
+    if when is not None and when <= datetime.now(UTC):
+        raise InvalidInput(
+            _("The scheduled time {when} has passed; choose a time in the future.").format(
+                when=f"{when:%Y-%m-%d %H:%M}"
+            )
+        )
+
+
+async def _send(client: ApiClient, args: argparse.Namespace, context: Context) -> Sent:
+    """Build the message, ask its reach, and (unless a dry run) send it once: a retry with
+    the same content and intent reuses the idempotency key."""
+    me = await client.me()
+    municipality = me.organisation.municipality
+    formats.use_timezone(municipality.timezone)
+    hoods = await client.all_neighbourhoods()
+    try:
+        draft, schedule_text = build_draft(
+            args, municipality.languages, municipality.timezone, hoods
+        )
+        content = draft.content()
+        when = parse_local_time(schedule_text, municipality.timezone) if schedule_text else None
+    except ComposeError as error:
+        raise UsageError(str(error)) from None
+    _check_schedule(when, args.draft)
+    reach = await client.reach(content["targets"])
+    if args.dry_run:
+        return draft, reach, None, None, when
+    action = "draft" if args.draft else ("schedule" if when else "publish")
+    key = args.idempotency_key or idempotency_key(
+        f"{context.url}|{me.organisation.id}", content, action, when,
+        run_intent(when, municipality.timezone),
+    )  # fmt: skip
+    message = await client.create_message(
+        content, action=action, scheduled_at=when, idempotency_key=key
+    )
+    return draft, reach, message, key, when
+
+
+def _say_dry_run(draft_only: bool, when: datetime | None) -> None:
+    if draft_only:
+        err(_("Dry run: nothing was sent. It would be saved as a draft."))
+    elif when is None:
+        err(_("Dry run: nothing was sent. It would be published now."))
+    else:
+        err(
+            _("Dry run: nothing was sent. It would be scheduled for {when}.").format(
+                when=f"{formats.moment(when)} ({formats.current_timezone().key})"
+            )
+        )
+
+
+def _say_sent(message: Message) -> None:
     if message.replayed:
         err(_("Already done earlier with the same idempotency key: nothing new was sent."))
     title = next(iter(message.title.values()))
@@ -231,6 +234,25 @@ def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
         )
     else:
         err(_("Saved draft #{id} “{title}”.").format(id=message.id, title=title))
+
+
+def cmd_broadcast(args: argparse.Namespace, context: Context) -> int:
+    """`buurt broadcast`: send, schedule or draft a message (or, with --dry-run, say what
+    would happen)."""
+    _draft, reach, message, key, when = run_api(
+        context, lambda client: _send(client, args, context)
+    )
+    if args.json:
+        print_json(
+            {"dry_run": message is None, "reach": reach, "message": message, "idempotency_key": key,
+             "publishes": "draft" if args.draft else formats.iso(when) if when else "now"}
+        )  # fmt: skip
+        return EXIT_OK
+    _print_reach(reach)
+    if message is None:
+        _say_dry_run(args.draft, when)
+    else:
+        _say_sent(message)
     return EXIT_OK
 
 

@@ -20,8 +20,20 @@ if TYPE_CHECKING:
 
 from console import formats
 from console.api.client import ApiClient
-from console.api.errors import ApiError
+from console.api.errors import (
+    ApiError,
+    AuthError,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    Unreachable,
+)
 from console.api.models import Me
+from console.credentials import UnreadableCredential
 from console.session import Context
 
 T = TypeVar("T")
@@ -44,7 +56,26 @@ class InvalidInput(ApiError):
     """Input the server would refuse, found before asking it (exit code 4, as the server's
     own refusal): a dry run fails where the real run would."""
 
-    exit_code = 4
+
+# Each error's exit code: the first class in this order that the error is an instance of.
+EXIT_CODES: tuple[tuple[type[ApiError], int], ...] = (
+    (Unreachable, EXIT_UNREACHABLE),
+    (ServerError, EXIT_UNREACHABLE),
+    (NotSignedIn, EXIT_AUTH),
+    (UnreadableCredential, EXIT_AUTH),
+    (AuthError, EXIT_AUTH),
+    (PermissionDenied, EXIT_INVALID),
+    (NotFound, EXIT_INVALID),
+    (InvalidRequest, EXIT_INVALID),
+    (InvalidInput, EXIT_INVALID),
+    (Conflict, EXIT_CONFLICT),
+    (RateLimited, EXIT_RATE_LIMITED),
+)
+
+
+def exit_code(error: ApiError) -> int:
+    """The exit code a failed API call gives (1 for one this table does not name)."""
+    return next((code for kind, code in EXIT_CODES if isinstance(error, kind)), EXIT_ERROR)
 
 
 def terminal() -> Console:

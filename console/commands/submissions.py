@@ -12,6 +12,7 @@ from typing import Any
 from console import csvcells, formats
 from console.api.client import ApiClient, SubmissionFilters
 from console.api.models import Submission, SubmissionDetail
+from console.api.vocabulary import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, STATUSES
 from console.commands.common import (
     EXIT_OK,
     UsageError,
@@ -23,19 +24,12 @@ from console.commands.common import (
     use_municipality_time,
 )
 from console.i18n import _
-from console.inbox import (
-    PRIORITY_LABELS,
-    STATUS_LABELS,
-    STATUSES,
-    age_text,
-    change_text,
-    received_text,
-)
+from console.inbox import age_text, change_text, received_text
 from console.session import Context
 
 KINDS = ("report", "idea")
-CHANNELS = ("phone", "desk", "email", "other")
-PRIORITIES = ("low", "normal", "high", "urgent")
+CHANNELS = tuple(CHANNEL_LABELS)
+PRIORITIES = tuple(PRIORITY_LABELS)
 CSV_FIELDS = (
     "id",
     "kind",

@@ -12,9 +12,9 @@ from typing import Any
 
 from console.api.client import ApiClient
 from console.api.models import ReplyTemplate
+from console.api.vocabulary import STATUS_LABELS, STATUSES
 from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
 from console.i18n import _
-from console.inbox import STATUS_LABELS, STATUSES
 from console.session import Context
 
 

@@ -15,7 +15,7 @@ from console.widgets.navigation import NavigationBar
 from console.widgets.status import StatusHeader
 
 if TYPE_CHECKING:
-    from console.app import BuurtApp
+    from console.screens.host import ConsoleHost
 
 
 class SignedInScreen(Screen[None]):
@@ -33,11 +33,9 @@ class SignedInScreen(Screen[None]):
         translate_bindings(self)
 
     @property
-    def buurt(self) -> BuurtApp:
-        """The app, typed."""
-        from console.app import BuurtApp
-
-        return cast(BuurtApp, self.app)
+    def buurt(self) -> ConsoleHost:
+        """The app, as screens see it (console.screens.host)."""
+        return cast("ConsoleHost", self.app)
 
     @property
     def left(self) -> bool:

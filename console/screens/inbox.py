@@ -23,13 +23,11 @@ from console.api.client import SubmissionFilters
 from console.api.errors import ApiError, EditConflict
 from console.api.models import Staff, Submission, SubmissionDetail, Suggestion
 from console.api.stream import LiveEvent
+from console.api.vocabulary import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from console.i18n import N_, _, ngettext
 from console.inbox import (
-    CHANNEL_LABELS,
     DUPLICABLE,
     NEXT_STATUSES,
-    PRIORITY_LABELS,
-    STATUS_LABELS,
     age_text,
     change_text,
     received_text,

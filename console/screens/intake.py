@@ -18,9 +18,9 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from console.api.client import ApiClient, SubmissionFilters
 from console.api.errors import ApiError
 from console.api.models import Category, Neighbourhood, Submission
+from console.api.vocabulary import CHANNEL_CHOICES
 from console.bindings import translate_bindings
 from console.i18n import LANGUAGE_NAMES, N_, _
-from console.inbox import CHANNEL_CHOICES
 from console.screens.confirm import discard_then
 from console.screens.map import MapScreen
 from console.widgets.field_error import clear_refusals, refuse

@@ -16,7 +16,7 @@ from console.bindings import translate_bindings
 from console.i18n import N_, _
 
 if TYPE_CHECKING:
-    from console.app import BuurtApp
+    from console.screens.host import ConsoleHost
 
 
 class LoginScreen(Screen[None]):
@@ -33,10 +33,9 @@ class LoginScreen(Screen[None]):
         self.initial_message = message
 
     @property
-    def buurt(self) -> BuurtApp:
-        from console.app import BuurtApp
-
-        return cast(BuurtApp, self.app)
+    def buurt(self) -> ConsoleHost:
+        """The app, as screens see it (console.screens.host)."""
+        return cast("ConsoleHost", self.app)
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):

@@ -21,10 +21,10 @@ from textual_plotext import PlotextPlot
 from console.api.client import ApiClient, SubmissionFilters
 from console.api.errors import ApiError
 from console.api.models import Submission
+from console.api.vocabulary import STATUS_LABELS
 from console.bindings import translate_bindings
 from console.formats import number
 from console.i18n import N_, _, ngettext
-from console.inbox import STATUS_LABELS
 from console.mapview import Grid, Point, View, clusters, fit, nearest
 
 STATUS_COLOURS = {

@@ -24,8 +24,8 @@ from console.api.client import SubmissionFilters
 from console.api.errors import ApiError, EditConflict
 from console.api.models import Message, Proposal, Results, Submission
 from console.api.stream import LiveEvent
+from console.api.vocabulary import STATUS_LABELS
 from console.i18n import N_, _
-from console.inbox import STATUS_LABELS
 from console.results import bar, count, euros, headline, in_language, kind_label, state_line
 from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen

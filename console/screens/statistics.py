@@ -159,33 +159,47 @@ class StatisticsScreen(SignedInScreen):
 
     @work(exclusive=True, group="statistics")
     async def load(self) -> None:
-        client = self.buurt.client
         metric, label = METRICS[self.metric_index]
         self.query_one("#stats-title", Static).update(
             _("Statistics · {period}").format(period=_(PERIODS[self.period_index][1]))
         )
+        granularity = "day" if self.period in ("7d", "30d") else "week"
         try:
-            # The chosen neighbourhood narrows the figures and the chart; the comparison
-            # table keeps every neighbourhood.
-            chosen = [self.hood] if self.hood is not None else None
-            overview = await client.stats_overview(period=self.period, neighbourhoods=chosen)
-            self.rows = await client.stats_neighbourhoods(period=self.period)
-            granularity = "day" if self.period in ("7d", "30d") else "week"
-            series = await client.stats_timeseries(
-                metric, granularity=granularity, period=self.period, neighbourhoods=chosen
-            )
+            overview, series = await self._fetch(metric, granularity)
         except ApiError as problem:
-            if self.left:
-                return
-            error = self.query_one("#stats-error", Static)
-            error.update(problem.message)
-            error.display = True
-            self.buurt.report_connection(problem)
+            if not self.left:
+                self._show_error(problem)
             return
         if self.left:
             return
         self.query_one("#stats-error").display = False
         self.overview, self.series = overview, series
+        self._draw_series(series, label, granularity)
+        self._draw_shares()
+        self._show_topics(overview)
+        self.show_table()
+
+    async def _fetch(self, metric: str, granularity: str) -> tuple[Overview, TimeSeries]:
+        """The figures, the comparison rows (kept in `rows`) and the metric's series."""
+        client = self.buurt.client
+        # The chosen neighbourhood narrows the figures and the chart; the comparison
+        # table keeps every neighbourhood.
+        chosen = [self.hood] if self.hood is not None else None
+        overview = await client.stats_overview(period=self.period, neighbourhoods=chosen)
+        self.rows = await client.stats_neighbourhoods(period=self.period)
+        series = await client.stats_timeseries(
+            metric, granularity=granularity, period=self.period, neighbourhoods=chosen
+        )
+        return overview, series
+
+    def _show_error(self, problem: ApiError) -> None:
+        error = self.query_one("#stats-error", Static)
+        error.update(problem.message)
+        error.display = True
+        self.buurt.report_connection(problem)
+
+    def _draw_series(self, series: TimeSeries, label: str, granularity: str) -> None:
+        """The metric over time, its y axis from 0 at round steps."""
         points = series.series.get("total", [])
         # The server aggregated already: a handful of points, one redraw per load.
         plot = self.query_one("#series-plot", PlotextPlot)
@@ -210,6 +224,9 @@ class StatisticsScreen(SignedInScreen):
             plt.ylim(0, ticks[-1])
             plt.yticks(ticks, [tick_label(t) for t in ticks])
         plot.refresh()
+
+    def _draw_shares(self) -> None:
+        """The twelve neighbourhoods with the most households registered, as bars."""
         bars = self.query_one("#bars-plot", PlotextPlot)
         top = sorted(self.rows, key=lambda r: -(r.registered_share or 0))[:12]
         bars.plt.clear_data()
@@ -222,6 +239,9 @@ class StatisticsScreen(SignedInScreen):
             bars.plt.xlim(0, ticks[-1])
             bars.plt.xticks(ticks, [tick_label(t) for t in ticks])
         bars.refresh()
+
+    def _show_topics(self, overview: Overview) -> None:
+        """The ten topics most posted about, and how households registered."""
         languages = self.buurt.preferred_languages()
         # A table: in a narrow column the names wrap and the counts stay in theirs.
         topics = RichTable(box=None, show_header=False, pad_edge=False, expand=True)
@@ -237,7 +257,6 @@ class StatisticsScreen(SignedInScreen):
                 organic=formats.number(m.get("registrations_organic", 0)),
             )
         )
-        self.show_table()
 
     def sorted_rows(self) -> list[NeighbourhoodStats]:
         """The neighbourhoods in the order the table shows them (and the CSV writes them):

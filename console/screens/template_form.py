@@ -18,9 +18,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 from console.api.client import ApiClient
 from console.api.errors import ApiError, EditConflict, ProblemError
 from console.api.models import Category, ReplyTemplate
+from console.api.vocabulary import STATUS_LABELS
 from console.bindings import translate_bindings
 from console.i18n import LANGUAGE_NAMES, N_, _
-from console.inbox import STATUS_LABELS
 from console.screens.confirm import discard_then
 from console.widgets.field_error import clear_refusals, refuse
 

@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Static
 
 from console.api.errors import ApiError, EditConflict, NotFound
 from console.api.models import Category, ReplyTemplate
+from console.api.vocabulary import STATUS_LABELS
 from console.bindings import translate_bindings
 from console.i18n import LANGUAGE_NAMES, N_, _
-from console.inbox import STATUS_LABELS
 from console.screens.base import SignedInScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.template_form import TemplateFormScreen

@@ -11,9 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from console.api.models import Submission
+from console.api.vocabulary import PRIORITY_LABELS, STATUS_LABELS
 from console.bindings import translate_bindings
 from console.i18n import N_, _
-from console.inbox import PRIORITY_LABELS, STATUS_LABELS
 
 
 def describe_change(change: dict[str, Any], staff_names: dict[int, str]) -> list[str]:
