@@ -100,6 +100,18 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL of the test's own with a seeded database `outage`: for tests that pause
+    the server (an outage) without stopping every other test's database."""
+    server = PostgresServer()
+    server.start()
+    server.psql("CREATE DATABASE outage")
+    seed(server.url("outage"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "buurt.db"
@@ -135,7 +147,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and "postgresql" in callspec.params.values()
-        if on_postgres or "postgres" in getattr(item, "fixturenames", ()):
+        needs = {"postgres", "own_postgres"} & set(getattr(item, "fixturenames", ()))
+        if on_postgres or needs:
             item.add_marker(pytest.mark.postgresql)
 
 

@@ -11,7 +11,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from server import logs
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import DEMO_PASSWORD, seed
+from tests.conftest import DEMO_PASSWORD
 from tests.pgserver import PostgresServer, free_port
 from tests.processes import start_server
 
@@ -208,16 +208,6 @@ def test_a_real_server_logs_json(sqlite_template: Path, tmp_path: Path) -> None:
 
 
 # -- a database outage ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    server.start()
-    server.psql("CREATE DATABASE outage")
-    seed(server.url("outage"))
-    yield server
-    server.stop()
 
 
 @pytest.mark.slow

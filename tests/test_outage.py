@@ -5,26 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from sqlalchemy import text
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import TEST_CLIENT, assert_problem, seed, sign_in
+from tests.conftest import TEST_CLIENT, assert_problem, sign_in
 from tests.pgserver import PostgresServer
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    server.start()
-    server.psql("CREATE DATABASE outage")
-    seed(server.url("outage"))
-    yield server
-    server.stop()
 
 
 async def test_database_outage_is_a_503_and_heals(own_postgres: PostgresServer) -> None:
