@@ -20,7 +20,7 @@ from server import __version__
 from server.db import make_engine, make_sessionmaker
 from server.models import SCOPES, StaffAccount
 from server.principal import Principal
-from server.problems import Problem
+from server.problems import DomainError, Problem
 from server.settings import Settings
 
 T = TypeVar("T")
@@ -472,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.setup(settings.log_format, "WARNING")
     try:
         return int(args.func(args, settings))
-    except Problem as problem:
+    except DomainError as problem:
         print(f"error: {problem.detail or problem.title}", file=sys.stderr)
         return 1
     except (MigrationError, OperationError) as error:

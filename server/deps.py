@@ -1,16 +1,19 @@
-"""FastAPI dependencies: the database session, the caller, and role or scope checks."""
+"""FastAPI dependencies: the database session, the caller, role or scope checks, and the
+request's preconditions (If-Match, Idempotency-Key) as plain values."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.principal import Principal
-from server.problems import Problem
+from server.problems import DomainError, Problem
+from server.schemas.vocabulary import Role, Scope
 from server.services import auth as auth_service
+from server.services import idempotency
 from server.settings import Settings
 
 
@@ -85,18 +88,18 @@ async def _principal(
             client_address=address,
             cache_seconds=settings.caller_cache_seconds if settings else 0.0,
         )
-    except Problem as problem:
-        problem.headers.setdefault(
-            "WWW-Authenticate", 'Bearer realm="buurt", error="invalid_token"'
-        )
-        raise
+    except DomainError as error:
+        challenge = {"WWW-Authenticate": 'Bearer realm="buurt", error="invalid_token"'}
+        raise Problem(error.slug, error.detail, headers=challenge, **error.extensions) from None
 
 
-ANY_SCOPE = "*"
+ANY_SCOPE: Literal["*"] = "*"
 
 
 def require(
-    *roles: str, scope: str | tuple[str, ...] | None = None, fresh: bool = False
+    *roles: Role,
+    scope: Scope | Literal["*"] | tuple[Scope, ...] | None = None,
+    fresh: bool = False,
 ) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets in callers holding one of `roles` (none given: any staff role).
 
@@ -141,7 +144,79 @@ AnyStaff = Annotated[Principal, Depends(require(scope=ANY_SCOPE))]
 PersonOnly = Annotated[Principal, Depends(require())]
 Admin = Annotated[Principal, Depends(require("admin"))]
 # Reading messages, their reach and the neighbourhoods they go to.
-MESSAGE_READ_SCOPES = ("messages:read", "messages:write")
+MESSAGE_READ_SCOPES: tuple[Scope, ...] = ("messages:read", "messages:write")
 # Who may read the inbox (its routes and its events on the live stream).
-INBOX_READ_ROLES = ("moderator", "admin", "analyst")
+INBOX_READ_ROLES: tuple[Role, ...] = ("moderator", "admin", "analyst")
 MessageReader = Annotated[Principal, Depends(require(scope=MESSAGE_READ_SCOPES))]
+
+
+async def if_match(
+    value: Annotated[
+        str | None,
+        Header(alias="If-Match", description='The version you saw, e.g. "3" (the GET\'s ETag)'),
+    ] = None,
+) -> int | None:
+    """The version an If-Match header names (`"3"`, `W/"3"` or `3`), None without one; a
+    value that names no version is a 422 problem (it can never match, so a 412 would
+    mislead)."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        raise Problem("validation", 'If-Match: the version you saw, e.g. "3".')
+    return int(text)
+
+
+async def required_if_match(version: Annotated[int | None, Depends(if_match)]) -> int:
+    """The If-Match version of a write that overwrites: without one, a 428 problem."""
+    if version is None:
+        raise Problem(
+            "precondition-required",
+            "Send If-Match with the version you saw, so no colleague's change is overwritten.",
+        )
+    return version
+
+
+# The version the caller saw: optional where a write overwrites nothing (a reply, a note).
+IfMatch = Annotated[int | None, Depends(if_match)]
+RequiredIfMatch = Annotated[int, Depends(required_if_match)]
+
+
+async def idempotency_key(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="A retry with the same key does nothing new and gets the first answer",
+        ),
+    ] = None,
+) -> str | None:
+    """The Idempotency-Key header's value, None without one (or a blank one)."""
+    if value is None or not value.strip():
+        return None
+    key = value.strip()
+    if len(key) > idempotency.KEY_MAX or not key.isprintable():
+        raise Problem(
+            "validation", f"The Idempotency-Key must be printable, at most {idempotency.KEY_MAX}."
+        )
+    return key
+
+
+def key_required(key: str | None) -> str:
+    """`key`, or a 428 problem where a write must not happen twice (publishing)."""
+    if key is None:
+        raise Problem(
+            "idempotency-key-required",
+            "Send an Idempotency-Key header (any unique string, e.g. a UUID) so that a "
+            "retry never publishes twice.",
+        )
+    return key
+
+
+async def required_idempotency_key(key: Annotated[str | None, Depends(idempotency_key)]) -> str:
+    """The Idempotency-Key of a route that always needs one."""
+    return key_required(key)
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+RequiredIdempotencyKey = Annotated[str, Depends(required_idempotency_key)]

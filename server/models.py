@@ -30,18 +30,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from server import clock
-
-ROLES = ("admin", "communicator", "moderator", "analyst")
-SCOPES = (
-    "messages:read",
-    "messages:write",
-    "submissions:read",
-    "submissions:write",
-    "stats:read",
-    "events:write",
-    "open311:submit",
-    # The resident side's answers, proposals and votes (surveys and citizen budgets).
-    "participation:write",
+from server.schemas.vocabulary import (
+    EVENT_TYPES,
+    MESSAGE_KINDS,
+    MESSAGE_STATES,
+    PROPOSAL_STATES,
+    ROLES,
+    SCOPES,
 )
 
 
@@ -296,9 +291,6 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-MESSAGE_KINDS = ("announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert")
-MESSAGE_STATES = ("draft", "scheduled", "published", "withdrawn")
-
 message_targets = Table(
     "message_targets",
     Base.metadata,
@@ -378,11 +370,6 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-SUBMISSION_KINDS = ("report", "idea")
-SUBMISSION_STATUSES = ("new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate")
-PRIORITIES = ("low", "normal", "high", "urgent")
 
 
 class Category(Base):
@@ -515,13 +502,6 @@ class ReplyTemplate(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
-
-
-EVENT_TYPES = (
-    "registration", "post", "comment", "reaction", "help_request", "help_solved", "activity",
-    "rsvp", "helper_signup", "volunteer_signup", "connection", "encounter", "message_view",
-    "survey_response", "proposal", "vote",
-)  # fmt: skip
 
 
 class EngagementEvent(Base):
@@ -666,9 +646,6 @@ class ParticipationCount(Base):
     neighbourhood_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
-
-
-PROPOSAL_STATES = ("proposed", "accepted", "rejected")
 
 
 class Proposal(Base):

@@ -11,10 +11,12 @@ the result with schemathesis.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from server.schemas.vocabulary import NAMED, PROBLEM_TYPES, type_uri
 
 PROBLEM = "application/problem+json"
 PUBLIC = frozenset({"/healthz", "/readyz", "/v1/auth/token", "/v1/auth/refresh", "/v1/auth/logout"})
@@ -25,7 +27,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "description": "RFC 9457 problem details; `type` is stable, clients switch on it.",
     "required": ["type", "title", "status"],
     "properties": {
-        "type": {"type": "string", "examples": ["/problems/validation"]},
+        "type": {"$ref": "#/components/schemas/ProblemType"},
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
@@ -33,6 +35,24 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": True,
 }
+
+PROBLEM_TYPE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "description": "Every problem type the API answers (`server/schemas/vocabulary.py`).",
+    "enum": [type_uri(slug) for slug in PROBLEM_TYPES],
+}
+
+
+def vocabulary() -> dict[str, Any]:
+    """The API's words as enum schemas, by name: the problem types and each of
+    `server.schemas.vocabulary.NAMED` (bodies refer to most of them already; the rest,
+    such as the placeholders of a reply template, are named here all the same)."""
+    named = {
+        alias.__name__: {"type": "string", "enum": list(get_args(alias.__value__))}
+        for alias in NAMED
+    }
+    return {**named, "ProblemType": PROBLEM_TYPE_SCHEMA}
+
 
 OPEN311_ERRORS: dict[str, Any] = {
     "type": "array",
@@ -179,6 +199,8 @@ def document(app: FastAPI) -> dict[str, Any]:
     )
     components = schema.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for name, enum in vocabulary().items():
+        components["schemas"].setdefault(name, enum)
     components["securitySchemes"] = {
         "bearer": {
             "type": "http",

@@ -5,22 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.models import Organisation, StaffAccount
+from server.schemas.vocabulary import SCOPES, Scope
 
 # What a signed-in person's roles allow, in the vocabulary of API token scopes. A token can
 # never carry a scope that its owner's roles do not give.
-ROLE_SCOPES: dict[str, frozenset[str]] = {
-    "admin": frozenset(
-        {
-            "messages:read",
-            "messages:write",
-            "submissions:read",
-            "submissions:write",
-            "stats:read",
-            "events:write",
-            "open311:submit",
-            "participation:write",
-        }
-    ),
+ROLE_SCOPES: dict[str, frozenset[Scope]] = {
+    "admin": frozenset(SCOPES),
     "communicator": frozenset({"messages:read", "messages:write", "stats:read"}),
     "moderator": frozenset(
         {"messages:read", "submissions:read", "submissions:write", "stats:read"}

@@ -21,50 +21,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.logs import REQUEST_ID, is_unreachable
+from server.schemas.vocabulary import PROBLEM_TYPES, type_uri
+from server.services.errors import DomainError
 
 log = logging.getLogger("buurt.server")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-# slug -> (status, title). The slugs are part of the API: never rename one.
-PROBLEM_TYPES: dict[str, tuple[int, str]] = {
-    "bad-request": (400, "Bad request"),
-    "invalid-cursor": (400, "The cursor is not valid for this list"),
-    "too-deep": (400, "The JSON body is nested too deeply"),
-    "invalid-utf8": (400, "The text is not valid UTF-8"),
-    "unknown-parameter": (400, "Unknown query parameter"),
-    "validation": (422, "The request is not valid"),
-    "invalid-template": (422, "The reply template cannot be filled in"),
-    "invalid-answer": (422, "The answer does not fit the survey's questions"),
-    "over-budget": (422, "The chosen proposals cost more than the budget"),
-    "not-targeted": (403, "The household's neighbourhood is not addressed by this message"),
-    "participation-closed": (409, "The survey or budget is not open"),
-    "already-taken-part": (409, "This household already answered or voted"),
-    "unauthenticated": (401, "Authentication required"),
-    "invalid-credentials": (401, "Wrong email or password"),
-    "invalid-token": (401, "The token is invalid, expired or revoked"),
-    "refresh-token-reused": (401, "This refresh token was already used"),
-    "forbidden": (403, "Not allowed"),
-    "missing-role": (403, "A role is missing"),
-    "missing-scope": (403, "The token lacks a scope"),
-    "not-found": (404, "Not found"),
-    # Results of a neighbourhood too small to show apart (the disclosure rule).
-    "suppressed": (403, "Too few to show apart"),
-    "method-not-allowed": (405, "Method not allowed"),
-    "conflict": (409, "Conflict"),
-    "idempotency-key-reused": (422, "The Idempotency-Key was used for another request"),
-    "idempotency-key-required": (428, "An Idempotency-Key header is required"),
-    "neighbourhood-not-allowed": (403, "A neighbourhood is outside your organisation's reach"),
-    "invalid-state": (409, "Not possible in the message's current state"),
-    "invalid-transition": (422, "This status change is not allowed"),
-    "precondition-failed": (412, "The object changed since you read it"),
-    "precondition-required": (428, "An If-Match header is required"),
-    "payload-too-large": (413, "The request body is too large"),
-    "unsupported-media-type": (415, "Unsupported media type"),
-    "rate-limited": (429, "Too many attempts"),
-    "internal": (500, "Internal server error"),
-    "service-unavailable": (503, "The service is temporarily unavailable"),
-}
 
 _STATUS_TO_SLUG = {
     400: "bad-request",
@@ -83,13 +45,12 @@ _STATUS_TO_SLUG = {
 }
 
 
-def type_uri(slug: str) -> str:
-    """The stable `type` URI of a problem slug."""
-    return f"/problems/{slug}"
+__all__ = ["PROBLEM_TYPES", "DomainError", "Problem", "install_problem_handlers", "type_uri"]
 
 
-class Problem(Exception):
-    """Raise anywhere in the server to answer with a problem+json response."""
+class Problem(DomainError):
+    """What the edge raises (a dependency, a route): a domain error with the HTTP headers
+    of its answer (`WWW-Authenticate`, `Retry-After`)."""
 
     def __init__(
         self,
@@ -99,14 +60,15 @@ class Problem(Exception):
         headers: dict[str, str] | None = None,
         **extensions: Any,
     ) -> None:
-        if slug not in PROBLEM_TYPES:
-            raise ValueError(f"unknown problem type {slug!r}")
-        self.slug = slug
-        self.status, self.title = PROBLEM_TYPES[slug]
-        self.detail = detail
+        super().__init__(slug, detail, **extensions)
         self.headers = headers or {}
-        self.extensions = extensions
-        super().__init__(detail or self.title)
+
+
+def problem_body(error: DomainError) -> dict[str, Any]:
+    """The problem's members as an answer carries them (without `status` and `instance`):
+    also one item's result in a bulk answer."""
+    return {"type": type_uri(error.slug), "title": error.title, "detail": error.detail,
+            **error.extensions}  # fmt: skip
 
 
 def problem_response(
@@ -152,13 +114,16 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Problem)
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = dict(getattr(exc, "headers", {}))
+    if "retry_after" in exc.extensions:  # a rate limit says when to come back
+        headers.setdefault("Retry-After", str(exc.extensions["retry_after"]))
     return problem_response(
         exc.slug,
         exc.detail,
         instance=request.url.path,
-        headers=exc.headers,
+        headers=headers,
         **exc.extensions,
     )
 
@@ -345,7 +310,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     Errors we expect (a version conflict, a lock conflict, a number out of range) have
     handlers of their own: the catch-all `Exception` handler runs in Starlette's outermost
     middleware, which logs a traceback and re-raises after answering."""
-    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(StaleDataError, _on_stale)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation)

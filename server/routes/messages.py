@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from server.db import begin_write
-from server.deps import DbSession, MessageReader, require
+from server.deps import (
+    DbSession,
+    IdempotencyKey,
+    MessageReader,
+    RequiredIdempotencyKey,
+    RequiredIfMatch,
+    key_required,
+    require,
+)
 from server.pagination import Paging
 from server.principal import Principal
+from server.responses import once, with_etag
 from server.schemas import Page, PathId, QueryId
 from server.schemas.messages import (
     MessageCreate,
@@ -22,26 +30,11 @@ from server.schemas.messages import (
     ReachOut,
     ReachRequest,
 )
-from server.services import idempotency
 from server.services import messages as service
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 Publisher = Annotated[Principal, Depends(require("communicator", "admin", scope="messages:write"))]
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Required to publish or schedule: a retry with the same key does nothing new",
-    ),
-]
-
-
-def _answer(outcome: idempotency.Outcome) -> JSONResponse:
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    if "version" in outcome.body:
-        headers["ETag"] = f'"{outcome.body["version"]}"'
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
 
 @router.post("/reach", response_model=ReachOut)
@@ -57,16 +50,15 @@ async def create_message(
     request: Request,
     principal: Publisher,
     session: DbSession,
-    idempotency_key: IdempotencyKeyHeader = None,
+    key: IdempotencyKey,
 ) -> JSONResponse:
     """Save a draft, publish now, or schedule. Publishing and scheduling need an
     Idempotency-Key: the same key with the same request returns the first answer."""
-    key = idempotency.check_key(idempotency_key, required=body.action != "draft")
-    fingerprint = idempotency.request_hash("POST", request.url.path, body.model_dump(mode="json"))
-    outcome = await idempotency.run_once(
-        session, principal, key, fingerprint, lambda: service.create(session, principal, body)
+    if body.action != "draft":
+        key = key_required(key)
+    return await once(
+        request, session, principal, key, body, lambda: service.create(session, principal, body)
     )
-    return _answer(outcome)
 
 
 @router.get("", response_model=Page[MessageOut])
@@ -102,8 +94,7 @@ async def get_message(
     message_id: PathId, principal: MessageReader, session: DbSession
 ) -> JSONResponse:
     """One message; its version is also in the ETag header, for If-Match."""
-    out = service.to_out(await service.get(session, principal, message_id))
-    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+    return with_etag(service.to_out(await service.get(session, principal, message_id)))
 
 
 @router.put("/{message_id:int}", response_model=MessageOut)
@@ -112,14 +103,13 @@ async def edit_message(
     body: MessageUpdate,
     principal: Publisher,
     session: DbSession,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    version: RequiredIfMatch,
 ) -> JSONResponse:
     """Replace a draft's or scheduled message's content. If-Match must carry the version
     you edited; a newer one is a 412 problem with the current message."""
-    await begin_write(session)
-    message = await service.edit(session, principal, message_id, body, if_match)
-    out = service.to_out(message)
-    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+    return with_etag(
+        service.to_out(await service.edit(session, principal, message_id, body, version))
+    )
 
 
 @router.post("/{message_id:int}/publish", response_model=MessageOut)
@@ -128,16 +118,13 @@ async def publish_message(
     request: Request,
     principal: Publisher,
     session: DbSession,
-    idempotency_key: IdempotencyKeyHeader = None,
+    key: RequiredIdempotencyKey,
 ) -> JSONResponse:
     """Publish a draft or a scheduled message now (Idempotency-Key required)."""
-    key = idempotency.check_key(idempotency_key, required=True)
-    fingerprint = idempotency.request_hash("POST", request.url.path, None)
-    outcome = await idempotency.run_once(
-        session, principal, key, fingerprint,
+    return await once(
+        request, session, principal, key, None,
         lambda: service.publish_now(session, principal, message_id),
     )  # fmt: skip
-    return _answer(outcome)
 
 
 @router.post("/{message_id:int}/withdraw", response_model=MessageOut)
@@ -145,5 +132,4 @@ async def withdraw_message(
     message_id: PathId, principal: Publisher, session: DbSession
 ) -> MessageOut:
     """Take a published or scheduled message back. Withdrawing twice is harmless."""
-    await begin_write(session)
     return service.to_out(await service.withdraw(session, principal, message_id))

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server.db import begin_write
 from server.deps import DbSession, client_address
 from server.models import (
     Category,
@@ -30,7 +29,7 @@ from server.models import (
     SubmissionEntry,
 )
 from server.problems import (
-    Problem,
+    DomainError,
     http_headers,
     on_http_exception,
     on_validation,
@@ -370,7 +369,7 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         principal = await auth_service.resolve_bearer(
             session, str(api_key), client_address=await client_address(request)
         )
-    except Problem:
+    except DomainError:
         raise Open311Error(403, "Invalid api_key.", fmt) from None
     if principal.scopes is None or "open311:submit" not in principal.scopes:
         raise Open311Error(403, "This api_key may not submit requests.", fmt)
@@ -412,8 +411,7 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
     )
     # An idea in answer to a city's call for ideas: `attribute[call]` is the call's id.
     call = await _call(session, municipality.id, params.get("attribute[call]"), category, fmt)
-    await begin_write(session)
-    sub = await service.create(
+    sub = await service.receive(
         session,
         municipality,
         category,
@@ -428,6 +426,5 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         source="open311",
         language=language,
     )
-    await session.commit()
     rows = [{"service_request_id": sub.id, "service_notice": None, "account_id": None}]
     return _answer(fmt, "service_requests", "request", rows)

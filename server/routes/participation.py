@@ -13,17 +13,17 @@ Staff: `GET /v1/messages/{id}/results` (`?neighbourhood=`), `GET /v1/messages/{i
 from __future__ import annotations
 
 import io
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from server import csvsafe
-from server.deps import DbSession, MessageReader, require
+from server.deps import DbSession, MessageReader, RequiredIfMatch, require
 from server.pagination import Paging
 from server.principal import Principal
-from server.problems import Problem
-from server.schemas import Page, PathId, QueryId, version_in
+from server.responses import with_etag
+from server.schemas import Page, PathId, QueryId
 from server.schemas.messages import MessageOut
 from server.schemas.participation import (
     DecisionIn,
@@ -36,6 +36,7 @@ from server.schemas.participation import (
     SurveyResponseIn,
     VoteIn,
 )
+from server.schemas.vocabulary import ProposalState
 from server.services import messages as messages_service
 from server.services import participation as service
 
@@ -43,7 +44,6 @@ router = APIRouter(prefix="/v1", tags=["participation"])
 
 Resident = Annotated[Principal, Depends(require("admin", scope="participation:write"))]
 Decider = Annotated[Principal, Depends(require("communicator", "admin", scope="messages:write"))]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 TextQuery = Annotated[
     str | None, Query(max_length=200, pattern=r"^[^\x00]*$", description="Words in the answer")
 ]
@@ -197,7 +197,7 @@ async def proposals(
     message_id: PathId,
     principal: MessageReader,
     session: DbSession,
-    state: Literal["proposed", "accepted", "rejected"] | None = None,
+    state: ProposalState | None = None,
 ) -> list[ProposalOut]:
     """A citizen budget's proposals, newest first, with their votes (never who proposed)."""
     return await service.proposals(session, principal, message_id, state)
@@ -208,8 +208,7 @@ async def proposal(
     proposal_id: PathId, principal: MessageReader, session: DbSession
 ) -> JSONResponse:
     """One proposal, with its version for a decision (ETag)."""
-    out = await service.proposal(session, principal, proposal_id)
-    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+    return with_etag(await service.proposal(session, principal, proposal_id))
 
 
 @router.post("/proposals/{proposal_id}/decision", response_model=ProposalOut)
@@ -218,17 +217,15 @@ async def decide(
     body: DecisionIn,
     principal: Decider,
     session: DbSession,
-    if_match: IfMatch = None,
+    version: RequiredIfMatch,
 ) -> JSONResponse:
     """Accept a proposal into the vote, or reject it with a reason its resident reads.
     If-Match: the version you saw (two colleagues deciding at once: one 200, one 412)."""
-    if if_match is None:
-        raise Problem("precondition-required", 'Send If-Match: "<version>" of the proposal.')
     out = await service.decide(
         session, principal, proposal_id, accept=body.decision == "accept",
-        reason=body.reason, version=version_in(if_match),
+        reason=body.reason, version=version,
     )  # fmt: skip
-    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+    return with_etag(out)
 
 
 @router.post("/messages/{message_id}/close", response_model=MessageOut)

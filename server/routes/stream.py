@@ -24,7 +24,7 @@ from server.deps import INBOX_READ_ROLES, MESSAGE_READ_SCOPES, DbSession, bearer
 from server.logs import describe, is_unreachable
 from server.models import ROLES, Neighbourhood, StreamEvent
 from server.principal import Principal
-from server.problems import Problem
+from server.problems import DomainError
 from server.services import auth as auth_service
 from server.services.neighbourhoods import addressable
 from server.stream import Item, StreamHub, to_item
@@ -102,7 +102,7 @@ async def stream(
         try:
             async with maker() as s:
                 await auth_service.resolve_bearer(s, token, client_address=None, touch=False)
-        except Problem as problem:
+        except DomainError as problem:
             return "expired" if problem.extensions.get("expired") else "revoked"
         return None
 

@@ -8,21 +8,29 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from server import csvsafe
-from server.db import begin_write
-from server.deps import INBOX_READ_ROLES, DbSession, require
+from server.deps import (
+    INBOX_READ_ROLES,
+    DbSession,
+    IdempotencyKey,
+    IfMatch,
+    RequiredIfMatch,
+    require,
+)
 from server.pagination import Paging
 from server.principal import Principal
-from server.problems import Problem
+from server.problems import DomainError, problem_body
+from server.responses import once, with_etag
 from server.schemas import ID_MAX, IsoTime, Page, PathId, QueryId
 from server.schemas.submissions import (
     BulkIn,
     BulkOut,
     BulkResult,
     CategoryOut,
+    Channel,
     DuplicateIn,
     StaffOut,
     SubmissionChange,
@@ -36,14 +44,13 @@ from server.schemas.submissions import (
     TextIn,
     Workload,
 )
-from server.services import idempotency, templates
+from server.services import bulk
 from server.services import submissions as service
 
 router = APIRouter(prefix="/v1", tags=["inbox"])
 
 Reader = Annotated[Principal, Depends(require(*INBOX_READ_ROLES, scope="submissions:read"))]
 Triager = Annotated[Principal, Depends(require("moderator", "admin", scope="submissions:write"))]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 # Text in a query string: no NUL (no database stores it; the document says so, too).
 NO_NUL = r"^[^\x00]*$"
 
@@ -62,7 +69,7 @@ async def filters(
     until: IsoTime | None = None,
     department: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
     channel: Annotated[
-        Literal["phone", "desk", "email", "other", "any"] | None,
+        Channel | Literal["any"] | None,
         Query(description="taken by staff through this channel (any: all taken by staff)"),
     ] = None,
     message: Annotated[
@@ -88,10 +95,6 @@ async def filters(
 
 
 Filtered = Annotated[service.Filters, Depends(filters)]
-
-
-def _with_etag(out: SubmissionOut) -> JSONResponse:
-    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
 
 
 @router.get("/categories", response_model=list[CategoryOut])
@@ -206,75 +209,29 @@ async def take_for_resident(
     request: Request,
     principal: Triager,
     session: DbSession,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    key: IdempotencyKey,
 ) -> JSONResponse:
     """A report or idea taken for a resident who phoned, came to the desk or e-mailed:
     marked with the channel and the staff member who entered it. With an Idempotency-Key,
     sending it again creates nothing new."""
-    key = idempotency.check_key(idempotency_key, required=False)
-    fingerprint = idempotency.request_hash("POST", request.url.path, body.model_dump(mode="json"))
-    outcome = await idempotency.run_once(
-        session, principal, key, fingerprint,
+    return await once(
+        request, session, principal, key, body,
         lambda: service.take_for_resident(session, principal, body),
     )  # fmt: skip
-    headers = {"ETag": f'"{outcome.body["version"]}"'} if "version" in outcome.body else {}
-    if outcome.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
 
 @router.post("/submissions/bulk", response_model=BulkOut)
 async def bulk_update(body: BulkIn, principal: Triager, session: DbSession) -> BulkOut:
     """The same change for many submissions; one result per id, failures reported."""
-    await begin_write(session)
-    results: list[BulkResult] = []
-    ids = list(dict.fromkeys(body.ids))
-    # Every row locked up front, in id order, before any change is flushed: a flush takes
-    # the stream's ordering lock, and waiting for a row while holding it would deadlock
-    # with a single change that holds that row.
-    locked = await service.lock_many(session, principal, ids)
-    template = None
-    if body.reply_template_id is not None:
-        template = await templates.get(session, principal, body.reply_template_id)
-    municipality = principal.organisation.municipality
-    for submission_id in ids:
-        try:
-            async with session.begin_nested():
-                sub = locked.get(submission_id)
-                if sub is None:
-                    raise Problem("not-found", "No such submission.")
-                await service.apply_change(session, principal, sub, body.changes)
-                if template is not None:
-                    # Filled in for this one: its reference, category, language, status.
-                    if template.categories and sub.category.code not in template.categories:
-                        raise Problem(
-                            "invalid-template",
-                            f"The template '{template.title}' is not for "
-                            f"{sub.category.code}; nothing was changed.",
-                        )
-                    _language, text = templates.fill(
-                        template, sub, municipality, principal.account.name
-                    )
-                    service.write_text(
-                        session, principal, sub, "reply", text,
-                        details={"reply_template_id": template.id},
-                    )  # fmt: skip
-            results.append(BulkResult(id=submission_id, ok=True, version=sub.version, status=200))
-        except Problem as problem:
-            results.append(
-                BulkResult(
-                    id=submission_id,
-                    ok=False,
-                    status=problem.status,
-                    problem={
-                        "type": f"/problems/{problem.slug}",
-                        "title": problem.title,
-                        "detail": problem.detail,
-                        **problem.extensions,
-                    },
-                )
-            )
-    await session.commit()
+    done = await bulk.change_many(
+        session, principal, body.ids, body.changes, body.reply_template_id
+    )
+    results = [
+        BulkResult(id=i, ok=False, status=r.status, problem=problem_body(r))
+        if isinstance(r, DomainError)
+        else BulkResult(id=i, ok=True, version=r.version, status=200)
+        for i, r in done
+    ]
     ok = sum(r.ok for r in results)
     return BulkOut(results=results, succeeded=ok, failed=len(results) - ok)
 
@@ -284,8 +241,7 @@ async def get_submission(
     submission_id: PathId, principal: Reader, session: DbSession
 ) -> JSONResponse:
     """One submission with its history, public replies and internal notes."""
-    out = await service.detail(session, principal, submission_id)
-    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{out.version}"'})
+    return with_etag(await service.detail(session, principal, submission_id))
 
 
 @router.patch("/submissions/{submission_id:int}", response_model=SubmissionOut)
@@ -294,42 +250,31 @@ async def update_submission(
     body: SubmissionChange,
     principal: Triager,
     session: DbSession,
-    if_match: IfMatch = None,
+    version: RequiredIfMatch,
 ) -> JSONResponse:
     """Change status, priority, department or assignee. If-Match must carry the version you
     saw; a newer one is a 412 problem with the current submission."""
-    await begin_write(session)
-    sub = await service.update(session, principal, submission_id, body, if_match)
-    return _with_etag(service.to_out(sub, principal))
+    sub = await service.update(session, principal, submission_id, body, version)
+    return with_etag(service.to_out(sub, principal))
 
 
 @router.post("/submissions/{submission_id:int}/replies", response_model=SubmissionOut)
 async def reply(
-    submission_id: PathId,
-    body: TextIn,
-    principal: Triager,
-    session: DbSession,
-    if_match: IfMatch = None,
+    submission_id: PathId, body: TextIn, principal: Triager, session: DbSession, version: IfMatch
 ) -> JSONResponse:
     """A public reply: the resident sees it (and Open311 shows it as status_notes). If-Match
     is optional here: a reply overwrites nothing."""
-    await begin_write(session)
-    sub = await service.add_text(session, principal, submission_id, "reply", body.text, if_match)
-    return _with_etag(service.to_out(sub, principal))
+    sub = await service.add_text(session, principal, submission_id, "reply", body.text, version)
+    return with_etag(service.to_out(sub, principal))
 
 
 @router.post("/submissions/{submission_id:int}/notes", response_model=SubmissionOut)
 async def note(
-    submission_id: PathId,
-    body: TextIn,
-    principal: Triager,
-    session: DbSession,
-    if_match: IfMatch = None,
+    submission_id: PathId, body: TextIn, principal: Triager, session: DbSession, version: IfMatch
 ) -> JSONResponse:
     """An internal note, never shown outside staff (If-Match optional, as for replies)."""
-    await begin_write(session)
-    sub = await service.add_text(session, principal, submission_id, "note", body.text, if_match)
-    return _with_etag(service.to_out(sub, principal))
+    sub = await service.add_text(session, principal, submission_id, "note", body.text, version)
+    return with_etag(service.to_out(sub, principal))
 
 
 @router.post("/submissions/{submission_id:int}/duplicate", response_model=SubmissionOut)
@@ -338,12 +283,11 @@ async def duplicate(
     body: DuplicateIn,
     principal: Triager,
     session: DbSession,
-    if_match: IfMatch = None,
+    version: RequiredIfMatch,
 ) -> JSONResponse:
     """Close as a duplicate of another submission (If-Match required)."""
-    await begin_write(session)
-    sub = await service.mark_duplicate(session, principal, submission_id, body.of, if_match)
-    return _with_etag(service.to_out(sub, principal))
+    sub = await service.mark_duplicate(session, principal, submission_id, body.of, version)
+    return with_etag(service.to_out(sub, principal))
 
 
 @router.get("/submissions/{submission_id:int}/suggestions", response_model=list[SuggestionOut])

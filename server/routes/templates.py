@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
-from server.db import begin_write
-from server.deps import DbSession, require
+from server.deps import DbSession, RequiredIfMatch, require
 from server.principal import Principal
-from server.problems import Problem
-from server.schemas import PathId, version_in
+from server.responses import with_etag
+from server.schemas import PathId
 from server.schemas.submissions import SubmissionStatus
 from server.schemas.templates import FilledReply, TemplateChange, TemplateIn, TemplateOut
 from server.services import submissions as submission_service
@@ -22,17 +21,10 @@ router = APIRouter(prefix="/v1", tags=["reply templates"])
 
 Admin = Annotated[Principal, Depends(require("admin", scope="submissions:write"))]
 User = Annotated[Principal, Depends(require("moderator", "admin", scope="submissions:read"))]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def out(template: service.ReplyTemplate) -> JSONResponse:
-    body = TemplateOut.model_validate(template, from_attributes=True)
-    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{template.version}"'})
-
-
-async def _known_categories(session: DbSession, principal: Principal) -> set[str]:
-    rows = await submission_service.categories(session, principal.organisation.municipality_id)
-    return {c.code for c in rows}
+def out(template: service.ReplyTemplate, status_code: int = 200) -> JSONResponse:
+    return with_etag(TemplateOut.model_validate(template, from_attributes=True), status_code)
 
 
 @router.get("/reply-templates", response_model=list[TemplateOut])
@@ -46,17 +38,7 @@ async def list_templates(principal: User, session: DbSession) -> list[TemplateOu
 async def create_template(body: TemplateIn, principal: Admin, session: DbSession) -> JSONResponse:
     """A new template; an unknown placeholder, category or language is refused here
     (`/problems/invalid-template`), not when the template is used."""
-    await begin_write(session)
-    template = await service.create(
-        session, principal, title=body.title, texts={str(k): v for k, v in body.texts.items()},
-        categories=body.categories,
-        status=body.status, suggest=body.suggest,
-        known_categories=await _known_categories(session, principal),
-    )  # fmt: skip
-    await session.commit()
-    response = out(template)
-    response.status_code = 201
-    return response
+    return out(await service.create(session, principal, body), status_code=201)
 
 
 @router.get("/reply-templates/{template_id:int}", response_model=TemplateOut)
@@ -71,49 +53,20 @@ async def change_template(
     body: TemplateChange,
     principal: Admin,
     session: DbSession,
-    if_match: IfMatch = None,
+    version: RequiredIfMatch,
 ) -> JSONResponse:
     """Change some fields; If-Match must carry the version you saw (412 when a colleague
     changed it since)."""
-    await begin_write(session)
-    template = await service.get(session, principal, template_id, for_update=True)
-    _check_version(template, if_match)
-    changes = body.model_dump(exclude_unset=True)
-    if any(v is None for k, v in changes.items() if k != "status"):
-        raise Problem("validation", "Only status may be set to null (any status).")
-    await service.update(
-        session, principal, template, changes, await _known_categories(session, principal)
-    )
-    await session.commit()
-    return out(template)
+    return out(await service.update(session, principal, template_id, body, version))
 
 
 @router.delete("/reply-templates/{template_id:int}", status_code=204)
 async def delete_template(
-    template_id: PathId, principal: Admin, session: DbSession, if_match: IfMatch = None
+    template_id: PathId, principal: Admin, session: DbSession, version: RequiredIfMatch
 ) -> Response:
     """Remove a template (If-Match: the version you saw)."""
-    await begin_write(session)
-    template = await service.get(session, principal, template_id, for_update=True)
-    _check_version(template, if_match)
-    await service.delete(session, principal, template)
-    await session.commit()
+    await service.delete(session, principal, template_id, version)
     return Response(status_code=204)
-
-
-def _check_version(template: service.ReplyTemplate, if_match: str | None) -> None:
-    if if_match is None:
-        raise Problem(
-            "precondition-required",
-            "Send If-Match with the version you saw, so no colleague's change is overwritten.",
-            current_version=template.version,
-        )
-    if version_in(if_match) != template.version:
-        raise Problem(
-            "precondition-failed",
-            f"The template is at version {template.version}; you saw another.",
-            current_version=template.version,
-        )
 
 
 @router.get("/submissions/{submission_id:int}/reply-templates", response_model=list[FilledReply])

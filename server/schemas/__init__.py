@@ -20,24 +20,9 @@ from pydantic import (
     model_validator,
 )
 
-from server.models import ROLES, SCOPES
-from server.problems import Problem
+from server.schemas.vocabulary import Role, Scope
 
 T = TypeVar("T")
-
-Role = Literal["admin", "communicator", "moderator", "analyst"]
-Scope = Literal[
-    "messages:read",
-    "messages:write",
-    "submissions:read",
-    "submissions:write",
-    "stats:read",
-    "events:write",
-    "open311:submit",
-    "participation:write",
-]
-assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
-assert set(Scope.__args__) == set(SCOPES)  # type: ignore[attr-defined]
 
 
 # Ids are INTEGER columns (int4 on PostgreSQL): anything outside is refused before the
@@ -78,15 +63,6 @@ def bounded_moment(value: datetime) -> datetime:
 Moment = Annotated[AwareDatetime, AfterValidator(bounded_moment)]
 # The same in a query string, where a bare number is refused (not read as a Unix time).
 IsoTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(bounded_moment)]
-
-
-def version_in(if_match: str) -> int:
-    """The version an If-Match header names (`"3"`, `W/"3"` or `3`); a value that names no
-    version is a 422 problem (it can never match, so a 412 would mislead)."""
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not (text.isascii() and text.isdigit() and len(text) <= 10):
-        raise Problem("validation", 'If-Match: the version you saw, e.g. "3".')
-    return int(text)
 
 
 def storable_text(value: str) -> str:

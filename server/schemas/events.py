@@ -8,13 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 
 import config
 from server.schemas import DbId, Moment, Strict
-
-EventType = Literal[
-    "registration", "post", "comment", "reaction", "help_request", "help_solved", "activity",
-    "rsvp", "helper_signup", "volunteer_signup", "connection", "encounter", "message_view",
-    "survey_response", "proposal", "vote",
-]  # fmt: skip
-
+from server.schemas.vocabulary import EventType
 
 TOPICS = frozenset(config.topics())
 

@@ -8,12 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from server.schemas import DbId, Moment, Strict
+from server.schemas.vocabulary import Language, MessageKind, MessageState, QuestionType
 
-MessageKind = Literal[
-    "announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert"
-]
-MessageState = Literal["draft", "scheduled", "published", "withdrawn"]
-Language = Literal["nl", "fr", "en"]
+__all__ = ["Language", "MessageKind", "MessageState", "QuestionType"]
 
 TITLE_MAX = 140
 BODY_MAX = 10_000
@@ -31,7 +28,6 @@ class EventDetails(Strict):
         return self
 
 
-QuestionType = Literal["single", "multiple", "scale", "open"]
 SCALE = range(1, 6)  # a scale question's answers: 1 to 5
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from server.schemas import DbId, Strict
+from server.schemas.vocabulary import ParticipationKind, ProposalState, QuestionType
 
 ResidentKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 SMALL: Literal["< 5"] = "< 5"
@@ -82,7 +83,7 @@ class ProposalStatus(BaseModel):
     message_id: int
     title: str
     cost_eur: int
-    state: Literal["proposed", "accepted", "rejected"]
+    state: ProposalState
     reason: str | None
 
 
@@ -124,7 +125,7 @@ class ChoiceResult(BaseModel):
 
 class QuestionResult(BaseModel):
     index: int
-    type: Literal["single", "multiple", "scale", "open"]
+    type: QuestionType
     question: dict[str, str]
     answered: Shown
     # single and multiple: the choices; scale: values 1 to 5 as choices "1" … "5".
@@ -160,7 +161,7 @@ class Results(BaseModel):
     """A survey's or a citizen budget's results, live; `neighbourhood_id` when filtered."""
 
     message_id: int
-    kind: Literal["survey", "citizen_budget", "call_for_ideas"]
+    kind: ParticipationKind
     title: dict[str, str]
     open: bool
     closes_at: datetime | None

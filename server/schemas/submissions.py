@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from server.schemas import DbId, Strict
+from server.schemas.vocabulary import (
+    Channel,
+    EntryKind,
+    Language,
+    Priority,
+    Role,
+    SubmissionKind,
+    SubmissionStatus,
+)
 
-SubmissionKind = Literal["report", "idea"]
-SubmissionStatus = Literal[
-    "new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate"
-]
-Priority = Literal["low", "normal", "high", "urgent"]
-Channel = Literal["phone", "desk", "email", "other"]
+__all__ = ["Channel", "Priority", "SubmissionKind", "SubmissionStatus"]
 
 
 class CategoryOut(BaseModel):
@@ -31,7 +34,7 @@ class CategoryOut(BaseModel):
 
 class EntryOut(BaseModel):
     id: int
-    kind: Literal["created", "change", "reply", "note"]
+    kind: EntryKind
     field: str | None
     before: str | None
     after: str | None
@@ -121,7 +124,7 @@ class SubmissionCreate(Strict):
     lon: float | None = Field(default=None, ge=-180, le=180)
     reporter_name: str | None = Field(default=None, max_length=200)
     reporter_contact: str | None = Field(default=None, max_length=320)
-    language: Literal["nl", "fr", "en"] | None = None
+    language: Language | None = None
 
 
 class SubmissionChange(Strict):
@@ -169,7 +172,7 @@ class BulkOut(BaseModel):
 class StaffOut(BaseModel):
     id: int
     name: str
-    roles: list[str]
+    roles: list[Role]
 
 
 class SuggestionOut(BaseModel):

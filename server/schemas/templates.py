@@ -16,8 +16,8 @@ CategoryCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class TemplateIn(Strict):
-    """A new template: its text per language may use {reference}, {category},
-    {neighbourhood}, {status}, {staff_name}, {due_date} and {municipality}."""
+    """A new template: its text per language may use the placeholders of `Placeholder`
+    in braces, `{reference}`."""
 
     title: str = Field(min_length=1, max_length=120)
     texts: dict[Language, Text] = Field(min_length=1, max_length=10)
@@ -41,7 +41,7 @@ class TemplateOut(BaseModel):
     title: str
     texts: dict[str, str]
     categories: list[str]
-    status: str | None
+    status: SubmissionStatus | None
     suggest: bool
     version: int
     updated_at: datetime
@@ -52,6 +52,6 @@ class FilledReply(BaseModel):
 
     template_id: int
     title: str
-    language: str
+    language: Language
     text: str
     suggested: bool  # offered by itself for this status

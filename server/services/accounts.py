@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import ROLES, AuthSession, Organisation, StaffAccount, utcnow
-from server.problems import Problem
 from server.security import hash_password, verify_password
 from server.services import audit
+from server.services.errors import DomainError, Invalid, NotFound
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -30,17 +30,15 @@ async def create_account(
     """Create an account in an organisation; refuses unknown roles and short passwords."""
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
-        raise Problem("validation", f"Roles must be among {', '.join(ROLES)}.")
+        raise Invalid(f"Roles must be among {', '.join(ROLES)}.")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Problem(
-            "validation", f"The password needs at least {MIN_PASSWORD_LENGTH} characters."
-        )
+        raise Invalid(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
     org = await session.scalar(select(Organisation).where(Organisation.slug == organisation_slug))
     if org is None:
-        raise Problem("not-found", f"No organisation {organisation_slug!r}.")
+        raise NotFound(f"No organisation {organisation_slug!r}.")
     email = email.strip().lower()
     if await session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)):
-        raise Problem("conflict", f"An account {email} already exists.")
+        raise DomainError("conflict", f"An account {email} already exists.")
     account = StaffAccount(
         organisation_id=org.id,
         email=email,

@@ -21,7 +21,6 @@ from server.models import (
     utcnow,
 )
 from server.principal import Principal
-from server.problems import Problem
 from server.security import (
     ACCESS_PREFIX,
     API_PREFIX,
@@ -33,6 +32,7 @@ from server.security import (
     verify_password,
 )
 from server.services import audit, ratelimit
+from server.services.errors import DomainError
 from server.settings import Settings
 
 
@@ -104,7 +104,7 @@ async def login(
             client_address=client_address,
         )
         await session.commit()
-        raise Problem("invalid-credentials", "The email or the password is not right.")
+        raise DomainError("invalid-credentials", "The email or the password is not right.")
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     await ratelimit.clear_account(session, email)
@@ -164,26 +164,26 @@ async def refresh(
         )
     )
     if row is None:
-        raise Problem("invalid-token", "This refresh token is not known. Sign in again.")
+        raise DomainError("invalid-token", "This refresh token is not known. Sign in again.")
     auth = row.session
     now = utcnow()
     grace = timedelta(seconds=settings.refresh_reuse_grace_seconds)
     if row.used_at is not None and now - row.used_at <= grace and auth.revoked_at is None:
         # Two processes of one sign-in refreshing at once: the later one gets its own pair.
         if row.expires_at <= now or not auth.account.active:
-            raise Problem("invalid-token", "This sign-in has ended. Sign in again.")
+            raise DomainError("invalid-token", "This sign-in has ended. Sign in again.")
         pair = await _issue(session, settings, auth)
         await session.commit()
         return pair
     if row.used_at is not None:
         await _revoke_session(session, auth, "refresh_reuse", client_address)
-        raise Problem(
+        raise DomainError(
             "refresh-token-reused",
             "This refresh token was already used, so every token of this sign-in was revoked. "
             "Sign in again.",
         )
     if auth.revoked_at is not None or row.expires_at <= now or not auth.account.active:
-        raise Problem("invalid-token", "This sign-in has ended. Sign in again.")
+        raise DomainError("invalid-token", "This sign-in has ended. Sign in again.")
     # Mark used with a guarded update; a concurrent refresh of the same token that marked
     # it a moment before is within the grace window, and gets a pair of its own too.
     await session.execute(
@@ -292,12 +292,12 @@ async def _resolve(
             )
         )
         if row is None or row.session.revoked_at is not None:
-            raise Problem("invalid-token", "This access token is not valid. Sign in again.")
+            raise DomainError("invalid-token", "This access token is not valid. Sign in again.")
         if row.expires_at <= now:
-            raise Problem("invalid-token", "This access token has expired.", expired=True)
+            raise DomainError("invalid-token", "This access token has expired.", expired=True)
         account = row.session.account
         if not account.active:
-            raise Problem("invalid-token", "This account is disabled.")
+            raise DomainError("invalid-token", "This account is disabled.")
         return Principal(
             account=account,
             organisation=account.organisation,
@@ -317,11 +317,11 @@ async def _resolve(
             )
         )
         if api is None or api.revoked_at is not None:
-            raise Problem("invalid-token", "This API token is not valid or was revoked.")
+            raise DomainError("invalid-token", "This API token is not valid or was revoked.")
         if api.expires_at is not None and api.expires_at <= now:
-            raise Problem("invalid-token", "This API token has expired.", expired=True)
+            raise DomainError("invalid-token", "This API token has expired.", expired=True)
         if not api.account.active:
-            raise Problem("invalid-token", "The account behind this API token is disabled.")
+            raise DomainError("invalid-token", "The account behind this API token is disabled.")
         # Touch last-used at most once a minute: a busy script should not write on every call.
         if touch and (api.last_used_at is None or now - api.last_used_at > timedelta(minutes=1)):
             # A write of its own (waiting its turn), not an upgrade of this read.
@@ -340,4 +340,4 @@ async def _resolve(
             api_token_id=api.id,
             client_address=client_address,
         ), api.expires_at
-    raise Problem("invalid-token", "This is not a buurt token.")
+    raise DomainError("invalid-token", "This is not a buurt token.")

@@ -9,6 +9,7 @@ active on three days of a week counts once in "the last 7 days".
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -127,6 +128,26 @@ async def store(
 ) -> list[EventIn]:
     """Keep the events not seen before, count them into the rollups and queue the live
     deltas, in the caller's transaction (which commits). Returns the events that were new."""
+    fresh = await _keep_new(session, municipality_id, valid)
+    tally = Tally.of(fresh, await city_zone(session, municipality_id))
+    await _add_rollups(session, municipality_id, tally)
+    await _add_counters(session, municipality_id, tally)
+    for hood, metrics in tally.deltas.items():
+        session.add(
+            StreamEvent(
+                municipality_id=municipality_id,
+                neighbourhood_id=hood,
+                type="stats.delta",
+                data={"neighbourhood_id": hood, "metrics": dict(metrics)},
+            )
+        )
+    return fresh
+
+
+async def _keep_new(
+    session: AsyncSession, municipality_id: int, valid: dict[str, EventIn]
+) -> list[EventIn]:
+    """Insert the events whose id is new for the municipality; those, in their order."""
     rows = [
         {
             "municipality_id": municipality_id,
@@ -154,33 +175,56 @@ async def store(
             session, EngagementEvent.__table__, rows, ["event_id"], ["municipality_id", "event_id"]
         )
     }
-    fresh = [valid[i] for i in valid if i in inserted]
+    return [valid[i] for i in valid if i in inserted]
 
-    timezone = await city_zone(session, municipality_id)
-    rollups: dict[tuple[int, date, str], int] = defaultdict(int)
-    last_days: dict[tuple[int, str, str], date] = {}
-    registrations: dict[int, int] = defaultdict(int)
-    views: dict[tuple[int, str], int] = defaultdict(int)
-    deltas: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for e in fresh:
-        day = clock.local_day(e.at, timezone)
+
+@dataclass
+class Tally:
+    """What a batch of new events adds: rollups per neighbourhood, day and metric, each
+    household's last active day per set, registrations per neighbourhood, views and
+    responses per message, and the live deltas per neighbourhood."""
+
+    rollups: dict[tuple[int, date, str], int] = field(default_factory=lambda: defaultdict(int))
+    last_days: dict[tuple[int, str, str], date] = field(default_factory=dict)
+    registrations: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    views: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
+    deltas: dict[int, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+
+    @classmethod
+    def of(cls, events: list[EventIn], timezone: str) -> Tally:
+        """The tally of `events`, each counted on its day in `timezone` (the city's)."""
+        tally = cls()
+        for event in events:
+            tally.add(event, clock.local_day(event.at, timezone))
+        return tally
+
+    def add(self, e: EventIn, day: date) -> None:
+        """Count one event, on `day`."""
         for metric in metrics_of(e):
-            rollups[(e.neighbourhood_id, day, metric)] += 1
+            self.rollups[(e.neighbourhood_id, day, metric)] += 1
             # Not taking part (answers, votes): per neighbourhood and as it happens, that
             # would be a message's results outside their disclosure rule.
             if metric not in PARTICIPATION_METRICS:
-                deltas[e.neighbourhood_id][metric] += 1
+                self.deltas[e.neighbourhood_id][metric] += 1
         sets = ("active", "contributor") if e.type in CONTRIBUTIONS else ("active",)
         for set_name in sets:
             member = (e.neighbourhood_id, set_name, e.household)
-            if last_days.get(member, date.min) < day:
-                last_days[member] = day
+            if self.last_days.get(member, date.min) < day:
+                self.last_days[member] = day
         if e.type == "registration":
-            registrations[e.neighbourhood_id] += 1
+            self.registrations[e.neighbourhood_id] += 1
         if e.type in ("message_view", "survey_response") and e.message_id:
-            views[(e.message_id, "views" if e.type == "message_view" else "survey_responses")] += 1
+            column = "views" if e.type == "message_view" else "survey_responses"
+            self.views[(e.message_id, column)] += 1
+
+
+async def _add_rollups(session: AsyncSession, municipality_id: int, tally: Tally) -> None:
+    """The tally into the city's and the neighbourhoods' daily rollups and the households'
+    last active days."""
     city: dict[tuple[date, str], int] = defaultdict(int)
-    for (_hood, day, metric), n in rollups.items():
+    for (_hood, day, metric), n in tally.rollups.items():
         city[(day, metric)] += n
     await increment(
         session,
@@ -197,7 +241,7 @@ async def store(
         ["neighbourhood_id", "day", "metric"],
         [
             {"neighbourhood_id": h, "day": d, "metric": m, "value": n}
-            for (h, d, m), n in rollups.items()
+            for (h, d, m), n in tally.rollups.items()
         ],
     )
     await keep_latest(
@@ -207,29 +251,24 @@ async def store(
         "last_day",
         [
             {"neighbourhood_id": h, "set_name": s, "household": hh, "last_day": d}
-            for (h, s, hh), d in last_days.items()
+            for (h, s, hh), d in tally.last_days.items()
         ],
     )
-    for hood, n in sorted(registrations.items()):
+
+
+async def _add_counters(session: AsyncSession, municipality_id: int, tally: Tally) -> None:
+    """The tally into the counters kept on rows: neighbourhoods' registered households,
+    messages' views and survey responses (only the city's own messages)."""
+    for hood, n in sorted(tally.registrations.items()):
         await session.execute(
             update(Neighbourhood)
             .where(Neighbourhood.id == hood)
             .values(registered_households=Neighbourhood.registered_households + n)
         )
     city_orgs = select(Organisation.id).where(Organisation.municipality_id == municipality_id)
-    for (message_id, column), n in sorted(views.items()):
+    for (message_id, column), n in sorted(tally.views.items()):
         await session.execute(
             update(CityMessage)
             .where(CityMessage.id == message_id, CityMessage.organisation_id.in_(city_orgs))
             .values({column: getattr(CityMessage, column) + n})
         )
-    for hood, metrics in deltas.items():
-        session.add(
-            StreamEvent(
-                municipality_id=municipality_id,
-                neighbourhood_id=hood,
-                type="stats.delta",
-                data={"neighbourhood_id": hood, "metrics": dict(metrics)},
-            )
-        )
-    return fresh

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db import begin_write
 from server.models import IdempotencyKey, utcnow
 from server.principal import Principal
-from server.problems import Problem
+from server.services.errors import DomainError
 
 KEEP_FOR = timedelta(hours=48)
 KEY_MAX = 200
@@ -42,25 +42,9 @@ def request_hash(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-def check_key(key: str | None, *, required: bool) -> str | None:
-    """Validate the header's value."""
-    if key is None or not key.strip():
-        if required:
-            raise Problem(
-                "idempotency-key-required",
-                "Send an Idempotency-Key header (any unique string, e.g. a UUID) so that a "
-                "retry never publishes twice.",
-            )
-        return None
-    key = key.strip()
-    if len(key) > KEY_MAX or not key.isprintable():
-        raise Problem("validation", f"The Idempotency-Key must be printable, at most {KEY_MAX}.")
-    return key
-
-
 def _replay(row: IdempotencyKey, fingerprint: str) -> Outcome:
     if row.request_hash != fingerprint:
-        raise Problem(
+        raise DomainError(
             "idempotency-key-reused",
             "This Idempotency-Key was already used for a different request.",
         )
@@ -95,7 +79,7 @@ async def run_once(
             )
         )
         if existing is None:  # pragma: no cover - purged between the two statements
-            raise Problem("conflict", "Send the request again.") from None
+            raise DomainError("conflict", "Send the request again.") from None
         return _replay(existing, fingerprint)
     try:
         status, body = await work()

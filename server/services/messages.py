@@ -14,8 +14,6 @@ from sqlalchemy.orm import selectinload
 from server.db import begin_write
 from server.models import CityMessage, Neighbourhood, Organisation, message_targets, utcnow
 from server.principal import Principal
-from server.problems import Problem
-from server.schemas import version_in
 from server.schemas.messages import (
     MessageContent,
     MessageCreate,
@@ -25,6 +23,7 @@ from server.schemas.messages import (
     ReachOut,
 )
 from server.services import audit, live
+from server.services.errors import DomainError, Invalid, InvalidState, NotFound, check_version
 from server.services.neighbourhoods import addressable
 
 # A scheduled message published this long after its time was late (the server was down).
@@ -64,14 +63,13 @@ async def resolve_targets(
         ).all()
         if known:
             names = ", ".join(sorted(n.name for n in known))
-            raise Problem(
+            raise DomainError(
                 "neighbourhood-not-allowed",
                 f"Your organisation may not address {names}.",
                 neighbourhoods=sorted(n.id for n in known),
                 neighbourhood_names=sorted(n.name for n in known),
             )
-        raise Problem(
-            "validation",
+        raise Invalid(
             f"Unknown neighbourhood id {', '.join(str(i) for i in sorted(outside))}.",
         )
     return False, [by_id[i] for i in sorted(wanted, key=lambda i: by_id[i].name)]
@@ -99,8 +97,7 @@ def _check_languages(principal: Principal, content: MessageContent) -> None:
     spoken = set(principal.organisation.municipality.languages)
     extra = sorted(set(content.title) - spoken)
     if extra:
-        raise Problem(
-            "validation",
+        raise Invalid(
             f"{principal.organisation.municipality.name} publishes in "
             f"{', '.join(sorted(spoken))}, not in {', '.join(extra)}.",
         )
@@ -108,7 +105,7 @@ def _check_languages(principal: Principal, content: MessageContent) -> None:
 
 def _future(when: datetime, what: str) -> None:
     if when <= utcnow():
-        raise Problem("validation", f"The {what} must be in the future.")
+        raise Invalid(f"The {what} must be in the future.")
 
 
 def _details(content: MessageContent) -> dict[str, Any]:
@@ -173,7 +170,7 @@ async def get(
         stmt = stmt.with_for_update(of=CityMessage).execution_options(populate_existing=True)
     message = await session.scalar(stmt)
     if message is None:
-        raise Problem("not-found", "No such message.")
+        raise NotFound("No such message.")
     return message
 
 
@@ -185,6 +182,15 @@ def _published(session: AsyncSession, message: CityMessage, municipality_id: int
             "reach_registered": message.reach_registered, "late": message.published_late,
         },
         organisation_id=message.organisation_id,
+    )  # fmt: skip
+
+
+def _published_by(session: AsyncSession, principal: Principal, message: CityMessage) -> None:
+    """A message `principal` published: on the stream, and audited."""
+    _published(session, message, principal.organisation.municipality_id)
+    audit.record(
+        session, "message.publish", principal=principal, object_type="message",
+        object_id=message.id, details={"reach": message.reach_registered},
     )  # fmt: skip
 
 
@@ -244,29 +250,8 @@ async def create(
         details={"state": message.state, "kind": message.kind, "targets": len(hoods)},
     )
     if message.state == "published":
-        _published(session, message, principal.organisation.municipality_id)
-        audit.record(
-            session, "message.publish", principal=principal, object_type="message",
-            object_id=message.id, details={"reach": message.reach_registered},
-        )  # fmt: skip
+        _published_by(session, principal, message)
     return 201, to_out(message).model_dump(mode="json")
-
-
-def _check_version(message: CityMessage, if_match: str | None) -> None:
-    if if_match is None:
-        raise Problem(
-            "precondition-required",
-            "Send If-Match with the version you edited, so no one's change is overwritten.",
-            current_version=message.version,
-        )
-    wanted = version_in(if_match)
-    if wanted != message.version:
-        raise Problem(
-            "precondition-failed",
-            f"The message is at version {message.version}; you edited version {wanted}.",
-            current_version=message.version,
-            current=to_out(message).model_dump(mode="json"),
-        )
 
 
 async def edit(
@@ -274,13 +259,19 @@ async def edit(
     principal: Principal,
     message_id: int,
     body: MessageUpdate,
-    if_match: str | None,
+    expected_version: int,
 ) -> CityMessage:
     """Replace a draft's or scheduled message's content; a stale version is a 412."""
+    await begin_write(session)
     message = await get(session, principal, message_id, for_update=True)
-    _check_version(message, if_match)
+    check_version(
+        "message",
+        message.version,
+        expected_version,
+        lambda: to_out(message).model_dump(mode="json"),
+    )
     if message.state not in ("draft", "scheduled"):
-        raise Problem("invalid-state", f"A {message.state} message cannot be edited.")
+        raise InvalidState(f"A {message.state} message cannot be edited.")
     _check_languages(principal, body)
     state = body.state or message.state
     scheduled_at = (
@@ -288,7 +279,7 @@ async def edit(
     )
     if state == "scheduled":
         if scheduled_at is None:
-            raise Problem("validation", "A scheduled message needs scheduled_at.")
+            raise Invalid("A scheduled message needs scheduled_at.")
         _future(scheduled_at, "scheduled time")
     target_all, hoods = await resolve_targets(session, principal, body.targets)
     before = {"state": message.state, "version": message.version}
@@ -318,25 +309,22 @@ async def publish_now(
     publishers the first locks the row, the others then find it published. Does not commit."""
     message = await get(session, principal, message_id, for_update=True)
     if message.state == "published":
-        raise Problem("invalid-state", "The message is already published.")
+        raise InvalidState("The message is already published.")
     if message.state == "withdrawn":
-        raise Problem("invalid-state", "A withdrawn message cannot be published again.")
+        raise InvalidState("A withdrawn message cannot be published again.")
     _publish(message, utcnow())
-    _published(session, message, principal.organisation.municipality_id)
-    audit.record(
-        session, "message.publish", principal=principal, object_type="message",
-        object_id=message.id, details={"reach": message.reach_registered},
-    )  # fmt: skip
+    _published_by(session, principal, message)
     return 200, to_out(message).model_dump(mode="json")
 
 
 async def withdraw(session: AsyncSession, principal: Principal, message_id: int) -> CityMessage:
     """Take a message back: residents no longer see it; a scheduled one never goes out."""
+    await begin_write(session)
     message = await get(session, principal, message_id, for_update=True)
     if message.state == "withdrawn":
         return message
     if message.state == "draft":
-        raise Problem("invalid-state", "A draft was never sent; delete or keep it instead.")
+        raise InvalidState("A draft was never sent; delete or keep it instead.")
     before = message.state
     message.state = "withdrawn"
     message.withdrawn_at = utcnow()
@@ -397,7 +385,6 @@ async def publish_due(maker: async_sessionmaker[AsyncSession], now: datetime | N
     write lock does. Messages overdue by more than a minute are marked late.
     """
     now = now or utcnow()
-    published = 0
     async with maker() as session:
         due = (
             await session.scalars(
@@ -407,50 +394,55 @@ async def publish_due(maker: async_sessionmaker[AsyncSession], now: datetime | N
                 .limit(500)
             )
         ).all()
+    published = 0
     for message_id in due:
         async with maker() as session:
-            await begin_write(session)
-            claimed = await session.execute(
-                update(CityMessage)
-                # Still scheduled and still due: an edit that committed meanwhile may have
-                # moved it to a later time (PostgreSQL re-checks this after the row lock).
-                .where(
-                    CityMessage.id == message_id,
-                    CityMessage.state == "scheduled",
-                    CityMessage.scheduled_at <= now,
-                )
-                .values(state="publishing")
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                await session.rollback()
-                continue
-            message = await session.scalar(
-                select(CityMessage)
-                .where(CityMessage.id == message_id)
-                .options(selectinload(CityMessage.neighbourhoods))
-                .execution_options(populate_existing=True)
-            )
-            assert message is not None and message.scheduled_at is not None
-            _publish(message, now, late=now - message.scheduled_at > LATE_AFTER)
-            municipality_id = await session.scalar(
-                select(Organisation.municipality_id).where(
-                    Organisation.id == message.organisation_id
-                )
-            )
-            _published(session, message, int(municipality_id or 0))
-            audit.record(
-                session,
-                "message.publish",
-                organisation_id=message.organisation_id,
-                object_type="message",
-                object_id=message.id,
-                details={"scheduled": True, "late": message.published_late},
-                client_address="scheduler",
-            )
-            await session.commit()
-            published += 1
+            published += await _publish_scheduled(session, message_id, now)
     return published
+
+
+async def _publish_scheduled(session: AsyncSession, message_id: int, now: datetime) -> int:
+    """Claim one due message and publish it, in a write of its own: 1, or 0 when another
+    process (or an edit) got to it first."""
+    await begin_write(session)
+    claimed = await session.execute(
+        update(CityMessage)
+        # Still scheduled and still due: an edit that committed meanwhile may have moved it
+        # to a later time (PostgreSQL re-checks this after the row lock).
+        .where(
+            CityMessage.id == message_id,
+            CityMessage.state == "scheduled",
+            CityMessage.scheduled_at <= now,
+        )
+        .values(state="publishing")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        return 0
+    message = await session.scalar(
+        select(CityMessage)
+        .where(CityMessage.id == message_id)
+        .options(selectinload(CityMessage.neighbourhoods))
+        .execution_options(populate_existing=True)
+    )
+    assert message is not None and message.scheduled_at is not None
+    _publish(message, now, late=now - message.scheduled_at > LATE_AFTER)
+    municipality_id = await session.scalar(
+        select(Organisation.municipality_id).where(Organisation.id == message.organisation_id)
+    )
+    _published(session, message, int(municipality_id or 0))
+    audit.record(
+        session,
+        "message.publish",
+        organisation_id=message.organisation_id,
+        object_type="message",
+        object_id=message.id,
+        details={"scheduled": True, "late": message.published_late},
+        client_address="scheduler",
+    )
+    await session.commit()
+    return 1
 
 
 async def count_by_state(session: AsyncSession, principal: Principal) -> dict[str, int]:

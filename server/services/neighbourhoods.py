@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Neighbourhood, organisation_neighbourhoods
 from server.principal import Principal
-from server.problems import Problem
+from server.services.errors import NotFound
 
 
 def addressable(principal: Principal) -> Select[Neighbourhood]:
@@ -47,5 +47,5 @@ async def get(session: AsyncSession, principal: Principal, neighbourhood_id: int
     """One neighbourhood; one the caller may not see is a 404, like a missing one."""
     row = await session.scalar(addressable(principal).where(Neighbourhood.id == neighbourhood_id))
     if row is None:
-        raise Problem("not-found", "No such neighbourhood.")
+        raise NotFound("No such neighbourhood.")
     return row

@@ -43,11 +43,11 @@ from server.models import (
     utcnow,
 )
 from server.principal import Principal
-from server.problems import Problem
 from server.schemas.events import EventIn
-from server.schemas.messages import SurveyDetails
+from server.schemas.messages import SurveyDetails, SurveyQuestion
 from server.schemas.participation import (
     HIDDEN,
+    AnswerIn,
     ChoiceResult,
     DayCount,
     NeighbourhoodResult,
@@ -61,9 +61,11 @@ from server.schemas.participation import (
     SurveyResponseIn,
     VoteIn,
 )
+from server.schemas.vocabulary import PARTICIPATION_KINDS
 from server.services import audit, disclosure, live
 from server.services import events as events_service
 from server.services import messages as messages_service
+from server.services.errors import DomainError, InvalidState, NotFound, check_version
 from server.services.neighbourhoods import addressable
 from server.upserts import increment, insert_new
 
@@ -110,7 +112,7 @@ async def _message_for(
         .options(selectinload(CityMessage.neighbourhoods))
     )
     if message is None or message.kind not in kinds or message.state not in ("published",):
-        raise Problem("not-found", "No such survey or budget open to residents.")
+        raise NotFound("No such survey or budget open to residents.")
     return message
 
 
@@ -120,9 +122,9 @@ async def _check_neighbourhood(
     if message.target_all:
         reachable = addressable(principal).where(Neighbourhood.id == neighbourhood_id)
         if await session.scalar(reachable.with_only_columns(Neighbourhood.id)) is None:
-            raise Problem("not-targeted", "This neighbourhood is not one of the city's.")
+            raise DomainError("not-targeted", "This neighbourhood is not one of the city's.")
     elif neighbourhood_id not in {n.id for n in message.neighbourhoods}:
-        raise Problem(
+        raise DomainError(
             "not-targeted", "This message does not address the household's neighbourhood."
         )
 
@@ -169,8 +171,8 @@ async def _take_part(
     if existing is not None and existing.key == key:
         if existing.household == household and existing.request_hash == request_hash:
             return False
-        raise Problem("idempotency-key-reused", f"The id {key!r} was used for another answer.")
-    raise Problem(
+        raise DomainError("idempotency-key-reused", f"The id {key!r} was used for another answer.")
+    raise DomainError(
         "already-taken-part",
         "This household already answered this survey or voted in this budget; the first "
         "answer stands.",
@@ -187,59 +189,61 @@ def _check_answers(
     for answer in body.answers:
         index = answer.question
         if index >= len(survey.questions):
-            raise Problem("invalid-answer", f"There is no question {index}.", question=index)
+            raise DomainError("invalid-answer", f"There is no question {index}.", question=index)
         if str(index) in chosen or any(q == index for q, _t in texts):
-            raise Problem("invalid-answer", f"Question {index} is answered twice.", question=index)
+            raise DomainError(
+                "invalid-answer", f"Question {index} is answered twice.", question=index
+            )
         question = survey.questions[index]
-        kind = question.type
-        if kind == "single" and answer.choice is not None:
-            if answer.choice >= len(question.choices):
-                raise Problem(
-                    "invalid-answer",
-                    f"Question {index} has no choice {answer.choice}.",
-                    question=index,
-                )
-            chosen[str(index)] = [answer.choice]
-        elif kind == "multiple" and answer.choices is not None:
-            picked = sorted(set(answer.choices))
-            limit = question.max_choices or len(question.choices)
-            if not picked or len(picked) != len(answer.choices):
-                raise Problem(
-                    "invalid-answer", f"Question {index}: choose each choice once.", question=index
-                )
-            if len(picked) > limit or picked[-1] >= len(question.choices):
-                raise Problem(
-                    "invalid-answer",
-                    f"Question {index}: at most {limit} of its {len(question.choices)} choices.",
-                    question=index,
-                )
-            chosen[str(index)] = picked
-        elif kind == "scale" and answer.value is not None:
-            chosen[str(index)] = [answer.value]
-        elif kind == "open" and answer.text is not None:
+        if question.type == "open" and answer.text is not None:
             if answer.text.strip():
                 texts.append((index, answer.text.strip()))
         else:
-            raise Problem(
-                "invalid-answer",
-                f"Question {index} is a {kind} question: answer it with "
-                + {
-                    "single": "choice",
-                    "multiple": "choices",
-                    "scale": "value (1-5)",
-                    "open": "text",
-                }[kind]
-                + ".",
-                question=index,
-            )
+            chosen[str(index)] = _closed_answer(index, question, answer)
     missing = [
         i for i, q in enumerate(survey.questions) if q.type != "open" and str(i) not in chosen
     ]
     if missing:
-        raise Problem(
+        raise DomainError(
             "invalid-answer", f"Question {missing[0]} is not answered.", question=missing[0]
         )
     return chosen, texts
+
+
+# How each type of question is answered (AnswerIn's fields).
+ANSWERED_WITH = {"single": "choice", "multiple": "choices", "scale": "value (1-5)", "open": "text"}
+
+
+def _closed_answer(index: int, question: SurveyQuestion, answer: AnswerIn) -> list[int]:
+    """The choices (or the scale's value) of one answer, checked against its question."""
+    kind = question.type
+    if kind == "single" and answer.choice is not None:
+        if answer.choice >= len(question.choices):
+            raise DomainError(
+                "invalid-answer", f"Question {index} has no choice {answer.choice}.", question=index
+            )
+        return [answer.choice]
+    if kind == "multiple" and answer.choices is not None:
+        picked = sorted(set(answer.choices))
+        limit = question.max_choices or len(question.choices)
+        if not picked or len(picked) != len(answer.choices):
+            raise DomainError(
+                "invalid-answer", f"Question {index}: choose each choice once.", question=index
+            )
+        if len(picked) > limit or picked[-1] >= len(question.choices):
+            raise DomainError(
+                "invalid-answer",
+                f"Question {index}: at most {limit} of its {len(question.choices)} choices.",
+                question=index,
+            )
+        return picked
+    if kind == "scale" and answer.value is not None:
+        return [answer.value]
+    raise DomainError(
+        "invalid-answer",
+        f"Question {index} is a {kind} question: answer it with {ANSWERED_WITH[kind]}.",
+        question=index,
+    )
 
 
 CITY = 0  # the neighbourhood id under which a message's city-wide totals are counted
@@ -284,6 +288,16 @@ def answer_keys(
     return keys
 
 
+def _bulk_taken(
+    message: CityMessage, municipality_id: int, key: str, household: str, at: datetime
+) -> dict[str, Any]:
+    """The `participations` row of one response or ballot recorded in bulk."""
+    return {
+        "message_id": message.id, "key": key, "request_hash": "bulk", "at": at,
+        "household": household_key(municipality_id, household),
+    }  # fmt: skip
+
+
 async def record_answers(
     session: AsyncSession, message: CityMessage, municipality_id: int,
     responses: list[tuple[str, str, int, datetime, dict[str, list[int]], list[tuple[int, str]]]],
@@ -297,10 +311,7 @@ async def record_answers(
     taken, answers, opens = [], [], []
     for key, household, hood, at, chosen, texts in responses:
         day = clock.local_day(at, timezone)
-        taken.append(
-            {"message_id": message.id, "key": key, "request_hash": "bulk", "at": at,
-             "household": household_key(municipality_id, household)}
-        )  # fmt: skip
+        taken.append(_bulk_taken(message, municipality_id, key, household, at))
         answers.append(
             {"message_id": message.id, "neighbourhood_id": hood, "day": day, "answers": chosen}
         )
@@ -380,7 +391,7 @@ async def answer_survey(
     await begin_write(session)
     message = await _message_for(session, principal, message_id, ("survey",))
     if not is_open(message):
-        raise Problem("participation-closed", "This survey is closed.")
+        raise DomainError("participation-closed", "This survey is closed.")
     await _check_neighbourhood(session, principal, message, body.neighbourhood_id)
     survey = SurveyDetails.model_validate(message.details["survey"])
     chosen, texts = _check_answers(survey, body)
@@ -420,10 +431,7 @@ async def record_ballots(
     taken, kept = [], []
     for key, household, hood, at, chosen in ballots:
         day = clock.local_day(at, timezone)
-        taken.append(
-            {"message_id": message.id, "key": key, "request_hash": "bulk", "at": at,
-             "household": household_key(municipality_id, household)}
-        )  # fmt: skip
+        taken.append(_bulk_taken(message, municipality_id, key, household, at))
         kept.append(
             {"message_id": message.id, "neighbourhood_id": hood, "day": day,
              "answers": {"proposals": chosen}}
@@ -467,7 +475,7 @@ async def propose(
     await begin_write(session)
     message = await _message_for(session, principal, message_id, ("citizen_budget",))
     if not _proposals_open(message, utcnow()):
-        raise Problem("participation-closed", "This budget no longer takes proposals.")
+        raise DomainError("participation-closed", "This budget no longer takes proposals.")
     await _check_neighbourhood(session, principal, message, body.neighbourhood_id)
     household = household_key(principal.organisation.municipality_id, body.household)
     row = {
@@ -487,7 +495,7 @@ async def propose(
         )  # fmt: skip
         await session.rollback()
         if not same:
-            raise Problem(
+            raise DomainError(
                 "idempotency-key-reused", f"The id {body.id!r} was used for another proposal."
             )
         return proposal, False
@@ -511,7 +519,7 @@ async def proposal_status(
         .where(Proposal.id == proposal_id, CityMessage.organisation_id.in_(city_orgs))
     )
     if proposal is None:
-        raise Problem("not-found", "No such proposal.")
+        raise NotFound("No such proposal.")
     return proposal
 
 
@@ -521,32 +529,9 @@ async def vote(session: AsyncSession, principal: Principal, message_id: int, bod
     await begin_write(session)
     message = await _message_for(session, principal, message_id, ("citizen_budget",))
     if not _voting_open(message, utcnow()):
-        raise Problem("participation-closed", "Voting in this budget is not open.")
+        raise DomainError("participation-closed", "Voting in this budget is not open.")
     await _check_neighbourhood(session, principal, message, body.neighbourhood_id)
-    wanted = sorted(set(body.proposals))
-    if len(wanted) != len(body.proposals):
-        raise Problem("invalid-answer", "Each proposal can be chosen once.")
-    found = (
-        await session.scalars(
-            select(Proposal).where(
-                Proposal.id.in_(wanted), Proposal.message_id == message.id,
-                Proposal.state == "accepted",
-            )
-        )
-    ).all()  # fmt: skip
-    if len(found) != len(wanted):
-        missing = sorted(set(wanted) - {p.id for p in found})
-        raise Problem(
-            "invalid-answer", f"Not open to the vote in this budget: {missing}.", proposals=missing
-        )
-    budget = int(message.details["budget"]["budget_eur"])
-    total = sum(p.cost_eur for p in found)
-    if total > budget:
-        raise Problem(
-            "over-budget",
-            f"The chosen proposals cost €{total:,} together; the budget is €{budget:,}.",
-            total_eur=total, budget_eur=budget,
-        )  # fmt: skip
+    wanted = await _ballot(session, message, body.proposals)
     household = household_key(principal.organisation.municipality_id, body.household)
     if not await _take_part(session, message, body.id, household, _request_hash(body)):
         await session.rollback()
@@ -560,7 +545,9 @@ async def vote(session: AsyncSession, principal: Principal, message_id: int, bod
     )
     if counted.rowcount != len(wanted):  # type: ignore[attr-defined]
         await session.rollback()
-        raise Problem("invalid-answer", "A chosen proposal was withdrawn from the vote meanwhile.")
+        raise DomainError(
+            "invalid-answer", "A chosen proposal was withdrawn from the vote meanwhile."
+        )
     today = clock.today(principal.organisation.municipality.timezone)
     # The ballot without its household, as a survey's answers are kept.
     session.add(
@@ -577,6 +564,36 @@ async def vote(session: AsyncSession, principal: Principal, message_id: int, bod
     _changed(session, principal.organisation.municipality_id, message, body.neighbourhood_id)
     await session.commit()
     return True
+
+
+async def _ballot(session: AsyncSession, message: CityMessage, chosen: list[int]) -> list[int]:
+    """The proposal ids of a ballot, sorted: each once, each accepted into this budget's
+    vote, together within its budget."""
+    wanted = sorted(set(chosen))
+    if len(wanted) != len(chosen):
+        raise DomainError("invalid-answer", "Each proposal can be chosen once.")
+    found = (
+        await session.scalars(
+            select(Proposal).where(
+                Proposal.id.in_(wanted), Proposal.message_id == message.id,
+                Proposal.state == "accepted",
+            )
+        )
+    ).all()  # fmt: skip
+    if len(found) != len(wanted):
+        missing = sorted(set(wanted) - {p.id for p in found})
+        raise DomainError(
+            "invalid-answer", f"Not open to the vote in this budget: {missing}.", proposals=missing
+        )
+    budget = int(message.details["budget"]["budget_eur"])
+    total = sum(p.cost_eur for p in found)
+    if total > budget:
+        raise DomainError(
+            "over-budget",
+            f"The chosen proposals cost €{total:,} together; the budget is €{budget:,}.",
+            total_eur=total, budget_eur=budget,
+        )  # fmt: skip
+    return wanted
 
 
 # -- staff ---------------------------------------------------------------------------------
@@ -641,7 +658,7 @@ async def _staff_proposal(
         .where(Proposal.id == proposal_id, CityMessage.organisation_id == principal.organisation.id)
     )
     if proposal is None:
-        raise Problem("not-found", "No such proposal.")
+        raise NotFound("No such proposal.")
     return proposal
 
 
@@ -684,12 +701,8 @@ async def decide(
         await session.refresh(proposal)
         current = proposal.version
         await session.rollback()
-        if current != version:
-            raise Problem(
-                "precondition-failed", "A colleague decided on this proposal since you read it.",
-                current_version=current,
-            )  # fmt: skip
-        raise Problem("invalid-state", "Households already voted for this proposal.")
+        check_version("proposal", current, version)
+        raise InvalidState("Households already voted for this proposal.")
     audit.record(
         session, f"proposal.{state}", principal=principal, object_type="proposal",
         object_id=proposal.id, details={"message_id": proposal.message_id},
@@ -708,10 +721,10 @@ async def close_early(session: AsyncSession, principal: Principal, message_id: i
     """Stop taking answers, proposals and votes now; audited."""
     await begin_write(session)
     message = await messages_service.get(session, principal, message_id, for_update=True)
-    if message.kind not in ("survey", "citizen_budget", "call_for_ideas"):
-        raise Problem("invalid-state", "Only a survey, a call or a budget can be closed.")
+    if message.kind not in PARTICIPATION_KINDS:
+        raise InvalidState("Only a survey, a call or a budget can be closed.")
     if not is_open(message):
-        raise Problem("invalid-state", "It is not open.")
+        raise InvalidState("It is not open.")
     now = utcnow()
     message.closed_at = now
     message.updated_at = now
@@ -790,16 +803,37 @@ async def results(
         )
     )
     if message is None:
-        raise Problem("not-found", "No such message.")
-    if message.kind not in ("survey", "citizen_budget", "call_for_ideas"):
-        raise Problem("invalid-state", "Only surveys, calls for ideas and budgets have results.")
+        raise NotFound("No such message.")
+    if message.kind not in PARTICIPATION_KINDS:
+        raise InvalidState("Only surveys, calls for ideas and budgets have results.")
     targets = await _targets(session, principal, message)
     if neighbourhood_id is not None and all(t.id != neighbourhood_id for t in targets):
-        raise Problem(
-            "not-found", f"This message did not address neighbourhood {neighbourhood_id}."
-        )
+        raise NotFound(f"This message did not address neighbourhood {neighbourhood_id}.")
+    per_hood, city = await _counters(session, message, {t.id for t in targets})
     main = {"survey": "responses", "citizen_budget": "voters"}.get(message.kind, "ideas")
-    # Every counter of the message: the decision is taken over all neighbourhoods at once.
+    decision = disclosure.decide({t.id: per_hood.get(t.id, {}).get(main, 0) for t in targets})
+    view = ResultsView(decision, per_hood, city, neighbourhood_id)
+    asked = next((t for t in targets if t.id == neighbourhood_id), None)
+    out = _overview(message, view, targets, asked)
+    if message.kind == "call_for_ideas":
+        out.rate = None  # ideas are not one per household: a rate would mislead
+        codes = sorted(k for k in city if k.startswith("idea:"))
+        out.ideas_by_category = {
+            code[5:]: n for code, n in zip(codes, view.cells(codes, rows_add_up=True), strict=True)
+            if n != 0
+        }  # fmt: skip
+    elif message.kind == "survey":
+        _survey_results(out, message, view)
+    else:
+        await _budget_results(session, out, message, view)
+    return out
+
+
+async def _counters(
+    session: AsyncSession, message: CityMessage, target_ids: set[int]
+) -> tuple[dict[int, dict[str, int]], dict[str, int]]:
+    """Every counter of the message, per targeted neighbourhood and for the city (a call's
+    ideas counted per category): the decision is taken over all neighbourhoods at once."""
     per_hood: dict[int, dict[str, int]] = defaultdict(dict)
     rows = await session.execute(
         select(COUNTS.c.neighbourhood_id, COUNTS.c.key, COUNTS.c.value).where(
@@ -815,15 +849,15 @@ async def results(
             per_hood[hood]["ideas"] = per_hood[hood].get("ideas", 0) + n
             city[f"idea:{code}"] = city.get(f"idea:{code}", 0) + n
             city["ideas"] = city.get("ideas", 0) + n
-    target_ids = {t.id for t in targets}
-    per_hood = {h: keys for h, keys in per_hood.items() if h in target_ids}
-    decision = disclosure.decide({t.id: per_hood.get(t.id, {}).get(main, 0) for t in targets})
-    view = ResultsView(decision, per_hood, city, neighbourhood_id)
-    asked = next((t for t in targets if t.id == neighbourhood_id), None)
+    return {h: keys for h, keys in per_hood.items() if h in target_ids}, city
 
-    listed = sorted(targets, key=lambda n: n.name)
-    if asked is not None:
-        listed = [asked]
+
+def _overview(
+    message: CityMessage, view: ResultsView, targets: list[Target], asked: Target | None
+) -> Results:
+    """The results every kind has: the count and rate, per neighbourhood, over time."""
+    decision = view.decision
+    listed = [asked] if asked is not None else sorted(targets, key=lambda n: n.name)
     hoods = [
         NeighbourhoodResult(
             id=n.id, name=n.name, registered_households=n.registered_households,
@@ -837,12 +871,12 @@ async def results(
     reached = message.reach_registered if asked is None else asked.registered_households
     # Every day of the message, in every view: a day left out of a neighbourhood's series
     # would say that it was 0 there, a held-back one included.
-    days = sorted(k for k in city if k.startswith("day:"))
+    days = sorted(k for k in view.city if k.startswith("day:"))
     day_counts = view.cells(days, rows_add_up=True)
-    out = Results(
+    return Results(
         message_id=message.id, kind=message.kind, title=message.title, open=is_open(message),
         closes_at=closes_at(message), closed_at=message.closed_at,
-        neighbourhood_id=neighbourhood_id, households_reached=reached,
+        neighbourhood_id=asked.id if asked is not None else None, households_reached=reached,
         count=count,
         rate=count / reached if isinstance(count, int) and reached else None,
         neighbourhoods=hoods,
@@ -853,18 +887,6 @@ async def results(
             if not (asked is not None and asked.id in decision.suppressed)
         ],
     )  # fmt: skip
-    if message.kind == "call_for_ideas":
-        out.rate = None  # ideas are not one per household: a rate would mislead
-        codes = sorted(k for k in city if k.startswith("idea:"))
-        out.ideas_by_category = {
-            code[5:]: n for code, n in zip(codes, view.cells(codes, rows_add_up=True), strict=True)
-            if n != 0
-        }  # fmt: skip
-    elif message.kind == "survey":
-        _survey_results(out, message, view)
-    else:
-        await _budget_results(session, out, message, view)
-    return out
 
 
 def _survey_results(out: Results, message: CityMessage, view: ResultsView) -> None:
@@ -999,11 +1021,9 @@ async def open_answers(
     decision = disclosure.decide({t.id: counts.get(t.id, 0) for t in targets})
     if neighbourhood_id is not None:
         if all(t.id != neighbourhood_id for t in targets):
-            raise Problem(
-                "not-found", f"This message did not address neighbourhood {neighbourhood_id}."
-            )
+            raise NotFound(f"This message did not address neighbourhood {neighbourhood_id}.")
         if neighbourhood_id in decision.suppressed:
-            raise Problem(
+            raise DomainError(
                 "suppressed",
                 "Too few households of this neighbourhood answered to show their answers apart.",
             )

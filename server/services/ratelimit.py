@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import LoginFailure, utcnow
-from server.problems import Problem
+from server.services.errors import DomainError
 from server.settings import Settings
 
 
@@ -42,10 +42,9 @@ async def check(session: AsyncSession, settings: Settings, email: str, address: 
         ).one()
         if count >= limits[kind] and oldest is not None:
             retry_after = max(1, math.ceil((oldest + window - utcnow()).total_seconds()))
-            raise Problem(
+            raise DomainError(
                 "rate-limited",
                 f"Too many failed sign-ins for this {kind}. Try again in {retry_after} seconds.",
-                headers={"Retry-After": str(retry_after)},
                 retry_after=retry_after,
             )
 

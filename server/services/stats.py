@@ -20,8 +20,8 @@ from server.models import (
     StreamEvent,
 )
 from server.principal import Principal
-from server.problems import Problem
 from server.schemas.events import TOPICS
+from server.services.errors import DomainError, Invalid, NotFound
 from server.services.events import PARTICIPATION_METRICS
 from server.services.neighbourhoods import addressable
 
@@ -47,7 +47,7 @@ async def scope(
     by_id = {h.id: h for h in hoods}
     missing = [i for i in neighbourhood_ids if i not in by_id]
     if missing:
-        raise Problem("not-found", f"No neighbourhood {missing[0]} in your organisation.")
+        raise NotFound(f"No neighbourhood {missing[0]} in your organisation.")
     return [by_id[i] for i in neighbourhood_ids]
 
 
@@ -198,7 +198,7 @@ async def timeseries(
     if metric in PARTICIPATION_METRICS and (
         neighbourhood_ids or per_neighbourhood or len(hoods) < 2
     ):
-        raise Problem(
+        raise DomainError(
             "suppressed",
             "Answers, proposals and votes per neighbourhood are in each message's results, "
             "where too few to show apart are held back.",
@@ -294,6 +294,6 @@ async def per_neighbourhood(
         )
     key = sort.lstrip("-")
     if key not in NEIGHBOURHOOD_COLUMNS:
-        raise Problem("validation", f"sort: one of {', '.join(NEIGHBOURHOOD_COLUMNS)}.")
+        raise Invalid(f"sort: one of {', '.join(NEIGHBOURHOOD_COLUMNS)}.")
     rows.sort(key=lambda r: (r[key] is None, r[key]), reverse=sort.startswith("-"))
     return rows

@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from server.db import begin_write
 from server.models import (
     Category,
     Municipality,
@@ -28,8 +29,7 @@ from server.models import (
     utcnow,
 )
 from server.principal import Principal
-from server.problems import Problem
-from server.schemas import ID_MAX, version_in
+from server.schemas import ID_MAX
 from server.schemas.submissions import (
     CategoryOut,
     EntryOut,
@@ -39,6 +39,7 @@ from server.schemas.submissions import (
     SubmissionOut,
 )
 from server.services import audit, live
+from server.services.errors import DomainError, Invalid, NotFound, check_version
 from server.services.neighbourhoods import addressable
 
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -167,7 +168,7 @@ async def get(
         stmt = stmt.with_for_update(of=Submission).execution_options(populate_existing=True)
     sub = await session.scalar(stmt)
     if sub is None:
-        raise Problem("not-found", "No such submission.")
+        raise NotFound("No such submission.")
     return sub
 
 
@@ -263,49 +264,51 @@ async def create(
         neighbourhood_id = hood.id if hood else None
     at = created_at or utcnow()
     sub = Submission(
-        municipality_id=municipality.id,
-        neighbourhood_id=neighbourhood_id,
-        category_id=category.id,
-        kind=category.kind,
-        description=description.strip(),
-        lat=lat,
-        lon=lon,
-        address=address,
-        media_url=media_url,
-        reporter_name=reporter_name,
-        reporter_contact=reporter_contact,
-        status="new",
-        priority="normal",
-        department=category.department,
-        source=source,
-        language=language,
-        channel=channel,
-        entered_by_account_id=entered_by_id,
-        message_id=message_id,
+        municipality_id=municipality.id, neighbourhood_id=neighbourhood_id,
+        category_id=category.id, kind=category.kind, description=description.strip(),
+        lat=lat, lon=lon, address=address, media_url=media_url,
+        reporter_name=reporter_name, reporter_contact=reporter_contact,
+        status="new", priority="normal", department=category.department,
+        source=source, language=language, channel=channel,
+        entered_by_account_id=entered_by_id, message_id=message_id,
         search_text=" ".join(filter(None, [description, address])).lower(),
-        version=1,
-        created_at=at,
-        updated_at=at,
+        version=1, created_at=at, updated_at=at,
         due_at=at + timedelta(days=category.target_days),
-    )
+    )  # fmt: skip
     session.add(sub)
     await session.flush()
+    _created(session, sub, category)
+    return sub
+
+
+def _created(session: AsyncSession, sub: Submission, category: Category) -> None:
+    """The first line of a new submission's history, and its event on the stream."""
     session.add(
         SubmissionEntry(
             submission_id=sub.id,
             kind="created",
-            at=at,
+            at=sub.created_at,
             # Taken by staff: the history says through which channel, and who.
-            field="channel" if channel else None,
-            after=channel,
-            actor_account_id=entered_by_id,
+            field="channel" if sub.channel else None,
+            after=sub.channel,
+            actor_account_id=sub.entered_by_account_id,
         )
     )
     live.emit(
-        session, municipality.id, "submission.created",
+        session, sub.municipality_id, "submission.created",
         {"id": sub.id, "kind": sub.kind, "category": category.code, "status": sub.status},
-        neighbourhood_id=neighbourhood_id,
+        neighbourhood_id=sub.neighbourhood_id,
     )  # fmt: skip
+
+
+async def receive(
+    session: AsyncSession, municipality: Municipality, category: Category, **fields: Any
+) -> Submission:
+    """A resident's new submission (Open311) in a write of its own: `create` with `fields`,
+    committed."""
+    await begin_write(session)
+    sub = await create(session, municipality, category, **fields)
+    await session.commit()
     return sub
 
 
@@ -315,11 +318,9 @@ async def take_for_resident(
     """A report or idea staff enter for a resident (phone, desk, e-mail): marked with the
     channel and who entered it, audited (without the resident's words). Does not commit."""
     if body.neighbourhood_id is None and not (body.address or "").strip() and body.lat is None:
-        raise Problem(
-            "validation", "Say where: a neighbourhood, an address or coordinates (lat and lon)."
-        )
+        raise Invalid("Say where: a neighbourhood, an address or coordinates (lat and lon).")
     if (body.lat is None) != (body.lon is None):
-        raise Problem("validation", "Give both lat and lon, or neither.")
+        raise Invalid("Give both lat and lon, or neither.")
     municipality = principal.organisation.municipality
     category = await session.scalar(
         select(Category).where(
@@ -327,16 +328,16 @@ async def take_for_resident(
         )
     )
     if category is None:
-        raise Problem("validation", f"No category with the code '{body.category}'.")
+        raise Invalid(f"No category with the code '{body.category}'.")
     if body.neighbourhood_id is not None:
         hood = await session.scalar(
             addressable(principal).where(Neighbourhood.id == body.neighbourhood_id)
         )
         if hood is None:
-            raise Problem("not-found", f"No neighbourhood {body.neighbourhood_id} of yours.")
+            raise NotFound(f"No neighbourhood {body.neighbourhood_id} of yours.")
     if body.language is not None and body.language not in municipality.languages:
         spoken = ", ".join(municipality.languages)
-        raise Problem("validation", f"{municipality.name} answers in {spoken}.")
+        raise Invalid(f"{municipality.name} answers in {spoken}.")
     sub = await create(
         session,
         municipality,
@@ -430,7 +431,7 @@ def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) ->
         stmt = stmt.where(Submission.assignee_account_id.is_(None))
     elif f.assignee:
         if not (f.assignee.isascii() and f.assignee.isdigit()):
-            raise Problem("validation", "assignee: an account id, 'me' or 'none'.")
+            raise Invalid("assignee: an account id, 'me' or 'none'.")
         # An id beyond the column's range belongs to no one: nothing matches.
         account_id = int(f.assignee) if int(f.assignee) <= ID_MAX else -1
         stmt = stmt.where(Submission.assignee_account_id == account_id)
@@ -569,21 +570,19 @@ async def stream_all(
         after = sort_key(rows[batch - 1], "-created")
 
 
-def _check_version(sub: Submission, principal: Principal, if_match: str | None) -> None:
-    if if_match is None:
-        raise Problem(
-            "precondition-required",
-            "Send If-Match with the version you saw, so no colleague's change is overwritten.",
-            current_version=sub.version,
-        )
-    wanted = version_in(if_match)
-    if wanted != sub.version:
-        raise Problem(
-            "precondition-failed",
-            f"The submission is at version {sub.version}; you saw version {wanted}.",
-            current_version=sub.version,
-            current=to_out(sub, principal).model_dump(mode="json"),
-        )
+async def _for_change(
+    session: AsyncSession, principal: Principal, submission_id: int, expected_version: int | None
+) -> Submission:
+    """Begin the write and lock the submission; the version the caller saw, if it names one,
+    must still be its own."""
+    await begin_write(session)
+    sub = await get(session, principal, submission_id, for_update=True)
+    if expected_version is not None:
+        check_version(
+            "submission", sub.version, expected_version,
+            lambda: to_out(sub, principal).model_dump(mode="json"),
+        )  # fmt: skip
+    return sub
 
 
 def _record(
@@ -615,7 +614,7 @@ async def _assignee(session: AsyncSession, principal: Principal, account_id: int
         )
     )
     if account is None:
-        raise Problem("validation", f"No active colleague with account id {account_id}.")
+        raise Invalid(f"No active colleague with account id {account_id}.")
     return account
 
 
@@ -630,52 +629,15 @@ async def apply_change(
     """Apply the given fields with the transition rules; returns the fields that changed."""
     changed: list[str] = []
     if change.status is not None and change.status != sub.status:
-        if change.status == "duplicate":
-            raise Problem(
-                "validation", "Mark a duplicate with the duplicate action, naming the original."
-            )
-        allowed = ALLOWED[sub.status]
-        if change.status not in allowed:
-            raise Problem(
-                "invalid-transition",
-                f"A {sub.status} submission can become {', '.join(allowed)}; not {change.status}.",
-                allowed=list(allowed),
-                current_status=sub.status,
-            )
-        _record(session, sub, principal, "status", sub.status, change.status)
-        sub.status = change.status
-        _respond(sub)
+        _change_status(session, principal, sub, change.status)
         changed.append("status")
-    if change.priority is not None and change.priority != sub.priority:
-        _record(session, sub, principal, "priority", sub.priority, change.priority)
-        sub.priority = change.priority
-        changed.append("priority")
-    if change.department is not None and change.department != sub.department:
-        _record(session, sub, principal, "department", sub.department, change.department)
-        sub.department = change.department
-        changed.append("department")
-    if change.unassign and sub.assignee_account_id is not None:
-        _record(
-            session, sub, principal, "assignee", sub.assignee.name if sub.assignee else None, None
-        )
-        sub.assignee_account_id = None
-        sub.assignee = None
-        changed.append("assignee")
-    elif (
-        change.assignee_account_id is not None
-        and change.assignee_account_id != sub.assignee_account_id
-    ):
-        account = await _assignee(session, principal, change.assignee_account_id)
-        _record(
-            session,
-            sub,
-            principal,
-            "assignee",
-            sub.assignee.name if sub.assignee else None,
-            account.name,
-        )
-        sub.assignee_account_id = account.id
-        sub.assignee = account
+    for name in ("priority", "department"):
+        value = getattr(change, name)
+        if value is not None and value != getattr(sub, name):
+            _record(session, sub, principal, name, getattr(sub, name), value)
+            setattr(sub, name, value)
+            changed.append(name)
+    if await _change_assignee(session, principal, sub, change):
         changed.append("assignee")
     if changed:
         sub.version += 1
@@ -688,16 +650,54 @@ async def apply_change(
     return changed
 
 
+def _change_status(
+    session: AsyncSession, principal: Principal, sub: Submission, status: str
+) -> None:
+    """Move to `status` if the transition rules allow it (a duplicate has its own action)."""
+    if status == "duplicate":
+        raise Invalid("Mark a duplicate with the duplicate action, naming the original.")
+    allowed = ALLOWED[sub.status]
+    if status not in allowed:
+        raise DomainError(
+            "invalid-transition",
+            f"A {sub.status} submission can become {', '.join(allowed)}; not {status}.",
+            allowed=list(allowed),
+            current_status=sub.status,
+        )
+    _record(session, sub, principal, "status", sub.status, status)
+    sub.status = status
+    _respond(sub)
+
+
+async def _change_assignee(
+    session: AsyncSession, principal: Principal, sub: Submission, change: SubmissionChange
+) -> bool:
+    """Unassign, or assign to an active colleague; whether the assignee changed."""
+    before = sub.assignee.name if sub.assignee else None
+    if change.unassign and sub.assignee_account_id is not None:
+        _record(session, sub, principal, "assignee", before, None)
+        sub.assignee_account_id = None
+        sub.assignee = None
+        return True
+    wanted = change.assignee_account_id
+    if wanted is None or wanted == sub.assignee_account_id:
+        return False
+    account = await _assignee(session, principal, wanted)
+    _record(session, sub, principal, "assignee", before, account.name)
+    sub.assignee_account_id = account.id
+    sub.assignee = account
+    return True
+
+
 async def update(
     session: AsyncSession,
     principal: Principal,
     submission_id: int,
     change: SubmissionChange,
-    if_match: str | None,
+    expected_version: int,
 ) -> Submission:
     """Change status, priority, department or assignee; a stale version is a 412."""
-    sub = await get(session, principal, submission_id, for_update=True)
-    _check_version(sub, principal, if_match)
+    sub = await _for_change(session, principal, submission_id, expected_version)
     await apply_change(session, principal, sub, change)
     await session.commit()
     return sub
@@ -709,14 +709,12 @@ async def add_text(
     submission_id: int,
     kind: str,
     text: str,
-    if_match: str | None = None,
+    expected_version: int | None = None,
 ) -> Submission:
     """A public reply (the resident sees it) or an internal note (staff only). It does not
-    change the version (it overwrites nothing); `if_match`, when given, is checked all the
-    same, for a caller who wants to write only on what it saw."""
-    sub = await get(session, principal, submission_id, for_update=True)
-    if if_match is not None:
-        _check_version(sub, principal, if_match)
+    change the version (it overwrites nothing); `expected_version`, when given, is checked
+    all the same, for a caller who wants to write only on what it saw."""
+    sub = await _for_change(session, principal, submission_id, expected_version)
     write_text(session, principal, sub, kind, text)
     await session.commit()
     return sub
@@ -750,18 +748,21 @@ def write_text(
 
 
 async def mark_duplicate(
-    session: AsyncSession, principal: Principal, submission_id: int, of: int, if_match: str | None
+    session: AsyncSession,
+    principal: Principal,
+    submission_id: int,
+    of: int,
+    expected_version: int,
 ) -> Submission:
     """Close a submission as a duplicate of another the organisation can see."""
-    sub = await get(session, principal, submission_id, for_update=True)
-    _check_version(sub, principal, if_match)
+    sub = await _for_change(session, principal, submission_id, expected_version)
     if of == sub.id:
-        raise Problem("validation", "A submission cannot duplicate itself.")
+        raise Invalid("A submission cannot duplicate itself.")
     original = await get(session, principal, of)
     if original.duplicate_of_id == sub.id:
-        raise Problem("validation", f"#{of} is already a duplicate of this one.")
+        raise Invalid(f"#{of} is already a duplicate of this one.")
     if "duplicate" not in ALLOWED[sub.status]:
-        raise Problem(
+        raise DomainError(
             "invalid-transition",
             f"A {sub.status} submission cannot be marked duplicate.",
             allowed=list(ALLOWED[sub.status]),

@@ -1,8 +1,9 @@
 """Reply templates: texts staff send often, filled in from the submission they answer.
 
-A text may hold the placeholders of `PLACEHOLDERS` in braces, `{reference}`; `{{` and `}}`
-are literal braces. Anything else in braces (an unknown name, a format spec, an attribute)
-is refused when the template is saved, never found out when it is used.
+A text may hold the placeholders of `Placeholder` (server/schemas/vocabulary.py) in
+braces, `{reference}`; `{{` and `}}` are literal braces. Anything else in braces (an unknown
+name, a format spec, an attribute) is refused when the template is saved, never found out
+when it is used.
 """
 
 from __future__ import annotations
@@ -16,31 +17,25 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import config
-from server.models import Municipality, ReplyTemplate, Submission, utcnow
+from server.db import begin_write
+from server.models import Category, Municipality, ReplyTemplate, Submission, utcnow
 from server.principal import Principal
-from server.problems import Problem
+from server.schemas.templates import TemplateChange, TemplateIn
+from server.schemas.vocabulary import PLACEHOLDERS, Placeholder
 from server.services import audit
+from server.services.errors import DomainError, Invalid, NotFound, check_version
 
-PLACEHOLDERS = {
-    "reference": "the submission's reference number (#1234)",
-    "category": "its category, in the resident's language",
-    "neighbourhood": "its neighbourhood",
-    "status": "its status (the new one, for a status change), in the resident's language",
-    "staff_name": "the name of the staff member who sends the reply",
-    "due_date": "the date a first response is due",
-    "municipality": "the municipality's name",
-}
 STATUS_LABELS = config.statuses()
 DATE_FORMATS = {"nl": "%d-%m-%Y", "fr": "%d/%m/%Y", "en": "%d %b %Y"}
 
 
 def placeholders_in(text: str) -> list[str]:
-    """The placeholder names a text uses; Problem `invalid-template` for anything else."""
+    """The placeholder names a text uses; DomainError `invalid-template` for anything else."""
     names: list[str] = []
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as error:  # a lone { or }
-        raise Problem(
+        raise DomainError(
             "invalid-template",
             f"The text has a brace that opens or closes nothing ({error}); "
             "write {{ or }} for a brace itself.",
@@ -50,7 +45,7 @@ def placeholders_in(text: str) -> list[str]:
             continue
         if name not in PLACEHOLDERS or spec or conversion:
             known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise Problem(
+            raise DomainError(
                 "invalid-template",
                 f"Unknown placeholder {{{name}}}: use one of {known}.",
                 placeholder=name,
@@ -65,18 +60,18 @@ def check(
     """Refuse a template that could not be filled in: a language the municipality does not
     speak, no text at all, an unknown category code or placeholder."""
     if not any(t.strip() for t in texts.values()):
-        raise Problem("invalid-template", "Give the text in at least one language.")
+        raise DomainError("invalid-template", "Give the text in at least one language.")
     for language, text in texts.items():
         if language not in municipality.languages:
             spoken = ", ".join(municipality.languages)
-            raise Problem(
+            raise DomainError(
                 "invalid-template",
                 f"{municipality.name} writes in {spoken}, not in '{language}'.",
             )
         placeholders_in(text)
     unknown = [c for c in categories if c not in known]
     if unknown:
-        raise Problem("invalid-template", f"No category with the code '{unknown[0]}'.")
+        raise DomainError("invalid-template", f"No category with the code '{unknown[0]}'.")
 
 
 def language_of(sub: Submission, municipality: Municipality) -> str:
@@ -105,7 +100,7 @@ def fill(
     status = status or sub.status
     # The day as the city reads it: its own zone, not UTC.
     due: datetime = sub.due_at.astimezone(ZoneInfo(municipality.timezone))
-    values = {
+    values: dict[Placeholder, str] = {
         "reference": f"#{sub.id}",
         "category": _in(sub.category.name, language, sub.category.code),
         "neighbourhood": sub.neighbourhood.name if sub.neighbourhood else "",
@@ -149,70 +144,94 @@ async def get(
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     template = await session.scalar(stmt)
     if template is None or template.municipality_id != principal.organisation.municipality_id:
-        raise Problem("not-found", "No such reply template.")
+        raise NotFound("No such reply template.")
     return template
 
 
-async def create(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    title: str,
-    texts: dict[str, str],
-    categories: list[str],
-    status: str | None,
-    suggest: bool,
-    known_categories: set[str],
-) -> ReplyTemplate:
-    """A new template, checked and audited (does not commit)."""
+async def _known_categories(session: AsyncSession, principal: Principal) -> set[str]:
+    municipality_id = principal.organisation.municipality_id
+    codes = await session.scalars(
+        select(Category.code).where(Category.municipality_id == municipality_id)
+    )
+    return set(codes.all())
+
+
+async def create(session: AsyncSession, principal: Principal, body: TemplateIn) -> ReplyTemplate:
+    """A new template, checked and audited."""
+    await begin_write(session)
     municipality = principal.organisation.municipality
-    check(municipality, texts, categories, known_categories)
+    texts = {str(k): v for k, v in body.texts.items()}
+    check(municipality, texts, body.categories, await _known_categories(session, principal))
     template = ReplyTemplate(
         municipality_id=municipality.id,
-        title=title.strip(),
+        title=body.title.strip(),
         texts=texts,
-        categories=categories,
-        status=status,
-        suggest=suggest,
+        categories=body.categories,
+        status=body.status,
+        suggest=body.suggest,
         version=1,
     )
     session.add(template)
     await session.flush()
+    _audit(session, principal, template, "created", {"title": template.title})
+    await session.commit()
+    return template
+
+
+def _audit(
+    session: AsyncSession,
+    principal: Principal,
+    template: ReplyTemplate,
+    what: str,
+    details: dict[str, Any],
+) -> None:
     audit.record(
-        session, "reply_template.created", principal=principal, object_type="reply_template",
-        object_id=template.id, details={"title": template.title},
+        session, f"reply_template.{what}", principal=principal, object_type="reply_template",
+        object_id=template.id, details=details,
     )  # fmt: skip
+
+
+async def _for_change(
+    session: AsyncSession, principal: Principal, template_id: int, expected_version: int
+) -> ReplyTemplate:
+    await begin_write(session)
+    template = await get(session, principal, template_id, for_update=True)
+    check_version("template", template.version, expected_version)
     return template
 
 
 async def update(
     session: AsyncSession,
     principal: Principal,
-    template: ReplyTemplate,
-    changes: dict[str, Any],
-    known_categories: set[str],
+    template_id: int,
+    body: TemplateChange,
+    expected_version: int,
 ) -> ReplyTemplate:
-    """Apply the given fields, checked as a whole, and audit what changed."""
+    """Apply the fields given, checked as a whole, and audit what changed."""
+    template = await _for_change(session, principal, template_id, expected_version)
+    changes = body.model_dump(exclude_unset=True)
+    if any(v is None for k, v in changes.items() if k != "status"):
+        raise Invalid("Only status may be set to null (any status).")
     texts = changes.get("texts", template.texts)
     categories = changes.get("categories", template.categories)
-    check(principal.organisation.municipality, texts, categories, known_categories)
+    known = await _known_categories(session, principal)
+    check(principal.organisation.municipality, texts, categories, known)
     changed = sorted(k for k, v in changes.items() if getattr(template, k) != v)
     for key, value in changes.items():
         setattr(template, key, value.strip() if key == "title" else value)
     if changed:
         template.version += 1
         template.updated_at = utcnow()
-        audit.record(
-            session, "reply_template.updated", principal=principal,
-            object_type="reply_template", object_id=template.id, details={"fields": changed},
-        )  # fmt: skip
+        _audit(session, principal, template, "updated", {"fields": changed})
+    await session.commit()
     return template
 
 
-async def delete(session: AsyncSession, principal: Principal, template: ReplyTemplate) -> None:
+async def delete(
+    session: AsyncSession, principal: Principal, template_id: int, expected_version: int
+) -> None:
     """Remove a template (replies sent with it stay in the submissions' history)."""
+    template = await _for_change(session, principal, template_id, expected_version)
     await session.delete(template)
-    audit.record(
-        session, "reply_template.deleted", principal=principal, object_type="reply_template",
-        object_id=template.id, details={"title": template.title},
-    )  # fmt: skip
+    _audit(session, principal, template, "deleted", {"title": template.title})
+    await session.commit()

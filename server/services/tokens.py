@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db import begin_write
 from server.models import ApiToken, utcnow
 from server.principal import Principal, scopes_for_roles
-from server.problems import Problem
 from server.security import API_PREFIX, new_token, token_hash
 from server.services import audit
+from server.services.errors import DomainError, NotFound
 
 
 async def create(
@@ -28,7 +28,7 @@ async def create(
     allowed = scopes_for_roles(principal.roles)
     beyond = sorted(set(scopes) - allowed)
     if beyond:
-        raise Problem(
+        raise DomainError(
             "missing-role",
             f"Your roles do not allow the scope {', '.join(beyond)}.",
             scopes_not_allowed=beyond,
@@ -80,7 +80,7 @@ async def revoke(session: AsyncSession, principal: Principal, token_id: int) -> 
     await begin_write(session)
     token = await session.scalar(_visible(principal).where(ApiToken.id == token_id))
     if token is None:
-        raise Problem("not-found", "No such API token.")
+        raise NotFound("No such API token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(
