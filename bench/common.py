@@ -101,9 +101,11 @@ def sign_in(url: str, dataset: dict[str, Any]) -> str:
 
 
 class Server:
-    """`buurt-server serve` in a child process on a free port."""
+    """`buurt-server serve` in a child process on a free port (`serve_args`: more options of
+    `serve`, e.g. `("--workers", "2")`)."""
 
-    def __init__(self, database_url: str, **env: str) -> None:
+    def __init__(self, database_url: str, *serve_args: str, **env: str) -> None:
+        self.serve_args = serve_args
         self.port = free_port()
         self.log = Path(tempfile.mkdtemp(prefix="buurt-bench-server-")) / "server.log"
         self.url = f"http://127.0.0.1:{self.port}"
@@ -119,19 +121,36 @@ class Server:
                 str(self.port),
                 "--log-level",
                 "warning",
+                *self.serve_args,
             ],
             env=self.env,
             stdout=open(self.log, "wb"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        # Generous: workers start one by one, on a machine that others share.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
+                pass
+            time.sleep(0.1)
+        self.__exit__()  # not left running behind the error
+        raise RuntimeError(f"server did not start (its log: {self.log})")
+
+    def worker_pids(self) -> list[int]:
+        """The processes that serve requests: uvicorn's workers with `--workers` above 1
+        (children started by multiprocessing's spawn), else the server itself."""
+        import psutil
+
+        assert self.process is not None
+        workers = [
+            child.pid
+            for child in psutil.Process(self.process.pid).children()
+            if "spawn_main" in " ".join(child.cmdline())
+        ]
+        return workers or [self.process.pid]
 
     def __exit__(self, *exc: object) -> None:
         if self.process:

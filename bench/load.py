@@ -1,5 +1,5 @@
 """Mixed load with 200 open live streams, against two deployments side by side:
-one server on SQLite, and two servers on one PostgreSQL (durable: fsync on).
+one server on SQLite, and `serve --workers 2` on one PostgreSQL (durable: fsync on).
 
 Every deployment gets the same data (a Brussels-sized municipality, 5,000 submissions, a
 month of engagement events) and the same run: a separate process holds the streams (spread
@@ -8,10 +8,13 @@ seconds over stats reads, inbox pages, submission details, triage updates (each 
 its submissions, so no conflict is expected), event ingest and a broadcast now and then,
 round-robin over the instances. Printed: requests/s, p50/p95/p99 per route, errors (target 0),
 and the delivery of every triage update and broadcast to every stream: p50/p99 from the
-write request to its arrival, and how many deliveries went missing (target 0).
+write request to its arrival, and how many deliveries went missing (target 0); then the
+server's RSS per worker (the most seen while loaded), the CPU each process spent per request
+(server workers, PostgreSQL, the two clients), the load average, and the goals of issue 28
+on PostgreSQL (>= 400 req/s, p99 < 100 ms, 0 errors, 0 lost stream events), met or missed.
 
     .venv/bin/python bench/load.py [--duration 60] [--streams 200] [--workers 8]
-                                   [--deployment both|sqlite|postgresql]
+                                   [--server-workers 2] [--deployment both|sqlite|postgresql]
 
 The machine runs the servers, PostgreSQL and both client processes at once: on 2 cores the
 figures are a floor, not a capacity.
@@ -23,26 +26,32 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections import defaultdict
-from contextlib import ExitStack
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from httpx_sse import aconnect_sse
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 from common import (  # noqa: E402
+    BIN,
     Server,
     brussels_dataset,
     percentile_ms,
@@ -54,6 +63,9 @@ from inbox import fill  # noqa: E402
 
 SUBMISSIONS = 5_000
 TRACKED = ("submission.updated", "message.published")
+# Issue 28's goals for PostgreSQL with `serve --workers 2`.
+GOAL_RPS, GOAL_P99_MS = 400.0, 100.0
+IDLE_SECONDS = 5.0
 
 
 def key_of(event: str, data: dict[str, Any]) -> str:
@@ -78,6 +90,7 @@ async def _streams(
 ) -> None:
     received: dict[str, list[float]] = defaultdict(list)
     connected, failures = 0, 0
+    why: Counter[str] = Counter()  # what ended a stream
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=count + 10)
     async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None), limits=limits) as http:
@@ -104,8 +117,9 @@ async def _streams(
                                 received[key_of(sse.event, json.loads(sse.data))].append(
                                     time.time()
                                 )
-                except (httpx.HTTPError, ValueError):
+                except (httpx.HTTPError, ValueError) as error:
                     failures += 1  # counted, then resumed from the last id like the console
+                    why[f"{type(error).__name__}: {error}"[:120]] += 1
                     await asyncio.sleep(0.5)
 
         tasks = [asyncio.create_task(one(urls[i % len(urls)])) for i in range(count)]
@@ -113,7 +127,7 @@ async def _streams(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    result = {"received": received, "connected": connected, "failures": failures}
+    result = {"received": received, "connected": connected, "failures": failures, "why": why}
     await asyncio.to_thread(Path(out).write_text, json.dumps(result))
 
 
@@ -140,11 +154,12 @@ ROUTES = (  # name, weight
 
 
 async def mixed_load(urls: list[str], token: str, hoods: list[int], ids: list[int],
-                     workers: int, duration: float) -> Tally:  # fmt: skip
+                     workers: int, duration: float,
+                     routes: tuple[tuple[str, int], ...] = ROUTES) -> Tally:  # fmt: skip
     tally = Tally()
     headers = {"Authorization": f"Bearer {token}"}
-    names = [name for name, _ in ROUTES]
-    weights = [w for _, w in ROUTES]
+    names = [name for name, _ in routes]
+    weights = [w for _, w in routes]
     turn = 0
     limits = httpx.Limits(max_connections=workers * 2, max_keepalive_connections=workers * 2)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
@@ -232,6 +247,87 @@ async def mixed_load(urls: list[str], token: str, hoods: list[int], ids: list[in
     return tally
 
 
+# -- what the processes spend -------------------------------------------------------------------
+
+
+class Usage:
+    """CPU seconds per group of processes over the load, and each server worker's RSS
+    (sampled every 0.5 s; the most seen). A group is its processes, with their descendants
+    for those in `trees` (PostgreSQL's backends, which come and go)."""
+
+    def __init__(
+        self, groups: dict[str, list[int]], workers: list[int], trees: tuple[str, ...] = ()
+    ) -> None:
+        self.groups = {name: [psutil.Process(pid) for pid in pids] for name, pids in groups.items()}
+        self.trees = trees
+        self.workers = [psutil.Process(pid) for pid in workers]
+        self.rss = dict.fromkeys(workers, 0)
+        self.cpu: dict[str, float] = {}
+        # Per process: CPU seconds when first seen (0 for one started during the load) and
+        # when last seen, so that a backend that ends keeps what it spent until then.
+        self._first: dict[int, float] = {}
+        self._last: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _read_cpu(self, *, starting: bool = False) -> None:
+        for name, processes in self.groups.items():
+            for process in processes:
+                tree = process.children(recursive=True) if name in self.trees else []
+                for p in (process, *tree):
+                    with suppress(psutil.NoSuchProcess):
+                        times = p.cpu_times()
+                        spent = times.user + times.system
+                        self._first.setdefault(p.pid, spent if starting else 0.0)
+                        self._last[p.pid] = (name, spent)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            self._read_cpu()
+            for worker in self.workers:
+                with suppress(psutil.NoSuchProcess):
+                    self.rss[worker.pid] = max(self.rss[worker.pid], worker.memory_info().rss)
+
+    def __enter__(self) -> Usage:
+        self._read_cpu(starting=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._read_cpu()
+        self.cpu = dict.fromkeys(self.groups, 0.0)
+        for pid, (name, spent) in self._last.items():
+            self.cpu[name] += spent - self._first[pid]
+
+
+@contextmanager
+def spying(workers: list[int], args: argparse.Namespace) -> Iterator[None]:
+    """With `--py-spy FOLDER`: py-spy samples each server worker through the load (collapsed
+    stacks, `worker-PID.txt`; flame graphs with e.g. `inferno-flamegraph` or speedscope)."""
+    if not args.py_spy:
+        yield
+        return
+    folder = Path(args.py_spy)
+    folder.mkdir(parents=True, exist_ok=True)
+    spies = []
+    for pid in workers:
+        command = [str(BIN / "py-spy"), "record", "--nonblocking", "--rate", "100",
+                   "--format", "raw", "--duration", f"{args.duration:.0f}", "--pid", str(pid),
+                   "--output", str(folder / f"worker-{pid}.txt")]  # fmt: skip
+        spies.append(
+            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+    try:
+        yield
+    finally:
+        for spy in spies:
+            spy.wait(30)
+        print(f"py-spy: {', '.join(str(p) for p in sorted(folder.glob('worker-*.txt')))}",
+              file=sys.stderr)  # fmt: skip
+
+
 # -- one deployment -----------------------------------------------------------------------------
 
 
@@ -253,12 +349,13 @@ def backfill(url: str, token: str, hoods: list[int], days: int, events: int) -> 
             response.raise_for_status()
 
 
-def run_deployment(label: str, database_url: str, instances: int, args: argparse.Namespace) -> dict:
+def run_deployment(label: str, database_url: str, serve_args: tuple[str, ...],
+                   args: argparse.Namespace, database_pid: int | None = None) -> dict:  # fmt: skip
     dataset = with_categories(brussels_dataset())
     prepare(database_url, dataset)
     fill(database_url, SUBMISSIONS)
     with ExitStack() as stack:
-        servers = [stack.enter_context(Server(database_url)) for _ in range(instances)]
+        servers = [stack.enter_context(Server(database_url, *serve_args))]
         urls = [s.url for s in servers]
         token = sign_in(urls[0], dataset)
         auth = {"Authorization": f"Bearer {token}"}
@@ -267,6 +364,8 @@ def run_deployment(label: str, database_url: str, instances: int, args: argparse
         print(f"[{label}] backfilling {args.events:,} events …", file=sys.stderr)
         backfill(urls[0], token, hoods, 30, args.events)
         ids = list(range(1, SUBMISSIONS + 1))
+        # The mix changes the first ones; --route-costs the rest (versions it has not seen).
+        mixed_ids, spare_ids = ids[: SUBMISSIONS * 4 // 5], ids[SUBMISSIONS * 4 // 5 :]
         context = mp.get_context("spawn")
         ready, stop = context.Event(), context.Event()
         out = str(Path(tempfile.mkdtemp(prefix="buurt-load-")) / "streams.json")
@@ -280,16 +379,40 @@ def run_deployment(label: str, database_url: str, instances: int, args: argparse
             f"[{label}] {args.streams} streams open; {args.duration:.0f} s of load …",
             file=sys.stderr,
         )
+        workers = [pid for server in servers for pid in server.worker_pids()]
+        assert listener.pid is not None
+        groups: dict[str, list[int]] = {
+            "server": workers, "streams client": [listener.pid], "load client": [os.getpid()]
+        }  # fmt: skip
+        if database_pid is not None:
+            groups["PostgreSQL"] = [database_pid]
+        # What the open streams cost with no load: what every request then shares.
+        with Usage(groups, workers, trees=("PostgreSQL",)) as idle:
+            time.sleep(IDLE_SECONDS)
+        load_before = os.getloadavg()
         started = time.perf_counter()
-        tally = asyncio.run(mixed_load(urls, token, hoods, ids, args.workers, args.duration))
+        with Usage(groups, workers, trees=("PostgreSQL",)) as usage, spying(workers, args):
+            tally = asyncio.run(
+                mixed_load(urls, token, hoods, mixed_ids, args.workers, args.duration)
+            )
         elapsed = time.perf_counter() - started
+        load_after = os.getloadavg()
         time.sleep(3)  # the last changes' deliveries
+        costs = {}
+        for name, _ in ROUTES if args.route_costs else ():
+            # One client, one route, the streams still open: what a request of it costs.
+            with Usage(groups, workers, trees=("PostgreSQL",)) as alone:
+                one = asyncio.run(mixed_load(urls, token, hoods, spare_ids, 1,
+                                             args.route_costs, routes=((name, 1),)))  # fmt: skip
+            costs[name] = (one.latencies[name], alone.cpu, len(one.errors[name]))
         stop.set()
         listener.join(30)
         logs = [str(server.log) for server in servers]
     streams = json.loads(Path(out).read_text())
     return {"label": label, "elapsed": elapsed, "tally": tally, "streams": streams,
-            "expected_streams": args.streams, "logs": logs}  # fmt: skip
+            "expected_streams": args.streams, "logs": logs, "usage": usage, "idle": idle,
+            "costs": costs,
+            "load": (load_before, load_after)}  # fmt: skip
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -334,10 +457,63 @@ def report(results: list[dict]) -> None:
     for line in (row_total, row_err, row_stream, row_missing, row_conn):
         print(line)
     for r in results:
+        usage: Usage = r["usage"]
+        requests = sum(len(v) for v in r["tally"].latencies.values()) or 1
+        rss = ", ".join(f"{b / 2**20:.0f}" for b in usage.rss.values())
+        spent = ", ".join(f"{name} {s / requests * 1000:.1f}" for name, s in usage.cpu.items())
+        before, after = r["load"]
+        print(f"\n[{r['label']}] RSS per worker (MiB, most seen under load): {rss}")
+        print(f"[{r['label']}] CPU per request (ms): {spent}; "
+              f"total {sum(usage.cpu.values()) / requests * 1000:.1f}")  # fmt: skip
+        idle: Usage = r["idle"]
+        server_idle = idle.cpu["server"] / IDLE_SECONDS
+        print(f"[{r['label']}] before the load, the {r['expected_streams']} open streams alone: "
+              f"server {server_idle * 100:.1f}% of a core")  # fmt: skip
+        # Capacity if the machine ran only the server and its database (clients elsewhere):
+        # the cores the idle streams leave, divided by what one request costs.
+        serving = usage.cpu["server"] - server_idle * r["elapsed"] + usage.cpu.get("PostgreSQL", 0)
+        if serving > 0:
+            cores = len(os.sched_getaffinity(0))
+            print(f"[{r['label']}] server + PostgreSQL CPU per request "
+                  f"{serving / requests * 1000:.1f} ms: at most "
+                  f"{(cores - server_idle) * requests / serving:.0f} req/s on {cores} cores "
+                  "with nothing else running")  # fmt: skip
+        if r["costs"]:
+            print(f"[{r['label']}] each route alone, 1 client, streams open: requests, "
+                  "mean ms, CPU ms per request of the server and of PostgreSQL")  # fmt: skip
+        for name, (latencies, cpu, errors) in r["costs"].items():
+            n = len(latencies) or 1
+            print(f"    {name:32}{len(latencies):>6}{sum(latencies) / n * 1000:>8.1f}"
+                  f"{cpu['server'] / n * 1000:>8.1f}{cpu.get('PostgreSQL', 0) / n * 1000:>8.1f}"
+                  + (f"  ({errors} errors)" if errors else ""))  # fmt: skip
+        print(f"[{r['label']}] load average (1 min) before / after: "
+              f"{before[0]:.2f} / {after[0]:.2f} on {os.cpu_count()} cores")  # fmt: skip
+    for r in results:
+        for reason, count in Counter(r["streams"].get("why", {})).most_common(3):
+            print(f"[{r['label']}] streams dropped {count}×: {reason}")
         for name, errors in r["tally"].errors.items():
             print(f"[{r['label']}] {name}: {len(errors)} errors, first: {errors[0]}")
         if any(r["tally"].errors.values()):
             print(f"[{r['label']}] server logs: {', '.join(r['logs'])}")
+
+
+def goals(result: dict) -> list[str]:
+    """Issue 28's goals for the load on PostgreSQL, each met or missed with its figure."""
+    tally: Tally = result["tally"]
+    every = [v for values in tally.latencies.values() for v in values]
+    rps = len(every) / result["elapsed"]
+    p99 = percentile_ms(every, 0.99)
+    errors = sum(len(v) for v in tally.errors.values())
+    received = result["streams"]["received"]
+    expected = len(tally.sent) * result["expected_streams"]
+    got = sum(min(len(received.get(key, [])), result["expected_streams"]) for key in tally.sent)
+    checks = [
+        (f">= {GOAL_RPS:.0f} req/s", rps >= GOAL_RPS, f"{rps:.1f} req/s"),
+        (f"p99 < {GOAL_P99_MS:.0f} ms", p99 < GOAL_P99_MS, f"{p99:.1f} ms"),
+        ("0 errors", errors == 0, f"{errors}"),
+        ("0 lost stream events", expected == got, f"{expected - got:,} of {expected:,}"),
+    ]
+    return [f"{name}: {'met' if ok else 'MISSED'} ({figure})" for name, ok, figure in checks]
 
 
 def main() -> None:
@@ -346,16 +522,25 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--streams", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=8, help="clients in a closed loop")
+    parser.add_argument(
+        "--server-workers", type=int, default=2, help="PostgreSQL: `serve --workers` (default 2)"
+    )
     parser.add_argument("--events", type=int, default=60_000, help="backfilled before the run")
+    parser.add_argument(
+        "--route-costs", type=float, default=0, metavar="SECONDS",
+        help="after the mix, each route alone for SECONDS: its CPU per request",
+    )  # fmt: skip
+    parser.add_argument(
+        "--py-spy", metavar="FOLDER", help="sample the server's workers with py-spy into FOLDER"
+    )
     parser.add_argument("--deployment", choices=["both", "sqlite", "postgresql"], default="both")
     args = parser.parse_args()
     results = []
     if args.deployment in ("both", "sqlite"):
         folder = Path(tempfile.mkdtemp(prefix="buurt-load-"))
-        results.append(
-            run_deployment("1 server, SQLite", f"sqlite+aiosqlite:///{folder / 'load.db'}", 1, args)
-        )
+        url = f"sqlite+aiosqlite:///{folder / 'load.db'}"
+        results.append(run_deployment("1 server, SQLite", url, ("--workers", "1"), args))
     if args.deployment in ("both", "postgresql"):
         from tests.pgserver import PostgresServer
 
@@ -363,13 +548,25 @@ def main() -> None:
         postgres.start()
         try:
             postgres.psql("CREATE DATABASE load")
-            results.append(run_deployment("2 servers, PostgreSQL", postgres.url("load"), 2, args))
+            workers = str(args.server_workers)
+            assert postgres.process is not None
+            results.append(
+                run_deployment(
+                    f"PostgreSQL, serve --workers {workers}", postgres.url("load"),
+                    ("--workers", workers), args, postgres.process.pid,
+                )
+            )  # fmt: skip
         finally:
             postgres.stop()
     print(f"\nLoad bench: {args.workers} clients in a closed loop for {args.duration:.0f} s, "
           f"{args.streams} open streams, {SUBMISSIONS:,} submissions, {args.events:,} events "
           f"backfilled; Brussels-sized (115 neighbourhoods)")  # fmt: skip
     report(results)
+    for r in results:
+        if "PostgreSQL" in r["label"]:
+            print(f"\nGoals (issue 28) on {r['label']}, {args.streams} streams:")
+            for line in goals(r):
+                print(f"  {line}")
 
 
 if __name__ == "__main__":
