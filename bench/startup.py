@@ -197,7 +197,7 @@ def main() -> None:
     # posting keeps its settings and history under XDG dirs; none of ours.
     posting_home = home / "posting"
     posting_env = {
-        **env,
+        **{k: v for k, v in env.items() if k != "PYTHONPATH"},
         "HOME": str(posting_home),
         "XDG_CONFIG_HOME": str(posting_home / "config"),
         "XDG_DATA_HOME": str(posting_home / "data"),

@@ -24,22 +24,22 @@ from console.api.errors import (
     PermissionDenied,
     Unreachable,
 )
-from console.api.models import Me, Message
-from console.api.stream import LiveEvent, LiveStream
+from console.api.models import Me
 from console.bindings import translate_bindings
 from console.credentials import UnreadableCredential
 from console.i18n import N_, _, set_language
-from console.last_seen import LastSeen
-from console.screens.confirm import ConfirmScreen
-from console.screens.help import HelpScreen
 from console.screens.login import LoginScreen
-from console.screens.overview import OverviewScreen
-from console.session import Context
 from console.widgets.status import StatusHeader
 
+# The first frame needs the app and the sign-in or dashboard screen; every other screen is
+# imported when first shown (`console.web.tab` replaces LoginScreen here).
 if TYPE_CHECKING:
+    from console.api.models import Message
+    from console.api.stream import LiveEvent
+    from console.last_seen import LastSeen
     from console.screens.base import SignedInScreen
     from console.screens.host import ConsoleHost
+    from console.session import Context
 
 # What needs a signed-in person.
 SIGNED_IN_ACTIONS = frozenset(
@@ -141,6 +141,8 @@ class BuurtApp(App[None]):
         self._replace_top(screen, ask=False)  # the sign-in ended: nothing to ask
 
     def _replace_top(self, screen: Screen[Any], *, ask: bool = True) -> None:
+        from console.screens.help import HelpScreen
+
         # Our screens sit on top of Textual's default screen, which is never replaced.
         while isinstance(self.screen, HelpScreen):
             self.pop_screen()
@@ -220,6 +222,8 @@ class BuurtApp(App[None]):
     @work(exclusive=True, group="stream")
     async def start_stream(self) -> None:
         """Follow the stream until signed out; it reconnects by itself."""
+        from console.api.stream import LiveStream
+
         stream = LiveStream(self.client, on_state=self._stream_state, **self.stream_options)
         try:
             async for event in stream.events():
@@ -321,6 +325,8 @@ class BuurtApp(App[None]):
         return True
 
     def action_show_overview(self) -> None:
+        from console.screens.overview import OverviewScreen
+
         if self.me and not isinstance(self.screen, OverviewScreen):
             self._replace_top(OverviewScreen())
 
@@ -361,6 +367,7 @@ class BuurtApp(App[None]):
         from console.screens.dashboard import DashboardScreen
         from console.screens.inbox import InboxScreen
         from console.screens.messages import MessagesScreen
+        from console.screens.overview import OverviewScreen
         from console.screens.statistics import StatisticsScreen
 
         kinds = (DashboardScreen, InboxScreen, MessagesScreen, StatisticsScreen, OverviewScreen)
@@ -402,6 +409,8 @@ class BuurtApp(App[None]):
             self.show_inbox()
 
     def action_help(self) -> None:
+        from console.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         # Our bindings all carry an id; Textual's own (cursor keys and the like) do not.
@@ -437,6 +446,8 @@ class BuurtApp(App[None]):
             if leave and form is not None:
                 form.let_go()
                 then()
+
+        from console.screens.confirm import ConfirmScreen
 
         self.push_screen(ConfirmScreen(question, yes=_("Leave"), details=details), answered)
 

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from console import __version__
 from console.api.errors import ApiError
@@ -25,9 +26,11 @@ from console.commands import (
 )
 from console.commands.common import EXIT_OK, EXIT_USAGE, UsageError, err, exit_code
 from console.i18n import N_, _, choose_language, ngettext, set_language
-from console.session import Context, resolve
 from console.settings import ConfigError, load_config
 from console.web import command as web_command
+
+if TYPE_CHECKING:
+    from console.session import Context
 
 # argparse's own messages, marked so that they are in our catalogs too.
 ARGPARSE_MESSAGES = (
@@ -138,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _translate_argparse()
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The session (the API client: httpx, asyncio, the models) after parsing: `--help`,
+    # `--version` and a usage error end before it and do not wait for it.
+    from console.session import resolve
+
     context = resolve(args.profile, args.url, config)
     context.stored_text = bool(getattr(args, "json", False))
     profile = context.profile

@@ -12,15 +12,14 @@ import contextlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.errors
-from keyring.backends import fail
-
-from console.api.auth import TokenState
 from console.api.errors import ApiError
 from console.i18n import _
 from console.private_files import write_private
+
+if TYPE_CHECKING:
+    from console.api.auth import TokenState
 
 SERVICE = "buurt"
 
@@ -36,6 +35,8 @@ class Credential:
 
     def tokens(self) -> TokenState:
         """The tokens as the API client holds them (it judges the access token's expiry)."""
+        from console.api.auth import TokenState
+
         return TokenState(self.access_token, self.refresh_token, self.access_expires_at)
 
 
@@ -49,9 +50,15 @@ class Saved:
 
 def keyring_usable() -> bool:
     """False on machines with no real keyring (the fail backend, or priority below zero)."""
+    # keyring is imported where it is used: importing it and finding its backend take
+    # 0.1-0.4 s here, and a credential kept in a file never needs it (`buurt whoami`).
+    import keyring
+    from keyring.backends import fail
+    from keyring.errors import KeyringError
+
     try:
         backend = keyring.get_keyring()
-    except keyring.errors.KeyringError:
+    except KeyringError:
         return False
     if isinstance(backend, fail.Keyring):
         return False
@@ -93,9 +100,12 @@ class CredentialStore:
         """Store the credential; falls back to the 0600 file when no keyring works."""
         blob = json.dumps(asdict(credential))
         if keyring_usable():
+            import keyring
+            from keyring.errors import KeyringError
+
             try:
                 keyring.set_password(SERVICE, profile, blob)
-            except keyring.errors.KeyringError:
+            except KeyringError:
                 pass
             else:
                 self._file(profile).unlink(missing_ok=True)
@@ -131,9 +141,12 @@ class CredentialStore:
             except (OSError, UnicodeDecodeError) as error:
                 raise UnreadableCredential(self.where(profile), str(error)) from None
         elif keyring_usable():
+            import keyring
+            from keyring.errors import KeyringError
+
             try:
                 blob = keyring.get_password(SERVICE, profile)
-            except keyring.errors.KeyringError as error:
+            except KeyringError as error:
                 raise UnreadableCredential(self.where(profile), str(error)) from None
         if not blob:
             return None
@@ -149,5 +162,8 @@ class CredentialStore:
         """Forget the profile's credential everywhere it may be."""
         self._file(profile).unlink(missing_ok=True)
         if keyring_usable():
-            with contextlib.suppress(keyring.errors.KeyringError):
+            import keyring
+            from keyring.errors import KeyringError
+
+            with contextlib.suppress(KeyringError):
                 keyring.delete_password(SERVICE, profile)

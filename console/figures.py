@@ -5,10 +5,13 @@ it without Textual."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from console import formats
-from console.api.models import Overview
 from console.i18n import N_
+
+if TYPE_CHECKING:  # the models (pydantic) are not imported by `buurt --help`
+    from console.api.models import Overview
 
 PERIODS = (
     ("7d", N_("last 7 days")),

@@ -11,9 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_skeleton
-from babel.numbers import format_decimal, format_percent
-
 from console.i18n import current_language
 
 # The language's Belgian variant where there is one: the municipalities are Belgian.
@@ -49,11 +46,17 @@ def _locale() -> str:
 
 def number(value: int | None) -> str:
     """A whole number with the language's grouping: 40.700, 40 700, 40,700."""
+    # Babel is imported when a number is first written: a command that writes none (`buurt
+    # --help`, `whoami`) does not wait for it.
+    from babel.numbers import format_decimal
+
     return DASH if value is None else format_decimal(value, locale=_locale())
 
 
 def decimal(value: float | None, digits: int = 1) -> str:
     """A number with `digits` decimals: 3,1 or 3.1."""
+    from babel.numbers import format_decimal
+
     if value is None:
         return DASH
     return format_decimal(value, format="#,##0." + "0" * digits, locale=_locale())
@@ -61,6 +64,8 @@ def decimal(value: float | None, digits: int = 1) -> str:
 
 def percent(share: float | None) -> str:
     """A share (0…1) as a percentage with one decimal: 53,4% or 53.4%."""
+    from babel.numbers import format_percent
+
     return DASH if share is None else format_percent(share, "#,##0.0%", locale=_locale())
 
 
@@ -74,6 +79,8 @@ def local(value: datetime) -> datetime:
 def moment(value: datetime | None) -> str:
     """Day, month in letters, year and time, as the language writes them, in the
     municipality's zone: 2 Jan 2030 06:00, 2 janv. 2030 06:00 (never 02/01, read two ways)."""
+    from babel.dates import format_skeleton
+
     if value is None:
         return DASH
     when = local(value)
@@ -82,6 +89,8 @@ def moment(value: datetime | None) -> str:
 
 def day_and_time(value: datetime | None) -> str:
     """A short day and time for narrow columns (29 nov. 14:05)."""
+    from babel.dates import format_skeleton
+
     if value is None:
         return DASH
     when = local(value)

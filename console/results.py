@@ -3,9 +3,13 @@ results`. A count the server hides to protect a small neighbourhood stays "< 5" 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from console import formats
-from console.api.models import QuestionResult, Results, Shown
 from console.i18n import N_, _
+
+if TYPE_CHECKING:  # the models (pydantic) are not imported by `buurt --help`
+    from console.api.models import QuestionResult, Results, Shown
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 KIND_LABELS = {

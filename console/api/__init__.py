@@ -1,5 +1,11 @@
-"""The console's only way to the server: a typed async client and its errors."""
+"""The console's only way to the server: a typed async client (`console.api.client`) and its
+errors (`console.api.errors`).
 
+Nothing is imported here: a command that needs only the errors (`buurt --help` registers
+every command) does not wait for the client's httpx, asyncio and pydantic models.
+"""
+
+import os
 import sys
 
 # httpx imports its own command line (click, rich, pygments) when it is imported, unless
@@ -7,7 +13,7 @@ import sys
 # A None entry makes Python refuse that one import, and httpx goes on without it.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
-from console.api.client import ApiClient  # noqa: E402
-from console.api.errors import ApiError, ProblemError, Unreachable  # noqa: E402
-
-__all__ = ["ApiClient", "ApiError", "ProblemError", "Unreachable"]
+# pydantic looks for plugins in the entry points of every installed distribution when it
+# builds its first model (50-150 ms here, before the first figure or `whoami`'s answer);
+# the console uses none (a value the user set is kept).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

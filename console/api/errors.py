@@ -8,13 +8,14 @@ code an error gives is the command line's business (console/commands/common.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from console.api.inert import inert_data
 from console.api.vocabulary import STATUS_LABELS
 from console.i18n import N_, _, ngettext
+
+if TYPE_CHECKING:  # httpx is the client's; `buurt --help` imports these errors without it
+    import httpx
 
 
 class ApiError(Exception):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.api.errors import ApiError
 from console.commands.common import EXIT_OK, err, print_json, run_api
 from console.credentials import UnreadableCredential
 from console.i18n import _
-from console.session import Context
+
+if TYPE_CHECKING:
+    from console.session import Context
 
 
 def cmd_login(args: argparse.Namespace, context: Context) -> int:

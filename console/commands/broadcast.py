@@ -6,11 +6,9 @@ import argparse
 import difflib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console import formats
-from console.api.client import ApiClient
-from console.api.models import Message, Neighbourhood, Reach
 from console.commands.common import EXIT_OK, InvalidInput, UsageError, err, print_json, run_api
 from console.composing import (
     KIND_FIELD,
@@ -24,7 +22,11 @@ from console.composing import (
     zone,
 )
 from console.i18n import _, ngettext
-from console.session import Context
+
+if TYPE_CHECKING:  # the client and models (httpx, pydantic) when a command runs, not for --help
+    from console.api.client import ApiClient
+    from console.api.models import Message, Neighbourhood, Reach
+    from console.session import Context
 
 
 def run_intent(when: datetime | None, timezone: str) -> str:
@@ -156,8 +158,9 @@ def _print_reach(reach: Reach) -> None:
     )
 
 
-# What a run did: the draft, its reach, the message sent (None in a dry run), the key, when.
-Sent = tuple[Draft, Reach, Message | None, str | None, datetime | None]
+if TYPE_CHECKING:
+    # What a run did: the draft, its reach, the message sent (None in a dry run), the key, when.
+    Sent = tuple[Draft, Reach, Message | None, str | None, datetime | None]
 
 
 def _check_schedule(when: datetime | None, draft_only: bool) -> None:

@@ -6,20 +6,20 @@ Exit codes: 0 ok, 1 other error, 2 usage or config, 3 not signed in or sign-in r
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
-
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from console.api.client import ApiClient
+    from console.api.models import Me
+    from console.session import Context
+
 from console import formats
-from console.api.client import ApiClient
 from console.api.errors import (
     ApiError,
     AuthError,
@@ -32,9 +32,7 @@ from console.api.errors import (
     ServerError,
     Unreachable,
 )
-from console.api.models import Me
 from console.credentials import UnreadableCredential
-from console.session import Context
 
 T = TypeVar("T")
 
@@ -97,6 +95,7 @@ def print_json(value: Any) -> None:
     not made inert), readable, with times in the municipality's zone (ISO 8601 with the
     offset). ASCII with escapes: no control or bidi character of the data reaches a
     terminal raw, and `jq` or any JSON reader gets the exact text back."""
+    from pydantic import BaseModel  # imported by the models already, by then
 
     def plain(item: Any) -> Any:
         if isinstance(item, BaseModel):
@@ -137,6 +136,8 @@ def run_api(
 ) -> T:
     """Run one sequence of API calls with the context's client (without the stored sign-in
     when `fresh`), closing it afterwards."""
+    # Here, not at the top: `buurt --help` registers every command and runs none.
+    import asyncio
 
     async def main() -> T:
         async with context.client(fresh=fresh) as client:

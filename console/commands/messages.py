@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console import formats
-from console.api.client import ApiClient
-from console.api.models import Message
 from console.commands.common import (
     EXIT_OK,
     UsageError,
@@ -20,7 +18,11 @@ from console.commands.common import (
 )
 from console.composing import KIND_LABELS, KINDS, STATE_LABELS
 from console.i18n import _
-from console.session import Context
+
+if TYPE_CHECKING:  # the client and models (httpx, pydantic) when a command runs, not for --help
+    from console.api.client import ApiClient
+    from console.api.models import Message
+    from console.session import Context
 
 
 def targets_text(message: Message) -> str:

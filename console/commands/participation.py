@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.api.client import ApiClient
-from console.api.models import OpenAnswer, Proposal, Results
 from console.commands.common import (
     EXIT_OK,
     UsageError,
@@ -21,7 +19,11 @@ from console.commands.common import (
 from console.commands.stats import _hood_ids
 from console.i18n import _
 from console.results import euros, lines
-from console.session import Context
+
+if TYPE_CHECKING:  # the client and models (httpx, pydantic) when a command runs, not for --help
+    from console.api.client import ApiClient
+    from console.api.models import OpenAnswer, Proposal, Results
+    from console.session import Context
 
 STATES = ("proposed", "accepted", "rejected")
 

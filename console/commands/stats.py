@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from console import csvcells, formats
-from console.api.client import ApiClient
-from console.api.models import Overview
 from console.commands.common import (
     EXIT_OK,
     UsageError,
@@ -21,10 +19,13 @@ from console.commands.common import (
 )
 from console.figures import TILES, tile_values
 from console.i18n import _, current_language
-from console.session import Context
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from console.api.client import ApiClient
+    from console.api.models import Overview
+    from console.session import Context
 
 PERIODS = ("7d", "30d", "90d", "365d", "all")
 

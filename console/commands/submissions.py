@@ -7,11 +7,9 @@ import argparse
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console import csvcells, formats
-from console.api.client import ApiClient, SubmissionFilters
-from console.api.models import Submission, SubmissionDetail
 from console.api.vocabulary import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, STATUSES
 from console.commands.common import (
     EXIT_OK,
@@ -25,7 +23,11 @@ from console.commands.common import (
 )
 from console.i18n import _
 from console.inbox import age_text, change_text, received_text
-from console.session import Context
+
+if TYPE_CHECKING:  # the client and models (httpx, pydantic) when a command runs, not for --help
+    from console.api.client import ApiClient, SubmissionFilters
+    from console.api.models import Submission, SubmissionDetail
+    from console.session import Context
 
 KINDS = ("report", "idea")
 CHANNELS = tuple(CHANNEL_LABELS)
@@ -45,6 +47,8 @@ CSV_FIELDS = (
 
 
 def _filters(args: argparse.Namespace) -> SubmissionFilters:
+    from console.api.client import SubmissionFilters
+
     return SubmissionFilters(
         kind=args.kind,
         statuses=args.status or [],

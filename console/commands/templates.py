@@ -8,14 +8,16 @@ placeholders are {reference}, {category}, {neighbourhood}, {status}, {staff_name
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.api.client import ApiClient
-from console.api.models import ReplyTemplate
 from console.api.vocabulary import STATUS_LABELS, STATUSES
 from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
 from console.i18n import _
-from console.session import Context
+
+if TYPE_CHECKING:  # the client and models (httpx, pydantic) when a command runs, not for --help
+    from console.api.client import ApiClient
+    from console.api.models import ReplyTemplate
+    from console.session import Context
 
 
 def _texts(pairs: list[str] | None) -> dict[str, str] | None:

@@ -4,11 +4,14 @@ the console in a browser, one console process per tab (see `console.web.server`)
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from console.commands.common import EXIT_OK, UsageError, err
 from console.i18n import _
-from console.session import Context
+
+if TYPE_CHECKING:
+    from console.session import Context
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
