@@ -362,3 +362,29 @@ def test_the_scopes_the_console_checks_are_the_servers(document: dict[str, Any])
     grants = ("may_write_messages", "may_triage", "may_manage_templates", "may_read_inbox")
     assert all(getattr(allowed, grant) for grant in grants)
     assert not any(getattr(refused, grant) for grant in grants)
+
+
+def test_a_bulk_change_says_why_items_failed_in_the_console_language() -> None:
+    from console.screens.inbox import bulk_outcome_text
+
+    problem = {"type": "/problems/invalid-transition", "status": 422}
+    outcome = models.BulkOutcome.model_validate(
+        {
+            "results": [
+                {"id": 3, "ok": True, "version": 2, "status": 200},
+                {"id": 4, "ok": False, "status": 422, "problem": {**problem, **BODIES[
+                    "invalid-transition"]}},
+            ],
+            "succeeded": 1,
+            "failed": 1,
+        }
+    )  # fmt: skip
+    set_language("nl")
+    try:
+        text = bulk_outcome_text(outcome)
+    finally:
+        set_language("en")
+    assert text == (
+        "1 gewijzigd · 1 niet gewijzigd (#4: Een melding die opgelost is, kan alleen nog "
+        "worden: In behandeling.)"
+    )

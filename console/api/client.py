@@ -149,6 +149,11 @@ class ApiClient:
             raise error_of(response)
         return response
 
+    async def _edit(self, method: str, path: str, version: int, **kwargs: Any) -> httpx.Response:
+        """A change to an object as read at `version`: the server answers EditConflict when
+        someone changed it since."""
+        return await self._request(method, path, headers={"If-Match": f'"{version}"'}, **kwargs)
+
     def _data(self, response: httpx.Response) -> Any:
         """The answer's JSON, every string made inert for a terminal (`console.api.inert`),
         unless this client was asked for the stored text (`--json` output)."""
@@ -296,12 +301,7 @@ class ApiClient:
             body["state"] = state
         if scheduled_at is not None:
             body["scheduled_at"] = scheduled_at.isoformat()
-        response = await self._request(
-            "PUT",
-            f"/v1/messages/{int(message_id)}",
-            json=body,
-            headers={"If-Match": f'"{version}"'},
-        )
+        response = await self._edit("PUT", f"/v1/messages/{int(message_id)}", version, json=body)
         return Message.model_validate(self._data(response))
 
     async def publish_message(self, message_id: int, *, idempotency_key: str) -> Message:
@@ -381,11 +381,8 @@ class ApiClient:
     ) -> Submission:
         """Change status, priority, department or assignee. EditConflict (with the current
         submission) when a colleague changed it since `version`."""
-        response = await self._request(
-            "PATCH",
-            f"/v1/submissions/{int(submission_id)}",
-            json=changes,
-            headers={"If-Match": f'"{version}"'},
+        response = await self._edit(
+            "PATCH", f"/v1/submissions/{int(submission_id)}", version, json=changes
         )
         return Submission.model_validate(self._data(response))
 
@@ -433,21 +430,14 @@ class ApiClient:
         self, template_id: int, *, version: int, **changes: Any
     ) -> ReplyTemplate:
         """Change a template; EditConflict when a colleague changed it since `version`."""
-        response = await self._request(
-            "PATCH",
-            f"/v1/reply-templates/{int(template_id)}",
-            json=changes,
-            headers={"If-Match": f'"{version}"'},
+        response = await self._edit(
+            "PATCH", f"/v1/reply-templates/{int(template_id)}", version, json=changes
         )
         return ReplyTemplate.model_validate(self._data(response))
 
     async def delete_reply_template(self, template_id: int, *, version: int) -> None:
         """Remove a template."""
-        await self._request(
-            "DELETE",
-            f"/v1/reply-templates/{int(template_id)}",
-            headers={"If-Match": f'"{version}"'},
-        )
+        await self._edit("DELETE", f"/v1/reply-templates/{int(template_id)}", version)
 
     # -- participation --------------------------------------------------------------------
 
@@ -508,11 +498,8 @@ class ApiClient:
         body: dict[str, Any] = {"decision": "accept" if accept else "reject"}
         if reason:
             body["reason"] = reason
-        response = await self._request(
-            "POST",
-            f"/v1/proposals/{int(proposal_id)}/decision",
-            json=body,
-            headers={"If-Match": f'"{version}"'},
+        response = await self._edit(
+            "POST", f"/v1/proposals/{int(proposal_id)}/decision", version, json=body
         )
         return Proposal.model_validate(self._data(response))
 
@@ -534,11 +521,8 @@ class ApiClient:
 
     async def mark_duplicate(self, submission_id: int, *, of: int, version: int) -> Submission:
         """Close a submission as a duplicate of another."""
-        response = await self._request(
-            "POST",
-            f"/v1/submissions/{int(submission_id)}/duplicate",
-            json={"of": of},
-            headers={"If-Match": f'"{version}"'},
+        response = await self._edit(
+            "POST", f"/v1/submissions/{int(submission_id)}/duplicate", version, json={"of": of}
         )
         return Submission.model_validate(self._data(response))
 

@@ -131,6 +131,22 @@ async def use_municipality_time(client: ApiClient) -> Me:
     return me
 
 
+def show_one(
+    context: Context,
+    fetch: Callable[[ApiClient], Awaitable[T]],
+    show: Callable[[T], None],
+    *,
+    as_json: bool,
+) -> int:
+    """A `show` command: fetch one object, then print it as JSON (--json) or for people."""
+    item = run_api(context, fetch)
+    if as_json:
+        print_json(item)
+    else:
+        show(item)
+    return EXIT_OK
+
+
 def run_api(
     context: Context, work: Callable[[ApiClient], Awaitable[T]], *, fresh: bool = False
 ) -> T:

@@ -13,6 +13,7 @@ from console.commands.common import (
     preferred_languages,
     print_json,
     run_api,
+    show_one,
     terminal,
     use_municipality_time,
 )
@@ -111,15 +112,7 @@ def _show(message: Message) -> None:
 
 
 def cmd_show(args: argparse.Namespace, context: Context) -> int:
-    async def work(client: ApiClient) -> Message:
-        return await client.message(args.id)
-
-    message = run_api(context, work)
-    if args.json:
-        print_json(message)
-    else:
-        _show(message)
-    return EXIT_OK
+    return show_one(context, lambda client: client.message(args.id), _show, as_json=args.json)
 
 
 def cmd_withdraw(args: argparse.Namespace, context: Context) -> int:

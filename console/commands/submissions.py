@@ -75,40 +75,29 @@ def _row(s: Submission) -> dict[str, Any]:
     }
 
 
-def cmd_list(args: argparse.Namespace, context: Context) -> int:
-    languages: list[str] = []
+async def _fetch_list(
+    client: ApiClient, args: argparse.Namespace, languages: list[str]
+) -> list[Submission]:
+    """Up to --limit submissions, page after page (the person's languages into `languages`)."""
+    me = await use_municipality_time(client)
+    languages.extend(preferred_languages(me))
+    items: list[Submission] = []
+    cursor = None
+    while len(items) < args.limit:
+        page = await client.submissions(
+            _filters(args),
+            sort=args.sort,
+            limit=min(200, args.limit - len(items)),
+            cursor=cursor,
+        )
+        items += page.items
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return items
 
-    async def work(client: ApiClient) -> list[Submission]:
-        me = await use_municipality_time(client)
-        languages.extend(preferred_languages(me))
-        items: list[Submission] = []
-        cursor = None
-        while len(items) < args.limit:
-            page = await client.submissions(
-                _filters(args),
-                sort=args.sort,
-                limit=min(200, args.limit - len(items)),
-                cursor=cursor,
-            )
-            items += page.items
-            cursor = page.next_cursor
-            if not cursor:
-                break
-        return items
 
-    items = run_api(context, work)
-    if args.json:
-        print_json(items)
-        return EXIT_OK
-    if args.csv:
-        writer = csvcells.DictWriter(sys.stdout, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        for s in items:
-            writer.writerow(_row(s))
-        return EXIT_OK
-    if not items:
-        err(_("No submissions match."))
-        return EXIT_OK
+def _print_table(items: list[Submission], languages: list[str]) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -135,6 +124,23 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
             s.assignee_name or "–",
         )
     terminal().print(table)
+
+
+def cmd_list(args: argparse.Namespace, context: Context) -> int:
+    """`buurt submissions list`: a table, CSV or JSON of the submissions that match."""
+    languages: list[str] = []
+    items = run_api(context, lambda client: _fetch_list(client, args, languages))
+    if args.json:
+        print_json(items)
+    elif args.csv:
+        writer = csvcells.DictWriter(sys.stdout, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for s in items:
+            writer.writerow(_row(s))
+    elif not items:
+        err(_("No submissions match."))
+    else:
+        _print_table(items, languages)
     return EXIT_OK
 
 
@@ -199,7 +205,57 @@ def cmd_show(args: argparse.Namespace, context: Context) -> int:
     return EXIT_OK
 
 
+async def _assignee(client: ApiClient, wanted: str, me_id: int) -> dict[str, Any]:
+    """The change --assignee asks for: none, me, or the one colleague whose name matches."""
+    if wanted == "none":
+        return {"unassign": True}
+    if wanted == "me":
+        return {"assignee_account_id": me_id}
+    staff = await client.staff()
+    match = [s for s in staff if wanted.casefold() in s.name.casefold() or wanted == str(s.id)]
+    if len(match) != 1:
+        raise UsageError(_("No single colleague matches '{name}'.").format(name=wanted))
+    return {"assignee_account_id": match[0].id}
+
+
+async def _template_reply(client: ApiClient, args: argparse.Namespace, status: str | None) -> str:
+    """--reply-template filled in for this submission (and the status it moves to), in its
+    language."""
+    options = await client.reply_options(args.id, status=status)
+    wanted = args.reply_template.casefold()
+    fitting = [o for o in options if wanted in (o.title.casefold(), str(o.template_id))]
+    if len(fitting) != 1:
+        titles = ", ".join(f"'{o.title}'" for o in options) or "–"
+        raise UsageError(
+            _("No reply template '{name}' fits #{id}; those that fit: {titles}.").format(
+                name=args.reply_template, id=args.id, titles=titles
+            )
+        )
+    return fitting[0].text
+
+
+async def _update(
+    client: ApiClient, args: argparse.Namespace, changes: dict[str, Any]
+) -> SubmissionDetail:
+    me = await use_municipality_time(client)
+    current = await client.submission(args.id)
+    if args.assignee:
+        changes.update(await _assignee(client, args.assignee, me.id))
+    reply = args.reply
+    if args.reply_template:
+        reply = await _template_reply(client, args, changes.get("status"))
+    if changes:
+        # The version just read: a colleague's change in between is a conflict (exit 5).
+        await client.update_submission(args.id, version=current.version, **changes)
+    if reply:
+        await client.reply(args.id, reply)
+    if args.note:
+        await client.note(args.id, args.note)
+    return await client.submission(args.id)
+
+
 def cmd_update(args: argparse.Namespace, context: Context) -> int:
+    """`buurt submissions update`: status, priority, assignee, a reply and a note at once."""
     changes: dict[str, Any] = {}
     if args.status:
         changes["status"] = args.status
@@ -211,50 +267,7 @@ def cmd_update(args: argparse.Namespace, context: Context) -> int:
         )
     if args.reply and args.reply_template:
         raise UsageError(_("Give --reply or --reply-template, not both."))
-
-    async def work(client: ApiClient) -> SubmissionDetail:
-        me = await use_municipality_time(client)
-        current = await client.submission(args.id)
-        if args.assignee == "none":
-            changes["unassign"] = True
-        elif args.assignee == "me":
-            changes["assignee_account_id"] = me.id
-        elif args.assignee:
-            staff = await client.staff()
-            match = [
-                s
-                for s in staff
-                if args.assignee.casefold() in s.name.casefold() or args.assignee == str(s.id)
-            ]
-            if len(match) != 1:
-                raise UsageError(
-                    _("No single colleague matches '{name}'.").format(name=args.assignee)
-                )
-            changes["assignee_account_id"] = match[0].id
-        reply = args.reply
-        if args.reply_template:
-            # Filled in for this submission (and the status it moves to), in its language.
-            options = await client.reply_options(args.id, status=changes.get("status"))
-            wanted = args.reply_template.casefold()
-            fitting = [o for o in options if wanted in (o.title.casefold(), str(o.template_id))]
-            if len(fitting) != 1:
-                titles = ", ".join(f"'{o.title}'" for o in options) or "–"
-                raise UsageError(
-                    _("No reply template '{name}' fits #{id}; those that fit: {titles}.").format(
-                        name=args.reply_template, id=args.id, titles=titles
-                    )
-                )
-            reply = fitting[0].text
-        if changes:
-            # The version just read: a colleague's change in between is a conflict (exit 5).
-            await client.update_submission(args.id, version=current.version, **changes)
-        if reply:
-            await client.reply(args.id, reply)
-        if args.note:
-            await client.note(args.id, args.note)
-        return await client.submission(args.id)
-
-    detail = run_api(context, work)
+    detail = run_api(context, lambda client: _update(client, args, changes))
     if args.json:
         print_json(detail)
     err(

@@ -11,7 +11,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from console.api.vocabulary import STATUS_LABELS, STATUSES
-from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api
+from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api, show_one
 from console.i18n import _
 
 if TYPE_CHECKING:  # the client and models (httpx, pydantic) when a command runs, not for --help
@@ -74,15 +74,9 @@ def cmd_list(args: argparse.Namespace, context: Context) -> int:
 
 
 def cmd_show(args: argparse.Namespace, context: Context) -> int:
-    async def work(client: ApiClient) -> ReplyTemplate:
-        return await client.reply_template(args.id)
-
-    template = run_api(context, work)
-    if args.json:
-        print_json(template)
-    else:
-        _show(template)
-    return EXIT_OK
+    return show_one(
+        context, lambda client: client.reply_template(args.id), _show, as_json=args.json
+    )
 
 
 def cmd_add(args: argparse.Namespace, context: Context) -> int:

@@ -147,64 +147,73 @@ class ComposeScreen(SignedInScreen):
                 # What the server refused, in view above the form (a field's own refusal
                 # is said under that field).
                 yield Static("", id="compose-error", markup=False)
-                with Horizontal(id="compose-top"):
-                    yield Select(
-                        [(_(KIND_LABELS[k]), k) for k in KINDS],
-                        value="announcement",
-                        allow_blank=False,
-                        id="kind",
-                    )
-                    yield Input(
-                        placeholder=_("Now, or YYYY-MM-DD HH:MM"),
-                        id="schedule",
-                    )
-                with TabbedContent(id="languages"):
-                    for lang in self.languages:
-                        with TabPane(Content(lang.upper()), id=f"tab-{lang}"):
-                            yield Input(placeholder=_("Title"), id=f"title-{lang}", max_length=140)
-                            yield TextArea(id=f"body-{lang}", language="markdown", soft_wrap=True)
-                with Vertical(id="fields-event", classes="kind-fields"):
-                    yield Label(_("Place"))
-                    yield Input(id="event-place")
-                    yield Label(_("Starts (YYYY-MM-DD HH:MM)"))
-                    yield Input(id="event-starts")
-                    yield Label(_("Ends (YYYY-MM-DD HH:MM)"))
-                    yield Input(id="event-ends")
-                with Vertical(id="fields-survey", classes="kind-fields"):
-                    # Not markup: the square brackets are what one types.
-                    yield Label(
-                        _(
-                            "Questions, one per line: Question? | choice | choice. "
-                            "[multiple 2], [scale] (1-5) or [open] in front for another type; "
-                            "under a question, “  fr: Question ? | choix | choix” for each "
-                            "other language"
-                        ),
-                        markup=False,
-                    )
-                    yield TextArea(id="survey-questions", soft_wrap=True)
-                    yield Label(_("Closes (YYYY-MM-DD HH:MM)"))
-                    yield Input(id="survey-closes")
-                with Vertical(id="fields-budget", classes="kind-fields"):
-                    yield Label(_("Budget in euros"))
-                    yield Input(id="budget-amount", type="integer")
-                    yield Label(_("Deadline (YYYY-MM-DD HH:MM)"))
-                    yield Input(id="budget-deadline")
-                with Vertical(id="fields-alert", classes="kind-fields"):
-                    yield Label(_("Urgency"))
-                    yield Select(
-                        [(_(label), value) for value, label in URGENCIES],
-                        value="medium",
-                        allow_blank=False,
-                        id="alert-urgency",
-                    )
-            with Vertical(id="compose-targets"):
-                yield Label(_("Neighbourhoods"), id="targets-title")
-                yield Input(placeholder=_("Filter"), id="hood-filter")
-                with Horizontal(id="hood-buttons"):
-                    yield Button(_("All"), id="hood-all")
-                    yield Button(_("None"), id="hood-none")
-                yield Picker[int](id="hoods")
-                yield Static("", id="reach")
+                yield from self._compose_texts()
+                yield from self._compose_kind_fields()
+            yield from self._compose_targets()
+
+    def _compose_texts(self) -> ComposeResult:
+        """The kind, the schedule, and a tab of title and body per language."""
+        with Horizontal(id="compose-top"):
+            yield Select(
+                [(_(KIND_LABELS[k]), k) for k in KINDS],
+                value="announcement",
+                allow_blank=False,
+                id="kind",
+            )
+            yield Input(placeholder=_("Now, or YYYY-MM-DD HH:MM"), id="schedule")
+        with TabbedContent(id="languages"):
+            for lang in self.languages:
+                with TabPane(Content(lang.upper()), id=f"tab-{lang}"):
+                    yield Input(placeholder=_("Title"), id=f"title-{lang}", max_length=140)
+                    yield TextArea(id=f"body-{lang}", language="markdown", soft_wrap=True)
+
+    def _compose_kind_fields(self) -> ComposeResult:
+        """The fields of an event, a survey, a budget and an alert (one shows at a time)."""
+        with Vertical(id="fields-event", classes="kind-fields"):
+            yield Label(_("Place"))
+            yield Input(id="event-place")
+            yield Label(_("Starts (YYYY-MM-DD HH:MM)"))
+            yield Input(id="event-starts")
+            yield Label(_("Ends (YYYY-MM-DD HH:MM)"))
+            yield Input(id="event-ends")
+        with Vertical(id="fields-survey", classes="kind-fields"):
+            # Not markup: the square brackets are what one types.
+            yield Label(
+                _(
+                    "Questions, one per line: Question? | choice | choice. "
+                    "[multiple 2], [scale] (1-5) or [open] in front for another type; "
+                    "under a question, “  fr: Question ? | choix | choix” for each "
+                    "other language"
+                ),
+                markup=False,
+            )
+            yield TextArea(id="survey-questions", soft_wrap=True)
+            yield Label(_("Closes (YYYY-MM-DD HH:MM)"))
+            yield Input(id="survey-closes")
+        with Vertical(id="fields-budget", classes="kind-fields"):
+            yield Label(_("Budget in euros"))
+            yield Input(id="budget-amount", type="integer")
+            yield Label(_("Deadline (YYYY-MM-DD HH:MM)"))
+            yield Input(id="budget-deadline")
+        with Vertical(id="fields-alert", classes="kind-fields"):
+            yield Label(_("Urgency"))
+            yield Select(
+                [(_(label), value) for value, label in URGENCIES],
+                value="medium",
+                allow_blank=False,
+                id="alert-urgency",
+            )
+
+    def _compose_targets(self) -> ComposeResult:
+        """The neighbourhoods addressed, and their reach."""
+        with Vertical(id="compose-targets"):
+            yield Label(_("Neighbourhoods"), id="targets-title")
+            yield Input(placeholder=_("Filter"), id="hood-filter")
+            with Horizontal(id="hood-buttons"):
+                yield Button(_("All"), id="hood-all")
+                yield Button(_("None"), id="hood-none")
+            yield Picker[int](id="hoods")
+            yield Static("", id="reach")
 
     def on_mount(self) -> None:
         super().on_mount()

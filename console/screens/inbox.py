@@ -20,8 +20,8 @@ from textual.widgets import DataTable, LoadingIndicator, Static
 
 from console import formats
 from console.api.client import SubmissionFilters
-from console.api.errors import ApiError, EditConflict
-from console.api.models import Staff, Submission, SubmissionDetail, Suggestion
+from console.api.errors import ApiError, EditConflict, error_for
+from console.api.models import BulkOutcome, Staff, Submission, SubmissionDetail, Suggestion
 from console.api.stream import LiveEvent
 from console.api.vocabulary import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from console.i18n import N_, _, ngettext
@@ -37,6 +37,7 @@ from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
 from console.screens.map import MapScreen
+from console.screens.searching import Searching
 from console.screens.templates import TemplatesScreen
 from console.screens.text_entry import TextEntryScreen
 from console.screens.triage_conflict import TriageConflictScreen, describe_change
@@ -78,7 +79,26 @@ TRIAGE_ACTIONS = frozenset(
 KIND_VIEWS = ((None, N_("Reports and ideas")), ("report", N_("Reports")), ("idea", N_("Ideas")))
 
 
-class InboxScreen(SignedInScreen):
+def bulk_outcome_text(outcome: BulkOutcome) -> str:
+    """How a bulk change went: how many changed, and why the first five others did not (in
+    the console's words for each problem)."""
+    failed = [r for r in outcome.results if not r.ok]
+    message = ngettext("{ok} changed", "{ok} changed", outcome.succeeded).format(
+        ok=outcome.succeeded
+    )
+    if failed:
+        reasons = "; ".join(
+            f"#{r.id}: {error_for(r.status, r.problem or {}).message}" for r in failed[:5]
+        )
+        message += (
+            " · "
+            + ngettext("{n} not changed", "{n} not changed", len(failed)).format(n=len(failed))
+            + f" ({reasons})"
+        )
+    return message
+
+
+class InboxScreen(Searching, SignedInScreen):
     """The moderators' inbox."""
 
     CSS_PATH = "inbox.tcss"
@@ -795,6 +815,28 @@ class InboxScreen(SignedInScreen):
         ids = sorted(self.selected_ids) or ([c.id] if (c := self.current()) else [])
         if not ids:
             return
+        chosen = await self._bulk_change(len(ids))
+        if chosen is None:
+            return
+        change, reply = chosen
+        try:
+            outcome = await self.buurt.client.bulk_update(
+                ids, reply_template_id=None if reply == "none" else int(reply), **change
+            )
+        except ApiError as error:
+            self.app.notify(error.message, severity="error")
+            return
+        failed = any(not r.ok for r in outcome.results)
+        self.app.notify(
+            bulk_outcome_text(outcome), severity="warning" if failed else "information", timeout=10
+        )
+        self.selected_ids -= {r.id for r in outcome.results if r.ok}
+        current = self.current()
+        self.reload(keep_id=current.id if current else None)
+
+    async def _bulk_change(self, n: int) -> tuple[dict[str, Any], str] | None:
+        """What to change on `n` submissions, and the reply template to send with a new
+        status ("none" for none); None when the person escapes."""
         options = [
             (_(STATUS_LABELS[s]), f"status:{s}")
             for s in ("acknowledged", "in_progress", "resolved", "rejected")
@@ -806,54 +848,21 @@ class InboxScreen(SignedInScreen):
         if self.buurt.me:
             options.append((_("Assign to me"), f"assignee_account_id:{self.buurt.me.id}"))
         options.append((_("Assign to a colleague or department…"), "pick:"))
-        value = await self.app.push_screen_wait(
-            ChoiceScreen(
-                ngettext("Change {n} submission", "Change {n} submissions", len(ids)).format(
-                    n=len(ids)
-                ),
-                options,
-            )
-        )
+        title = ngettext("Change {n} submission", "Change {n} submissions", n).format(n=n)
+        value = await self.app.push_screen_wait(ChoiceScreen(title, options))
         if not value:
-            return
+            return None
         field, _sep, raw = value.partition(":")
         change: dict[str, Any] = {field: int(raw) if field == "assignee_account_id" else raw}
         if field == "pick":
             picked = await self._pick_holder(
-                ngettext("Assign {n} submission to", "Assign {n} submissions to", len(ids)).format(
-                    n=len(ids)
-                )
+                ngettext("Assign {n} submission to", "Assign {n} submissions to", n).format(n=n)
             )
             if not picked:
-                return
+                return None
             change = picked
-        reply = await self._bulk_reply(len(ids), raw) if field == "status" else "none"
-        if reply is None:
-            return  # escaped: nothing changed
-        try:
-            outcome = await self.buurt.client.bulk_update(
-                ids, reply_template_id=None if reply == "none" else int(reply), **change
-            )
-        except ApiError as error:
-            self.app.notify(error.message, severity="error")
-            return
-        failed = [r for r in outcome.results if not r.ok]
-        message = ngettext("{ok} changed", "{ok} changed", outcome.succeeded).format(
-            ok=outcome.succeeded
-        )
-        if failed:
-            reasons = "; ".join(
-                f"#{r.id}: {(r.problem or {}).get('detail') or r.status}" for r in failed[:5]
-            )
-            message += (
-                " · "
-                + ngettext("{n} not changed", "{n} not changed", len(failed)).format(n=len(failed))
-                + f" ({reasons})"
-            )
-        self.app.notify(message, severity="warning" if failed else "information", timeout=10)
-        self.selected_ids -= {r.id for r in outcome.results if r.ok}
-        current = self.current()
-        self.reload(keep_id=current.id if current else None)
+        reply = await self._bulk_reply(n, raw) if field == "status" else "none"
+        return None if reply is None else (change, reply)
 
     def action_next_view(self) -> None:
         self.view_index = (self.view_index + 1) % len(VIEWS)
@@ -906,15 +915,6 @@ class InboxScreen(SignedInScreen):
 
     def action_next_kind(self) -> None:
         self.kind_index = (self.kind_index + 1) % len(KIND_VIEWS)
-        self.reload()
-
-    def action_search(self) -> None:
-        self.query_one(SearchBox).open()
-
-    @on(SearchBox.Search)
-    def _search(self, event: SearchBox.Search) -> None:
-        self.query_text = event.query
-        self.query_one(DataTable).focus()
         self.reload()
 
     def action_reload(self) -> None:

@@ -18,6 +18,7 @@ from console.screens.base import SignedInScreen
 from console.screens.confirm import ConfirmScreen
 from console.screens.message_view import MessageView
 from console.screens.results import PARTICIPATION, ResultsScreen
+from console.screens.searching import Searching
 from console.widgets.search import SearchBox
 from console.widgets.table import Table
 
@@ -29,7 +30,7 @@ STATE_FILTERS = (None, "draft", "scheduled", "published", "withdrawn")
 WRITING_ACTIONS = frozenset({"new", "edit", "duplicate", "withdraw"})
 
 
-class MessagesScreen(SignedInScreen):
+class MessagesScreen(Searching, SignedInScreen):
     """The organisation's city messages, newest change first, paged from the server."""
 
     CSS_PATH = "messages.tcss"
@@ -180,15 +181,6 @@ class MessagesScreen(SignedInScreen):
 
     def action_cycle_state(self) -> None:
         self.state_index = (self.state_index + 1) % len(STATE_FILTERS)
-        self.reload()
-
-    def action_search(self) -> None:
-        self.query_one(SearchBox).open()
-
-    @on(SearchBox.Search)
-    def _search(self, event: SearchBox.Search) -> None:
-        self.query_text = event.query
-        self.query_one(DataTable).focus()
         self.reload()
 
     def action_new(self) -> None:

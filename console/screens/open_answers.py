@@ -19,11 +19,12 @@ from console.api.errors import ApiError
 from console.api.models import OpenAnswer
 from console.bindings import translate_bindings
 from console.i18n import N_, _
+from console.screens.searching import Searching
 from console.widgets.search import SearchBox
 from console.widgets.table import Table
 
 
-class OpenAnswersScreen(ModalScreen[None]):
+class OpenAnswersScreen(Searching, ModalScreen[None]):
     """A page of open answers at a time; scrolling to the end loads the next."""
 
     CSS_PATH = "open_answers.tcss"
@@ -109,15 +110,6 @@ class OpenAnswersScreen(ModalScreen[None]):
             self.query_one("#answers-text", Static).update(self.answers[event.cursor_row].text)
         if self.cursor and event.cursor_row >= len(self.answers) - 5:
             self.load_page()
-
-    def action_search(self) -> None:
-        self.query_one(SearchBox).open()
-
-    @on(SearchBox.Search)
-    def _search(self, event: SearchBox.Search) -> None:
-        self.query_text = event.query
-        self.query_one(DataTable).focus()
-        self.reload()
 
     @work(group="answers-export")
     async def action_export(self) -> None:
