@@ -25,14 +25,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.sse import format_sse_event
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
 from server.logs import Outage, is_unreachable
 from server.models import StreamEvent
 
 BUFFER = 20_000
+READ_BATCH = 5000  # rows a read of the hub takes at most
 CHANNEL = "buurt_stream"
 ORDER_LOCK = 0x62757572_74000001  # any constant; names the lock that orders stream ids
 KEEPALIVE_SECONDS = 15.0
@@ -47,16 +50,34 @@ class Item:
     municipality_id: int
     neighbourhood_id: int | None
     organisation_id: int | None
-    text: str  # the whole SSE block
+    block: bytes  # the whole SSE block, framed once for every stream that may see it
     type: str = ""
 
 
 def to_item(e: StreamEvent) -> Item:
+    """The stream event of a row: its data with `at`, as compact JSON."""
     data = json.dumps({**e.data, "at": e.at.isoformat()}, separators=(",", ":"))
     return Item(
         e.id, e.municipality_id, e.neighbourhood_id, e.organisation_id,
-        f"id: {e.id}\nevent: {e.type}\ndata: {data}\n\n", e.type,
+        format_sse_event(id=str(e.id), event=e.type, data_str=data), e.type,
     )  # fmt: skip
+
+
+async def newest_id(session: AsyncSession) -> int:
+    """The id of the newest stream event (0 when there is none)."""
+    return int(await session.scalar(select(func.coalesce(func.max(StreamEvent.id), 0))) or 0)
+
+
+async def read_after(
+    session: AsyncSession, after: int, limit: int, municipality_id: int | None = None
+) -> list[Item]:
+    """Up to `limit` stream events after the id `after`, oldest first (of one municipality
+    when given)."""
+    query = select(StreamEvent).where(StreamEvent.id > after)
+    if municipality_id is not None:
+        query = query.where(StreamEvent.municipality_id == municipality_id)
+    rows = (await session.scalars(query.order_by(StreamEvent.id).limit(limit))).all()
+    return [to_item(row) for row in rows]
 
 
 class StreamHub:
@@ -193,24 +214,15 @@ class StreamHub:
         assert self._maker is not None
         async with self._maker() as session:
             if self.last_id is None:
-                self.last_id = int(
-                    await session.scalar(select(func.coalesce(func.max(StreamEvent.id), 0))) or 0
-                )
+                self.last_id = await newest_id(session)
                 return False
-            rows = (
-                await session.scalars(
-                    select(StreamEvent)
-                    .where(StreamEvent.id > self.last_id)
-                    .order_by(StreamEvent.id)
-                    .limit(5000)
-                )
-            ).all()
-        for row in rows:
-            self.buffer.append(to_item(row))
-            self.last_id = row.id
-        if len(rows) == 5000:
+            items = await read_after(session, self.last_id, READ_BATCH)
+        self.buffer.extend(items)
+        if items:
+            self.last_id = items[-1].id
+        if len(items) == READ_BATCH:
             self._asked += 1  # more than one batch: read on
-        return bool(rows)
+        return bool(items)
 
     def since(self, after: int) -> list[Item] | None:
         """Buffered items after `after`; None when `after` is older than the buffer."""

@@ -205,5 +205,6 @@ def test_an_idle_stream_sends_heartbeats_unbuffered(own_server_fast_heartbeat: L
             lines.append(line)
             if line.startswith(": heartbeat"):
                 break
-    assert lines[0] == "retry: 3000"
+    # The opening block: where the stream starts, and how long to wait before reconnecting.
+    assert lines[0].startswith("id: ") and lines[1] == "retry: 3000" and lines[2] == ""
     assert lines[-1] == ": heartbeat"
