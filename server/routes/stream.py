@@ -34,7 +34,7 @@ from server.deps import INBOX_READ_ROLES, MESSAGE_READ_SCOPES, DbSession, bearer
 from server.logs import describe, is_unreachable
 from server.models import ROLES, Neighbourhood
 from server.principal import Principal
-from server.problems import Problem
+from server.problems import DomainError
 from server.services import auth as auth_service
 from server.services.neighbourhoods import addressable
 from server.settings import Settings
@@ -124,7 +124,7 @@ async def access_ended(maker: Any, token: str) -> str | None:
     try:
         async with maker() as session:
             await auth_service.resolve_bearer(session, token, client_address=None, touch=False)
-    except Problem as problem:
+    except DomainError as problem:
         return "expired" if problem.extensions.get("expired") else "revoked"
     return None
 
