@@ -470,14 +470,19 @@ def report(results: list[dict]) -> None:
         print(f"[{r['label']}] before the load, the {r['expected_streams']} open streams alone: "
               f"server {server_idle * 100:.1f}% of a core")  # fmt: skip
         # Capacity if the machine ran only the server and its database (clients elsewhere):
-        # the cores the idle streams leave, divided by what one request costs.
-        serving = usage.cpu["server"] - server_idle * r["elapsed"] + usage.cpu.get("PostgreSQL", 0)
-        if serving > 0:
-            cores = len(os.sched_getaffinity(0))
-            print(f"[{r['label']}] server + PostgreSQL CPU per request "
-                  f"{serving / requests * 1000:.1f} ms: at most "
-                  f"{(cores - server_idle) * requests / serving:.0f} req/s on {cores} cores "
-                  "with nothing else running")  # fmt: skip
+        # a worker uses one core at most, the server and PostgreSQL all of them together;
+        # what the idle streams take aside.
+        server = (usage.cpu["server"] - server_idle * r["elapsed"]) / requests
+        database = usage.cpu.get("PostgreSQL", 0.0) / requests
+        if server > 0:
+            cores, workers = len(os.sched_getaffinity(0)), len(usage.workers)
+            most = min(
+                (workers - server_idle) / server, (cores - server_idle) / (server + database)
+            )
+            print(f"[{r['label']}] CPU per request without the streams' idle share: server "
+                  f"{server * 1000:.1f} ms, database {database * 1000:.1f} ms: at most "
+                  f"{most:.0f} req/s with {workers} worker(s) on {cores} cores and nothing "
+                  "else running")  # fmt: skip
         if r["costs"]:
             print(f"[{r['label']}] each route alone, 1 client, streams open: requests, "
                   "mean ms, CPU ms per request of the server and of PostgreSQL")  # fmt: skip
