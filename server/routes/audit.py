@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from server.deps import Admin, DbSession
-from server.pagination import Paging
+from server.pagination import Paging, page_json
 from server.schemas import ID_MAX, AuditEntryOut, Page
 from server.services import audit as service
 
@@ -23,7 +23,7 @@ async def list_audit(
     actor: Annotated[
         int | None, Query(ge=1, le=ID_MAX, description="Account id of the actor")
     ] = None,
-) -> Page[AuditEntryOut]:
+) -> Response:
     """Who did what and when, newest first."""
     after = paging.after("audit", int)
     rows = await service.list_entries(
@@ -35,6 +35,4 @@ async def list_audit(
         actor_account_id=actor,
     )
     rows, next_cursor = paging.page(rows, "audit", lambda e: [e.id])
-    return Page[AuditEntryOut](
-        items=[AuditEntryOut.model_validate(e) for e in rows], next_cursor=next_cursor
-    )
+    return page_json(AuditEntryOut, rows, next_cursor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from server.deps import AnyStaff, AppSettings, ClientAddress, DbSession, PersonOnly
-from server.pagination import Paging
+from server.pagination import Paging, page_json
 from server.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -118,18 +118,14 @@ async def create_token(
 
 
 @router.get("/tokens", response_model=Page[ApiTokenOut])
-async def list_tokens(
-    principal: PersonOnly, session: DbSession, paging: Paging
-) -> Page[ApiTokenOut]:
+async def list_tokens(principal: PersonOnly, session: DbSession, paging: Paging) -> Response:
     """Your API tokens (an admin sees the whole organisation's), never their secrets."""
     after = paging.after("tokens", int)
     rows = await token_service.list_tokens(
         session, principal, after_id=int(after[0]) if after else None, limit=paging.limit
     )
     rows, next_cursor = paging.page(rows, "tokens", lambda t: [t.id])
-    return Page[ApiTokenOut](
-        items=[ApiTokenOut.model_validate(t) for t in rows], next_cursor=next_cursor
-    )
+    return page_json(ApiTokenOut, rows, next_cursor)
 
 
 @router.delete("/tokens/{token_id:int}", status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from server.deps import (
@@ -17,7 +17,7 @@ from server.deps import (
     key_required,
     require,
 )
-from server.pagination import Paging
+from server.pagination import Paging, page_json
 from server.principal import Principal
 from server.responses import once, with_etag
 from server.schemas import Page, PathId, QueryId
@@ -71,7 +71,7 @@ async def list_messages(
     neighbourhood: QueryId = None,
     author: QueryId = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in title or body")] = None,
-) -> Page[MessageOut]:
+) -> Response:
     """The organisation's messages, most recently changed first."""
     after = paging.after("messages", datetime, int)
     rows = await service.list_page(
@@ -86,7 +86,7 @@ async def list_messages(
         text=q,
     )
     rows, next_cursor = paging.page(rows, "messages", lambda m: [m.updated_at, m.id])
-    return Page[MessageOut](items=[service.to_out(m) for m in rows], next_cursor=next_cursor)
+    return page_json(MessageOut, await service.rows_out(session, rows), next_cursor)
 
 
 @router.get("/{message_id:int}", response_model=MessageOut)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from server.deps import MESSAGE_READ_SCOPES, DbSession, require
-from server.pagination import Paging
+from server.pagination import Paging, page_json
 from server.principal import Principal
 from server.schemas import NeighbourhoodOut, Page, PathId
 from server.services import neighbourhoods as service
@@ -24,14 +24,12 @@ async def list_neighbourhoods(
     session: DbSession,
     paging: Paging,
     q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
-) -> Page[NeighbourhoodOut]:
+) -> Response:
     """The neighbourhoods you may address, by name, with their total households."""
     after = paging.after("neighbourhoods", str, int)
     rows = await service.list_page(session, principal, after=after, limit=paging.limit, q=q)
     rows, next_cursor = paging.page(rows, "neighbourhoods", lambda n: [n.name, n.id])
-    return Page[NeighbourhoodOut](
-        items=[NeighbourhoodOut.model_validate(n) for n in rows], next_cursor=next_cursor
-    )
+    return page_json(NeighbourhoodOut, rows, next_cursor)
 
 
 @router.get("/{neighbourhood_id:int}", response_model=NeighbourhoodOut)

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from server import csvsafe
 from server.deps import DbSession, MessageReader, RequiredIfMatch, require
-from server.pagination import Paging
+from server.pagination import Paging, list_json, page_json
 from server.principal import Principal
 from server.responses import with_etag
 from server.schemas import Page, PathId, QueryId
@@ -149,7 +149,7 @@ async def open_answers(
     question: Annotated[int | None, Query(ge=0, le=29)] = None,
     q: TextQuery = None,
     neighbourhood: QueryId = None,
-) -> Page[OpenAnswerOut]:
+) -> Response:
     """What residents wrote to the open questions, newest first, without who wrote it."""
     after = paging.after("open-answers", int)
     rows = await service.open_answers(
@@ -158,7 +158,7 @@ async def open_answers(
         limit=paging.limit + 1,
     )  # fmt: skip
     items, cursor = paging.page(rows, "open-answers", lambda a: [a.id])
-    return Page[OpenAnswerOut](items=items, next_cursor=cursor)
+    return page_json(OpenAnswerOut, items, cursor)
 
 
 @router.get("/messages/{message_id}/open-answers.csv", response_class=Response)
@@ -198,9 +198,9 @@ async def proposals(
     principal: MessageReader,
     session: DbSession,
     state: ProposalState | None = None,
-) -> list[ProposalOut]:
+) -> Response:
     """A citizen budget's proposals, newest first, with their votes (never who proposed)."""
-    return await service.proposals(session, principal, message_id, state)
+    return list_json(ProposalOut, await service.proposals(session, principal, message_id, state))
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut)

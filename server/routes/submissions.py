@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from server import csvsafe
@@ -20,7 +20,8 @@ from server.deps import (
     RequiredIfMatch,
     require,
 )
-from server.pagination import Paging
+from server.models import utcnow
+from server.pagination import Paging, json_answer, list_json, page_json
 from server.principal import Principal
 from server.problems import DomainError, problem_body
 from server.responses import once, with_etag
@@ -98,19 +99,19 @@ Filtered = Annotated[service.Filters, Depends(filters)]
 
 
 @router.get("/categories", response_model=list[CategoryOut])
-async def list_categories(principal: Reader, session: DbSession) -> list[CategoryOut]:
+async def list_categories(principal: Reader, session: DbSession) -> Response:
     """The municipality's categories of reports and ideas."""
     rows = await service.categories(session, principal.organisation.municipality_id)
-    return [service.category_out(c) for c in rows]
+    return list_json(CategoryOut, rows)
 
 
 @router.get("/staff", response_model=list[StaffOut])
-async def list_staff(principal: Triager, session: DbSession) -> list[StaffOut]:
+async def list_staff(principal: Triager, session: DbSession) -> Response:
     """Colleagues of the organisation a submission can be assigned to."""
-    return [
-        StaffOut(id=a.id, name=a.name, roles=sorted(a.roles))
-        for a in await service.staff(session, principal)
-    ]
+    rows = await service.staff(session, principal)
+    return list_json(
+        StaffOut, [{"id": a.id, "name": a.name, "roles": sorted(a.roles)} for a in rows]
+    )
 
 
 @router.get("/submissions", response_model=Page[SubmissionOut])
@@ -120,7 +121,7 @@ async def list_submissions(
     paging: Paging,
     f: Filtered,
     sort: Literal["-created", "created", "-updated", "updated", "due"] = "-created",
-) -> Page[SubmissionOut]:
+) -> Response:
     """The inbox, filtered and sorted, one page at a time."""
     rows = await service.list_page(
         session,
@@ -131,8 +132,9 @@ async def list_submissions(
         limit=paging.limit,
     )
     rows, next_cursor = paging.page(rows, f"submissions{sort}", lambda s: service.sort_key(s, sort))
-    return Page[SubmissionOut](
-        items=[service.to_out(s, principal) for s in rows], next_cursor=next_cursor
+    personal, now = service.may_see_personal_data(principal), utcnow()
+    return page_json(
+        SubmissionOut, [service.row_out(row, personal, now) for row in rows], next_cursor
     )
 
 
@@ -145,10 +147,10 @@ CSV_COLUMNS = (
 
 
 @router.get("/submissions/workload", response_model=Workload)
-async def workload(principal: Reader, session: DbSession) -> Workload:
+async def workload(principal: Reader, session: DbSession) -> Response:
     """Open and overdue items per assignee (`account_id` null: nobody) and per department,
     the ones most overdue first."""
-    return Workload.model_validate(await service.workload(session, principal))
+    return json_answer(Workload, await service.workload(session, principal))
 
 
 @router.get("/submissions/counts", response_model=SubmissionCounts)
@@ -178,11 +180,12 @@ async def export_csv(principal: Reader, session: DbSession, f: Filtered) -> Stre
         buffer = io.StringIO()
         writer = csvsafe.Writer(buffer)
         writer.writerow(columns)
-        async for sub in service.stream_all(session, principal, f):
-            out = service.to_out(sub, principal)
+        now = utcnow()
+        async for row in service.stream_all(session, principal, f):
+            out = SubmissionOut.model_validate(service.row_out(row, personal, now))
             record = {
                 **out.model_dump(mode="json"),
-                "category": sub.category.code,
+                "category": out.category.code,
                 "neighbourhood": out.neighbourhood_name or "",
                 "assignee": out.assignee_name or "",
                 "created_at": local(out.created_at),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from server.deps import DbSession, RequiredIfMatch, require
+from server.pagination import list_json
 from server.principal import Principal
 from server.responses import with_etag
 from server.schemas import PathId
@@ -28,10 +29,10 @@ def out(template: service.ReplyTemplate, status_code: int = 200) -> JSONResponse
 
 
 @router.get("/reply-templates", response_model=list[TemplateOut])
-async def list_templates(principal: User, session: DbSession) -> list[TemplateOut]:
+async def list_templates(principal: User, session: DbSession) -> Response:
     """The municipality's reply templates, by title."""
     rows = await service.all_of(session, principal.organisation.municipality_id)
-    return [TemplateOut.model_validate(t, from_attributes=True) for t in rows]
+    return list_json(TemplateOut, rows)
 
 
 @router.post("/reply-templates", status_code=201, response_model=TemplateOut)

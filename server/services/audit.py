@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import AuditEntry
 from server.principal import Principal
+from server.schemas import AuditEntryOut
+from server.services.listing import shown_columns
 
 
 def record(
@@ -49,9 +51,11 @@ async def list_entries(
     limit: int,
     action: str | None = None,
     actor_account_id: int | None = None,
-) -> list[AuditEntry]:
-    """The organisation's audit entries, newest first, one page."""
-    stmt = select(AuditEntry).where(AuditEntry.organisation_id == organisation_id)
+) -> list[Any]:
+    """The organisation's audit entries, newest first, one page of rows (no ORM object)."""
+    stmt = select(*shown_columns(AuditEntryOut, AuditEntry)).where(
+        AuditEntry.organisation_id == organisation_id
+    )
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)
     if action:
@@ -59,4 +63,4 @@ async def list_entries(
     if actor_account_id is not None:
         stmt = stmt.where(AuditEntry.actor_account_id == actor_account_id)
     stmt = stmt.order_by(AuditEntry.id.desc()).limit(limit + 1)
-    return list((await session.scalars(stmt)).all())
+    return list((await session.execute(stmt)).all())

@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from server.db import begin_write
-from server.models import CityMessage, Neighbourhood, Organisation, message_targets, utcnow
+from server.models import (
+    CityMessage,
+    Neighbourhood,
+    Organisation,
+    StaffAccount,
+    message_targets,
+    utcnow,
+)
 from server.principal import Principal
 from server.schemas.messages import (
     MessageContent,
@@ -120,33 +127,60 @@ def _search_text(title: Mapping[Any, str], body: Mapping[Any, str]) -> str:
     return "\n".join([*title.values(), *body.values()]).lower()
 
 
+def _shown(m: Any, targets: list[tuple[int, str]], author_name: str | None) -> dict[str, Any]:
+    """MessageOut's fields of a message, or of a row of `list_page` (the same names), with
+    its targets' ids and names and its author's name."""
+    return {
+        "id": m.id,
+        "kind": m.kind,
+        "state": m.state,
+        "title": m.title,
+        "body": m.body,
+        "targets": "all" if m.target_all else [i for i, _name in targets],
+        "target_names": sorted(name for _i, name in targets),
+        "author_account_id": m.author_account_id,
+        "author_name": author_name,
+        "scheduled_at": m.scheduled_at,
+        "published_at": m.published_at,
+        "published_late": m.published_late,
+        "withdrawn_at": m.withdrawn_at,
+        "reach_registered": m.reach_registered,
+        "reach_total": m.reach_total,
+        "views": m.views or 0,
+        # A total under 5 could be one neighbourhood's: held back, as in the results.
+        "survey_responses": n if (n := m.survey_responses or 0) == 0 or n >= 5 else None,
+        "closed_at": m.closed_at,
+        "version": m.version,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        **m.details,
+    }
+
+
 def to_out(message: CityMessage) -> MessageOut:
     """The API shape of a message."""
     return MessageOut(
-        id=message.id,
-        kind=message.kind,
-        state=message.state,
-        title=message.title,
-        body=message.body,
-        targets="all" if message.target_all else [n.id for n in message.neighbourhoods],
-        target_names=sorted(n.name for n in message.neighbourhoods),
-        author_account_id=message.author_account_id,
-        author_name=message.author.name if message.author else None,
-        scheduled_at=message.scheduled_at,
-        published_at=message.published_at,
-        published_late=message.published_late,
-        withdrawn_at=message.withdrawn_at,
-        reach_registered=message.reach_registered,
-        reach_total=message.reach_total,
-        views=message.views or 0,
-        # A total under 5 could be one neighbourhood's: held back, as in the results.
-        survey_responses=n if (n := message.survey_responses or 0) == 0 or n >= 5 else None,
-        closed_at=message.closed_at,
-        version=message.version,
-        created_at=message.created_at,
-        updated_at=message.updated_at,
-        **message.details,
+        **_shown(
+            message,
+            [(n.id, n.name) for n in message.neighbourhoods],
+            message.author.name if message.author else None,
+        )
     )
+
+
+async def rows_out(session: AsyncSession, rows: list[Any]) -> list[dict[str, Any]]:
+    """MessageOut's fields of a page of `list_page` rows, their targets' ids and names read
+    in one statement (plain rows: a message to all goes to every neighbourhood)."""
+    targets: dict[int, list[tuple[int, str]]] = {row.id: [] for row in rows}
+    if rows:
+        found = await session.execute(
+            select(message_targets.c.message_id, Neighbourhood.id, Neighbourhood.name)
+            .join(Neighbourhood, Neighbourhood.id == message_targets.c.neighbourhood_id)
+            .where(message_targets.c.message_id.in_(list(targets)))
+        )
+        for message_id, hood_id, name in found.all():
+            targets[message_id].append((hood_id, name))
+    return [_shown(row, targets[row.id], row.author_name) for row in rows]
 
 
 def _visible(principal: Principal) -> Select[CityMessage]:
@@ -349,9 +383,17 @@ async def list_page(
     neighbourhood: int | None = None,
     author: int | None = None,
     text: str | None = None,
-) -> list[CityMessage]:
-    """Newest first (by last change), with filters."""
-    stmt = _visible(principal)
+) -> list[Any]:
+    """Newest first (by last change), with filters: rows of the columns a message shows and
+    its author's name, no ORM object (`rows_out` adds the targets)."""
+    stmt = (
+        select(
+            *(c for c in CityMessage.__table__.c if c.key != "search_text"),
+            StaffAccount.name.label("author_name"),
+        )
+        .outerjoin(StaffAccount, StaffAccount.id == CityMessage.author_account_id)
+        .where(CityMessage.organisation_id == principal.organisation.id)
+    )
     if state:
         stmt = stmt.where(CityMessage.state == state)
     if kind:
@@ -374,7 +416,7 @@ async def list_page(
             after[0], after[1]
         ))  # fmt: skip
     stmt = stmt.order_by(CityMessage.updated_at.desc(), CityMessage.id.desc()).limit(limit + 1)
-    return list((await session.scalars(stmt)).all())
+    return list((await session.execute(stmt)).all())
 
 
 async def publish_due(maker: async_sessionmaker[AsyncSession], now: datetime | None = None) -> int:

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.models import Neighbourhood, organisation_neighbourhoods
 from server.principal import Principal
+from server.schemas import NeighbourhoodOut
 from server.services.errors import NotFound
+from server.services.listing import shown_columns
 
 
 def addressable(principal: Principal) -> Select[Neighbourhood]:
@@ -31,16 +33,16 @@ async def list_page(
     after: list[Any] | None,
     limit: int,
     q: str | None = None,
-) -> list[Neighbourhood]:
-    """One page, ordered by name then id."""
-    stmt = addressable(principal)
+) -> list[Any]:
+    """One page of rows (the table's columns, no ORM object), ordered by name then id."""
+    stmt = addressable(principal).with_only_columns(*shown_columns(NeighbourhoodOut, Neighbourhood))
     if q:
         # `%` and `_` are the words typed, not wildcards.
         stmt = stmt.where(Neighbourhood.name.icontains(q, autoescape=True))
     if after is not None:
         stmt = stmt.where(tuple_(Neighbourhood.name, Neighbourhood.id) > tuple_(*after))
     stmt = stmt.order_by(Neighbourhood.name, Neighbourhood.id).limit(limit + 1)
-    return list((await session.scalars(stmt)).all())
+    return list((await session.execute(stmt)).all())
 
 
 async def get(session: AsyncSession, principal: Principal, neighbourhood_id: int) -> Neighbourhood:

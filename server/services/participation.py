@@ -636,17 +636,41 @@ async def _names(
     return names, deciders
 
 
+async def _own_message(session: AsyncSession, principal: Principal, message_id: int) -> CityMessage:
+    """One of the organisation's messages, alone (a list needs neither its targets nor its
+    author): one statement; another organisation's is a 404."""
+    message = await session.scalar(
+        select(CityMessage).where(
+            CityMessage.id == message_id, CityMessage.organisation_id == principal.organisation.id
+        )
+    )
+    if message is None:
+        raise NotFound("No such message.")
+    return message
+
+
 async def proposals(
     session: AsyncSession, principal: Principal, message_id: int, state: str | None
 ) -> list[ProposalOut]:
-    """A budget's proposals, newest first (a budget has tens, not thousands)."""
-    message = await messages_service.get(session, principal, message_id)
-    stmt = select(Proposal).where(Proposal.message_id == message.id)
+    """A budget's proposals, newest first (a budget has tens, not thousands): their rows
+    with the neighbourhood's and the decider's names, in one statement."""
+    message = await _own_message(session, principal, message_id)
+    stmt = (
+        select(
+            *Proposal.__table__.c,
+            Neighbourhood.name.label("neighbourhood_name"),
+            StaffAccount.name.label("decided_by_name"),
+        )
+        .outerjoin(Neighbourhood, Neighbourhood.id == Proposal.neighbourhood_id)
+        .outerjoin(StaffAccount, StaffAccount.id == Proposal.decided_by_account_id)
+        .where(Proposal.message_id == message.id)
+    )
     if state:
         stmt = stmt.where(Proposal.state == state)
-    rows = list((await session.scalars(stmt.order_by(Proposal.id.desc()))).all())
-    names, deciders = await _names(session, rows)
-    return [proposal_out(p, names, deciders) for p in rows]
+    rows: list[Any] = list((await session.execute(stmt.order_by(Proposal.id.desc()))).all())
+    names = {r.neighbourhood_id: r.neighbourhood_name for r in rows if r.neighbourhood_name}
+    deciders = {r.decided_by_account_id: r.decided_by_name for r in rows if r.decided_by_name}
+    return [proposal_out(r, names, deciders) for r in rows]
 
 
 async def _staff_proposal(
@@ -1010,7 +1034,7 @@ async def open_answers(
     """What residents wrote to the open questions, newest first. A neighbourhood is named,
     and may be asked for, only where the message's disclosure decision shows it (a
     suppressed one's answers are counted with the city's, never apart)."""
-    message = await messages_service.get(session, principal, message_id)
+    message = await _own_message(session, principal, message_id)
     targets = await _targets(session, principal, message)
     responses = await session.execute(
         select(COUNTS.c.neighbourhood_id, COUNTS.c.value).where(
@@ -1027,7 +1051,10 @@ async def open_answers(
                 "suppressed",
                 "Too few households of this neighbourhood answered to show their answers apart.",
             )
-    stmt = select(OpenAnswer).where(OpenAnswer.message_id == message.id)
+    stmt = select(
+        OpenAnswer.id, OpenAnswer.question, OpenAnswer.text, OpenAnswer.day,
+        OpenAnswer.neighbourhood_id,
+    ).where(OpenAnswer.message_id == message.id)  # fmt: skip
     if question is not None:
         stmt = stmt.where(OpenAnswer.question == question)
     if neighbourhood_id is not None:
@@ -1036,7 +1063,7 @@ async def open_answers(
         stmt = stmt.where(OpenAnswer.search_text.contains(query.lower(), autoescape=True))
     if after is not None:
         stmt = stmt.where(OpenAnswer.id < after)
-    rows = list((await session.scalars(stmt.order_by(OpenAnswer.id.desc()).limit(limit))).all())
+    rows = (await session.execute(stmt.order_by(OpenAnswer.id.desc()).limit(limit))).all()
     names = {t.id: t.name for t in targets if t.id not in decision.suppressed}
     return [
         OpenAnswerOut(

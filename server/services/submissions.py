@@ -11,11 +11,11 @@ import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from server.db import begin_write
 from server.models import (
@@ -88,40 +88,62 @@ def category_out(category: Category) -> CategoryOut:
     return CategoryOut.model_validate(category)
 
 
+def _shown(s: Any, personal: bool, now: datetime) -> dict[str, Any]:
+    """SubmissionOut's own fields of a submission, or of a row of `listed` (the same names),
+    personal data masked for those who may not see it."""
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "description": s.description,
+        "neighbourhood_id": s.neighbourhood_id,
+        "lat": s.lat,
+        "lon": s.lon,
+        "address": s.address,
+        "media_url": s.media_url,
+        "reporter_name": s.reporter_name if personal else None,
+        "reporter_contact": s.reporter_contact if personal else None,
+        "status": s.status,
+        "duplicate_of_id": s.duplicate_of_id,
+        "priority": s.priority,
+        "department": s.department,
+        "assignee_account_id": s.assignee_account_id,
+        "source": s.source,
+        "language": s.language,
+        "channel": s.channel,
+        "message_id": s.message_id,
+        "version": s.version,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+        "due_at": s.due_at,
+        "first_response_at": s.first_response_at,
+        "overdue": is_overdue(s, now),
+    }
+
+
 def to_out(sub: Submission, principal: Principal, now: datetime | None = None) -> SubmissionOut:
     """The API shape; personal data masked for those who may not see it."""
-    personal = may_see_personal_data(principal)
     return SubmissionOut(
-        id=sub.id,
-        kind=sub.kind,
+        **_shown(sub, may_see_personal_data(principal), now or utcnow()),
         category=category_out(sub.category),
-        description=sub.description,
-        neighbourhood_id=sub.neighbourhood_id,
         neighbourhood_name=sub.neighbourhood.name if sub.neighbourhood else None,
-        lat=sub.lat,
-        lon=sub.lon,
-        address=sub.address,
-        media_url=sub.media_url,
-        reporter_name=sub.reporter_name if personal else None,
-        reporter_contact=sub.reporter_contact if personal else None,
-        status=sub.status,
-        duplicate_of_id=sub.duplicate_of_id,
-        priority=sub.priority,
-        department=sub.department,
-        assignee_account_id=sub.assignee_account_id,
         assignee_name=sub.assignee.name if sub.assignee else None,
-        source=sub.source,
-        language=sub.language,
-        channel=sub.channel,
         entered_by_name=sub.entered_by.name if sub.entered_by else None,
-        message_id=sub.message_id,
-        version=sub.version,
-        created_at=sub.created_at,
-        updated_at=sub.updated_at,
-        due_at=sub.due_at,
-        first_response_at=sub.first_response_at,
-        overdue=is_overdue(sub, now),
     )
+
+
+def row_out(row: Any, personal: bool, now: datetime) -> dict[str, Any]:
+    """A row of `listed` as SubmissionOut's fields, for its page to validate once."""
+    return {
+        **_shown(row, personal, now),
+        "category": {
+            "id": row.category_id, "code": row.category_code, "kind": row.category_kind,
+            "name": row.category_name, "group": row.category_group,
+            "department": row.category_department, "target_days": row.category_target_days,
+        },
+        "neighbourhood_name": row.neighbourhood_name,
+        "assignee_name": row.assignee_name,
+        "entered_by_name": row.entered_by_name,
+    }  # fmt: skip
 
 
 def _options() -> list[Any]:
@@ -135,14 +157,13 @@ def _options() -> list[Any]:
     ]
 
 
-def visible(principal: Principal) -> Select[Submission]:
-    """The submissions the caller's organisation may see."""
+_Stmt = TypeVar("_Stmt", bound=Select)
+
+
+def _scoped(stmt: _Stmt, principal: Principal) -> _Stmt:
+    """`stmt` narrowed to the submissions the caller's organisation may see."""
     org = principal.organisation
-    stmt = (
-        select(Submission)
-        .where(Submission.municipality_id == org.municipality_id)
-        .options(*_options())
-    )
+    stmt = stmt.where(Submission.municipality_id == org.municipality_id)
     if org.is_agency:
         stmt = stmt.where(
             Submission.neighbourhood_id.in_(
@@ -152,6 +173,41 @@ def visible(principal: Principal) -> Select[Submission]:
             )
         )
     return stmt
+
+
+def visible(principal: Principal) -> Select[Submission]:
+    """The submissions the caller's organisation may see."""
+    return _scoped(select(Submission).options(*_options()), principal)
+
+
+_ASSIGNEE = aliased(StaffAccount)
+_ENTERED_BY = aliased(StaffAccount)
+
+
+# What a list shows (`row_out`), joined in one SELECT: a page is rows, no ORM object built
+# (their identity map and relationships were most of a page's time); made once, as building
+# a statement of 36 columns is itself a good part of a request.
+_LISTED = (
+    select(
+        *(c for c in Submission.__table__.c if c.key != "search_text"),
+        Category.code.label("category_code"), Category.kind.label("category_kind"),
+        Category.name.label("category_name"), Category.group.label("category_group"),
+        Category.department.label("category_department"),
+        Category.target_days.label("category_target_days"),
+        Neighbourhood.name.label("neighbourhood_name"),
+        _ASSIGNEE.name.label("assignee_name"), _ENTERED_BY.name.label("entered_by_name"),
+    )
+    .select_from(Submission)
+    .join(Category, Category.id == Submission.category_id)
+    .outerjoin(Neighbourhood, Neighbourhood.id == Submission.neighbourhood_id)
+    .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Submission.assignee_account_id)
+    .outerjoin(_ENTERED_BY, _ENTERED_BY.id == Submission.entered_by_account_id)
+)  # fmt: skip
+
+
+def listed(principal: Principal) -> Select[Any]:
+    """`visible` as the columns a list shows, one row a submission (`row_out`)."""
+    return _scoped(_LISTED, principal)
 
 
 async def get(
@@ -475,39 +531,35 @@ async def counts(
 
 async def workload(session: AsyncSession, principal: Principal) -> dict[str, list[dict[str, Any]]]:
     """Open and overdue items per assignee (and unassigned) and per department, busiest
-    first: who has too much, which service lags."""
-    matching = visible(principal).where(Submission.status.not_in(CLOSED)).subquery()
+    first: who has too much, which service lags. One statement: the counts and the
+    assignees' names."""
     late = and_(
-        matching.c.status == "new",
-        matching.c.first_response_at.is_(None),
-        matching.c.due_at < utcnow(),
+        Submission.status == "new",
+        Submission.first_response_at.is_(None),
+        Submission.due_at < utcnow(),
     )
-    rows = (
-        await session.execute(
-            select(
-                matching.c.assignee_account_id,
-                matching.c.department,
-                func.count(),
-                func.sum(case((late, 1), else_=0)),
-            ).group_by(matching.c.assignee_account_id, matching.c.department)
+    stmt = _scoped(
+        select(
+            Submission.assignee_account_id,
+            _ASSIGNEE.name,
+            Submission.department,
+            func.count(),
+            func.sum(case((late, 1), else_=0)),
         )
-    ).all()
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Submission.assignee_account_id)
+        .where(Submission.status.not_in(CLOSED))
+        .group_by(Submission.assignee_account_id, _ASSIGNEE.name, Submission.department),
+        principal,
+    )
     people: dict[int | None, list[int]] = {}
     departments: dict[str, list[int]] = {}
-    for account_id, department, n, overdue in rows:
+    names: dict[int | None, str] = {}
+    for account_id, name, department, n, overdue in (await session.execute(stmt)).all():
+        names[account_id] = name
         for table, key in ((people, account_id), (departments, department)):
             totals = table.setdefault(key, [0, 0])
             totals[0] += int(n)
             totals[1] += int(overdue or 0)
-    names = dict(
-        (
-            await session.execute(
-                select(StaffAccount.id, StaffAccount.name).where(
-                    StaffAccount.id.in_([k for k in people if k is not None])
-                )
-            )
-        ).all()
-    )
     return {
         "assignees": sorted(
             (
@@ -524,8 +576,8 @@ async def workload(session: AsyncSession, principal: Principal) -> dict[str, lis
     }  # fmt: skip
 
 
-def sort_key(sub: Submission, sort: str) -> list[Any]:
-    """The cursor of a row for a sort."""
+def sort_key(sub: Any, sort: str) -> list[Any]:
+    """The cursor of a row (of `listed`, or a submission) for a sort."""
     column, _desc = SORTS[sort]
     return [getattr(sub, column), sub.id]
 
@@ -538,11 +590,11 @@ async def list_page(
     sort: str,
     after: list[Any] | None,
     limit: int,
-) -> list[Submission]:
-    """One page in the chosen order (keyset on the sort column and id)."""
+) -> list[Any]:
+    """One page of `listed` rows in the chosen order (keyset on the sort column and id)."""
     column_name, descending = SORTS[sort]
     column = getattr(Submission, column_name)
-    stmt = apply_filters(visible(principal), principal, f)
+    stmt = apply_filters(listed(principal), principal, f)
     if after is not None:
         key = (after[0], after[1])
         if descending:
@@ -553,13 +605,14 @@ async def list_page(
         stmt = stmt.order_by(column.desc(), Submission.id.desc())
     else:
         stmt = stmt.order_by(column, Submission.id)
-    return list((await session.scalars(stmt.limit(limit + 1))).all())
+    return list((await session.execute(stmt.limit(limit + 1))).all())
 
 
 async def stream_all(
     session: AsyncSession, principal: Principal, f: Filters, batch: int = 500
-) -> AsyncIterator[Submission]:
-    """Every matching submission, newest first, fetched in batches (for the CSV export)."""
+) -> AsyncIterator[Any]:
+    """Every matching submission as a `listed` row, newest first, fetched in batches (for
+    the CSV export)."""
     after: list[Any] | None = None
     while True:
         rows = await list_page(session, principal, f, sort="-created", after=after, limit=batch)
@@ -819,12 +872,12 @@ async def suggestions(
     return scored[:limit]
 
 
-async def staff(session: AsyncSession, principal: Principal) -> list[StaffAccount]:
-    """Active colleagues of the organisation, for assigning."""
+async def staff(session: AsyncSession, principal: Principal) -> list[Any]:
+    """Active colleagues of the organisation, for assigning: rows of id, name and roles."""
     return list(
         (
-            await session.scalars(
-                select(StaffAccount)
+            await session.execute(
+                select(StaffAccount.id, StaffAccount.name, StaffAccount.roles)
                 .where(
                     StaffAccount.organisation_id == principal.organisation.id,
                     StaffAccount.active.is_(True),

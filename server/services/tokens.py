@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db import begin_write
 from server.models import ApiToken, utcnow
 from server.principal import Principal, scopes_for_roles
+from server.schemas import ApiTokenOut
 from server.security import API_PREFIX, new_token, token_hash
 from server.services import audit
 from server.services.errors import DomainError, NotFound
+from server.services.listing import shown_columns
 
 
 async def create(
@@ -67,12 +70,12 @@ def _visible(principal: Principal):  # type: ignore[no-untyped-def]
 
 async def list_tokens(
     session: AsyncSession, principal: Principal, *, after_id: int | None, limit: int
-) -> list[ApiToken]:
-    """One page of the tokens the caller may see, oldest first."""
-    stmt = _visible(principal)
+) -> list[Any]:
+    """One page of the tokens the caller may see, oldest first, as rows (no ORM object)."""
+    stmt = _visible(principal).with_only_columns(*shown_columns(ApiTokenOut, ApiToken))
     if after_id is not None:
         stmt = stmt.where(ApiToken.id > after_id)
-    return list((await session.scalars(stmt.order_by(ApiToken.id).limit(limit + 1))).all())
+    return list((await session.execute(stmt.order_by(ApiToken.id).limit(limit + 1))).all())
 
 
 async def revoke(session: AsyncSession, principal: Principal, token_id: int) -> ApiToken:
