@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,9 @@ def with_categories(dataset: dict[str, Any]) -> dict[str, Any]:
     return dataset
 
 
-def prepare(database_url: str, dataset: dict[str, Any]) -> None:
-    """Migrate and seed in this process."""
+def prepare(database_url: str, dataset: dict[str, Any], *, messages: bool = False) -> None:
+    """Migrate and seed in this process; with `messages`, the demo's published messages,
+    reply templates and participation too (`seed_demo`)."""
     from server import migrate
     from server.db import make_engine, make_sessionmaker
     from server.services.seed import seed_demo
@@ -84,7 +86,7 @@ def prepare(database_url: str, dataset: dict[str, Any]) -> None:
     async def seed() -> None:
         engine = make_engine(Settings(database_url=database_url))
         async with make_sessionmaker(engine)() as session:
-            await seed_demo(session, dataset)
+            await seed_demo(session, dataset, messages=messages)
         await engine.dispose()
 
     asyncio.run(seed())
@@ -171,4 +173,38 @@ def summary(values_s: list[float]) -> str:
     return (
         f"p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   "
         f"max {ms[-1]:7.1f} ms   (n={len(ms)})"
+    )
+
+
+def interleaved(calls: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
+    """Durations in seconds of each call, `runs` times, taking turns (in an order that
+    changes each round): on a shared machine every call sees the same moments of load, so
+    their ratio means something even when the absolute figures move."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    names = list(calls)
+    for run in range(runs):
+        for name in names[run % len(names) :] + names[: run % len(names)]:
+            started = time.perf_counter()
+            calls[name]()
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+def growth_header(small: str, large: str) -> str:
+    """The two header lines over `growth` lines (times in ms)."""
+    return (
+        f"{'':<34} {small:>15}   {large:>15}\n"
+        f"{'(ms)':<34} {'p50':>7} {'p95':>7}   {'p50':>7} {'p95':>7}   p95 ratio"
+    )
+
+
+def growth(label: str, small: list[float], large: list[float], target: float = 1.5) -> str:
+    """One line: p50/p95 at the small and the large size, the ratio of the p95s and whether
+    it is within `target` (the cost of a page must not grow with the data)."""
+    ratio = percentile_ms(large, 0.95) / max(percentile_ms(small, 0.95), 1e-9)
+    mark = "ok" if ratio <= target else "MISSED"
+    return (
+        f"{label:<34} {statistics.median(small) * 1000:7.1f} {percentile_ms(small, 0.95):7.1f}"
+        f"   {statistics.median(large) * 1000:7.1f} {percentile_ms(large, 0.95):7.1f}"
+        f"   {ratio:5.2f}x  (target <= {target}x: {mark})"
     )

@@ -9,7 +9,12 @@ neighbourhood, the budget) beside GET /v1/me on the same server (the floor of an
 route), and the results from the counters against the same counts from the raw answers, both
 in process. Target: results p95 < 20 ms over HTTP.
 
-    .venv/bin/python bench/results.py [--responses 50000] [--votes 20000] [--http 2000] [--runs 60]
+Beside it, a survey of 500 responses (`--small`) on the same server: its results and its open
+answers (a page of 50) are asked in turns with the large survey's, and the ratio of their p95s
+printed. Target: within 1.5x (what a page costs does not grow with the answers).
+
+    .venv/bin/python bench/results.py [--responses 50000] [--small 500] [--votes 20000]
+                                      [--http 2000] [--runs 60]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +36,16 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, brussels_dataset, prepare, sign_in, summary
+from common import (
+    Server,
+    brussels_dataset,
+    growth,
+    growth_header,
+    interleaved,
+    prepare,
+    sign_in,
+    summary,
+)
 
 CONCURRENCY = 16
 
@@ -194,6 +209,7 @@ def counter_results(database_url: str, message_id: int, runs: int) -> list[float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--responses", type=int, default=50_000)
+    parser.add_argument("--small", type=int, default=500, help="responses of the small survey")
     parser.add_argument("--votes", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--http", type=int, default=2000, help="answers sent over HTTP")
@@ -240,6 +256,12 @@ def main() -> None:
             send_all(server.url, resident, sent_answers[:over_http])
         )
         bulk(database_url, survey_id, [body for _path, body in sent_answers[over_http:]])
+        small_id = publish("survey", survey={"questions": survey, "closes_at": later})
+        bulk(database_url, small_id, [
+            {"id": f"s{i}", "household": f"s{i}", "neighbourhood_id": rng.choice(hoods),
+             "answers": answers(rng, survey)}
+            for i in range(args.small)
+        ])  # fmt: skip
         proposals = []
         for i in range(40):
             made = http.post(
@@ -282,6 +304,16 @@ def main() -> None:
         city = timed(f"/v1/messages/{survey_id}/results")
         one = timed(f"/v1/messages/{survey_id}/results", neighbourhood=hoods[0])
         budget = timed(f"/v1/messages/{budget_id}/results")
+
+        def ask(path: str) -> Callable[[], object]:
+            return lambda: http.get(path).raise_for_status()
+
+        sizes = interleaved({
+            "results small": ask(f"/v1/messages/{small_id}/results"),
+            "results large": ask(f"/v1/messages/{survey_id}/results"),
+            "answers small": ask(f"/v1/messages/{small_id}/open-answers?limit=50"),
+            "answers large": ask(f"/v1/messages/{survey_id}/open-answers?limit=50"),
+        }, args.runs)  # fmt: skip
     raw = [raw_results(database_url, survey_id) for _ in range(5)]
     counted = counter_results(database_url, survey_id, args.runs)
     ratio = statistics.median(raw) / statistics.median(counted)
@@ -301,6 +333,10 @@ def main() -> None:
     print(f"survey results from counters, in process   {summary(counted)}")
     print(f"same counts from the raw answers           {summary(raw)}")
     print(f"counters vs raw answers: {ratio:.0f}x faster; target: results p95 < 20 ms over HTTP")
+    print(f"\nThe same at {args.small:,} and {args.responses:,} responses, taking turns")
+    print(growth_header(f"{args.small:,} responses", f"{args.responses:,} responses"))
+    print(growth("survey results (city)", sizes["results small"], sizes["results large"]))
+    print(growth("open answers (a page of 50)", sizes["answers small"], sizes["answers large"]))
 
 
 if __name__ == "__main__":
