@@ -33,6 +33,7 @@ from console.api.errors import (
     Unreachable,
 )
 from console.credentials import UnreadableCredential
+from console.i18n import _
 
 T = TypeVar("T")
 
@@ -145,6 +146,14 @@ def show_one(
     else:
         show(item)
     return EXIT_OK
+
+
+def add_item_action(actions: Any, name: str, help_text: str, command: Callable[..., int]) -> None:
+    """`buurt … NAME ID [--json]`: an action on one item, by its number."""
+    parser = actions.add_parser(name, help=help_text)
+    parser.add_argument("id", type=int)
+    parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    parser.set_defaults(func=command)
 
 
 def run_api(

@@ -9,6 +9,7 @@ from console import formats
 from console.commands.common import (
     EXIT_OK,
     UsageError,
+    add_item_action,
     err,
     preferred_languages,
     print_json,
@@ -138,11 +139,5 @@ def register(sub: Any) -> None:
     listing.add_argument("--limit", type=int, default=20, help=_("how many (at most 200)"))
     listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
     listing.set_defaults(func=cmd_list)
-    show = actions.add_parser("show", help=_("one message in full"))
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
-    show.set_defaults(func=cmd_show)
-    withdraw = actions.add_parser("withdraw", help=_("take a message back"))
-    withdraw.add_argument("id", type=int)
-    withdraw.add_argument("--json", action="store_true", help=_("machine-readable output"))
-    withdraw.set_defaults(func=cmd_withdraw)
+    add_item_action(actions, "show", _("one message in full"), cmd_show)
+    add_item_action(actions, "withdraw", _("take a message back"), cmd_withdraw)

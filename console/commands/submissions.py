@@ -14,6 +14,7 @@ from console.api.vocabulary import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABEL
 from console.commands.common import (
     EXIT_OK,
     UsageError,
+    add_item_action,
     err,
     preferred_languages,
     print_json,
@@ -350,10 +351,7 @@ def register(sub: Any) -> None:
     listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
     listing.add_argument("--csv", action="store_true", help=_("CSV on standard output"))
     listing.set_defaults(func=cmd_list)
-    show = actions.add_parser("show", help=_("one submission with its history"))
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
-    show.set_defaults(func=cmd_show)
+    add_item_action(actions, "show", _("one submission with its history"), cmd_show)
     update = actions.add_parser(
         "update", help=_("change status, assignee or priority; reply; note")
     )

@@ -11,7 +11,15 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from console.api.vocabulary import STATUS_LABELS, STATUSES
-from console.commands.common import EXIT_OK, UsageError, err, print_json, run_api, show_one
+from console.commands.common import (
+    EXIT_OK,
+    UsageError,
+    add_item_action,
+    err,
+    print_json,
+    run_api,
+    show_one,
+)
 from console.i18n import _
 
 if TYPE_CHECKING:  # the client and models (httpx, pydantic) when a command runs, not for --help
@@ -142,10 +150,7 @@ def register(sub: Any) -> None:
     listing = actions.add_parser("list", help=_("the municipality's reply templates"))
     listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
     listing.set_defaults(func=cmd_list)
-    show = actions.add_parser("show", help=_("one reply template"))
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
-    show.set_defaults(func=cmd_show)
+    add_item_action(actions, "show", _("one reply template"), cmd_show)
     add = actions.add_parser("add", help=_("a new reply template"))
     _template_options(add, adding=True)
     add.set_defaults(func=cmd_add)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, LoadingIndicator, Static
 
+from console.api.errors import ApiError
 from console.bindings import translate_bindings
 from console.i18n import _
 from console.widgets.navigation import NavigationBar
@@ -16,6 +18,8 @@ from console.widgets.status import StatusHeader
 
 if TYPE_CHECKING:
     from console.screens.host import ConsoleHost
+
+T = TypeVar("T")
 
 
 class SignedInScreen(Screen[None]):
@@ -52,6 +56,32 @@ class SignedInScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets, between header and footer."""
         yield from ()
+
+    def compose_loading(self, name: str) -> ComposeResult:
+        """The loading indicator and the error line that `fetch(…, name)` shows and hides."""
+        yield LoadingIndicator(id=f"{name}-loading")
+        yield Static("", id=f"{name}-error", markup=False)
+
+    async def fetch(self, request: Awaitable[T], name: str) -> T | None:
+        """Await a request of the server with `#name-loading` shown; a problem goes into
+        `#name-error` with how to try again, and the header hears how the connection is.
+        None when the request failed or the person has left the screen meanwhile."""
+        loading = self.query_one(f"#{name}-loading")
+        error = self.query_one(f"#{name}-error", Static)
+        loading.display = True
+        error.display = False
+        try:
+            answer = await request
+        except ApiError as problem:
+            if not self.left:
+                error.update(problem.message + "  " + _("Press F5 to try again."))
+                error.display = True
+            self.buurt.report_connection(problem)
+            return None
+        finally:
+            loading.display = False
+        self.buurt.report_connection(None)
+        return None if self.left else answer
 
     def on_mount(self) -> None:
         self.buurt.update_header(self.query_one(StatusHeader))

@@ -19,9 +19,10 @@ from console import results as participation
 from console.api.errors import ApiError
 from console.api.models import Message, Overview, Page, SubmissionCounts
 from console.api.stream import LiveEvent
-from console.figures import PERIODS, TILES, tile_values
+from console.figures import TILES, tile_values
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
+from console.screens.periods import ChoosingPeriod
 from console.widgets.table import Table
 
 REFRESH_SECONDS = 20.0
@@ -33,7 +34,7 @@ async def none() -> None:
     return None
 
 
-class DashboardScreen(SignedInScreen):
+class DashboardScreen(ChoosingPeriod, SignedInScreen):
     """Live figures of the organisation's neighbourhoods."""
 
     CSS_PATH = "dashboard.tcss"
@@ -48,7 +49,6 @@ class DashboardScreen(SignedInScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.period_index = 1
         self.overview: Overview | None = None
         self.shown_period: str | None = None
         self.new_submissions = 0
@@ -106,14 +106,6 @@ class DashboardScreen(SignedInScreen):
         self._participation_timer = None
         self.load_participation()
 
-    @property
-    def period(self) -> str:
-        return PERIODS[self.period_index][0]
-
-    def action_next_period(self) -> None:
-        self.period_index = (self.period_index + 1) % len(PERIODS)
-        self.load()
-
     def action_reload(self) -> None:
         self.load()
         self.load_participation()
@@ -122,7 +114,7 @@ class DashboardScreen(SignedInScreen):
         me = self.buurt.me
         title = _("{organisation} · {period}").format(
             organisation=me.organisation.name if me else "",
-            period=_(PERIODS[self.period_index][1]),
+            period=self.period_label,
         )
         if read_at is not None:
             kept = _("figures of {time}, updating…") if updating else _("figures of {time}")

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, LoadingIndicator, Static
+from textual.widgets import DataTable, Static
 
 from console import formats
 from console.api.client import SubmissionFilters
@@ -162,8 +162,7 @@ class InboxScreen(Searching, SignedInScreen):
             yield SearchBox(placeholder=_("Words in the description or address"), id="inbox-search")
             with Horizontal(id="inbox-main"):
                 with Vertical(id="inbox-left"):
-                    yield LoadingIndicator(id="inbox-loading")
-                    yield Static("", id="inbox-error", markup=False)
+                    yield from self.compose_loading("inbox")
                     yield Static("", id="inbox-empty", markup=False)
                     yield Table(id="inbox-table", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="inbox-detail"):
@@ -356,25 +355,10 @@ class InboxScreen(Searching, SignedInScreen):
 
     @work(exclusive=True, group="inbox-page")
     async def load_page(self, keep_id: int | None = None) -> None:
-        loading = self.query_one("#inbox-loading")
-        error = self.query_one("#inbox-error", Static)
-        loading.display = True
-        error.display = False
-        try:
-            page = await self.buurt.client.submissions(
-                self.filters(), limit=PAGE, cursor=self.cursor
-            )
-        except ApiError as problem:
-            if self.left:
-                return
-            error.update(problem.message + "  " + _("Press F5 to try again."))
-            error.display = True
-            self.buurt.report_connection(problem)
-            return
-        finally:
-            loading.display = False
-        self.buurt.report_connection(None)
-        if self.left:
+        page = await self.fetch(
+            self.buurt.client.submissions(self.filters(), limit=PAGE, cursor=self.cursor), "inbox"
+        )
+        if page is None:
             return
         self.cursor = page.next_cursor
         for sub in page.items:

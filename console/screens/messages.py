@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, LoadingIndicator, Static
+from textual.widgets import DataTable, Static
 
 from console import formats
 from console.api.errors import ApiError
@@ -59,8 +59,7 @@ class MessagesScreen(Searching, SignedInScreen):
                 yield Static("", id="messages-title")
                 yield Static("", id="messages-filter", markup=False)
             yield SearchBox(placeholder=_("Words in the title or text"), id="messages-search")
-            yield LoadingIndicator(id="messages-loading")
-            yield Static("", id="messages-error", markup=False)
+            yield from self.compose_loading("messages")
             yield Table(id="messages-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="messages-hint")
 
@@ -114,23 +113,13 @@ class MessagesScreen(Searching, SignedInScreen):
     @work(exclusive=True, group="messages")
     async def load_page(self) -> None:
         """Fetch the next page; the table grows as the person scrolls down."""
-        loading = self.query_one("#messages-loading")
-        error = self.query_one("#messages-error", Static)
-        loading.display = True
-        error.display = False
-        try:
-            page = await self.buurt.client.messages(
+        page = await self.fetch(
+            self.buurt.client.messages(
                 state=self.state, query=self.query_text or None, limit=PAGE, cursor=self.cursor
-            )
-        except ApiError as problem:
-            error.update(problem.message + "  " + _("Press F5 to try again."))
-            error.display = True
-            self.buurt.report_connection(problem)
-            return
-        finally:
-            loading.display = False
-        self.buurt.report_connection(None)
-        if self.left:
+            ),
+            "messages",
+        )
+        if page is None:
             return
         self.cursor = page.next_cursor
         self.add_rows(page.items)

@@ -4,7 +4,6 @@ who wrote it. `x` saves them all as CSV."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from textual import on, work
@@ -19,6 +18,7 @@ from console.api.errors import ApiError
 from console.api.models import OpenAnswer
 from console.bindings import translate_bindings
 from console.i18n import N_, _
+from console.screens.exports import save_csv
 from console.screens.searching import Searching
 from console.widgets.search import SearchBox
 from console.widgets.table import Table
@@ -114,15 +114,7 @@ class OpenAnswersScreen(Searching, ModalScreen[None]):
     @work(group="answers-export")
     async def action_export(self) -> None:
         destination = Path.cwd() / f"open-answers-{self.message_id}.csv"
-        try:
-            text = await self.client.open_answers_csv(self.message_id)
-            # Written off the event loop: a slow disk never freezes the screen.
-            await asyncio.to_thread(destination.write_text, text, encoding="utf-8")
-        except (ApiError, OSError) as error:
-            reason = error.message if isinstance(error, ApiError) else str(error)
-            self.app.notify(_("Not exported: {reason}").format(reason=reason), severity="error")
-            return
-        self.app.notify(_("Saved as {path}").format(path=destination))
+        await save_csv(self.app, self.client.open_answers_csv(self.message_id), destination)
 
     def action_close(self) -> None:
         self.dismiss(None)

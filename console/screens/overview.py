@@ -6,10 +6,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, LoadingIndicator, Static
+from textual.widgets import DataTable, Input, Static
 
 from console import formats
-from console.api.errors import ApiError
 from console.api.models import Neighbourhood
 from console.i18n import N_, _, ngettext
 from console.screens.base import SignedInScreen
@@ -35,8 +34,7 @@ class OverviewScreen(SignedInScreen):
         with Vertical(id="overview"):
             yield Static("", id="overview-title", markup=False)
             yield Input(placeholder=_("Filter neighbourhoods by name"), id="overview-filter")
-            yield LoadingIndicator(id="overview-loading")
-            yield Static("", id="overview-error", markup=False)
+            yield from self.compose_loading("overview")
             yield Table(id="overview-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="overview-summary")
 
@@ -80,22 +78,10 @@ class OverviewScreen(SignedInScreen):
     @work(exclusive=True, group="overview")
     async def load(self) -> None:
         """Fetch the neighbourhoods in a worker; show loading and errors in place."""
-        loading = self.query_one("#overview-loading")
-        error = self.query_one("#overview-error", Static)
-        loading.display = True
-        error.display = False
-        try:
-            self.neighbourhoods = await self.buurt.client.all_neighbourhoods()
-        except ApiError as problem:
-            error.update(problem.message + "  " + _("Press F5 to try again."))
-            error.display = True
-            self.buurt.report_connection(problem)
+        neighbourhoods = await self.fetch(self.buurt.client.all_neighbourhoods(), "overview")
+        if neighbourhoods is None:
             return
-        finally:
-            loading.display = False
-        self.buurt.report_connection(None)
-        if self.left:
-            return
+        self.neighbourhoods = neighbourhoods
         self.show(self.query_one("#overview-filter", Input).value)
 
     def show(self, text: str = "") -> None:

@@ -7,7 +7,6 @@ out a household show "< 5". Moves as answers arrive (the stream's `results.updat
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from console.results import bar, count, euros, headline, in_language, kind_label
 from console.screens.base import SignedInScreen
 from console.screens.choice import ChoiceScreen
 from console.screens.confirm import ConfirmScreen
+from console.screens.exports import save_csv
 from console.screens.open_answers import OpenAnswersScreen
 from console.screens.text_entry import TextEntryScreen
 from console.widgets.table import Table
@@ -374,16 +374,9 @@ class ResultsScreen(SignedInScreen):
 
     @work(group="results-export")
     async def action_export(self) -> None:
+        request = self.buurt.client.results_csv(self.message.id, self.neighbourhood)
         destination = Path.cwd() / f"results-{self.message.id}.csv"
-        try:
-            text = await self.buurt.client.results_csv(self.message.id, self.neighbourhood)
-            # Written off the event loop: a slow disk never freezes the screen.
-            await asyncio.to_thread(destination.write_text, text, encoding="utf-8")
-        except (ApiError, OSError) as error:
-            reason = error.message if isinstance(error, ApiError) else str(error)
-            self.app.notify(_("Not exported: {reason}").format(reason=reason), severity="error")
-            return
-        self.app.notify(_("Saved as {path}").format(path=destination))
+        await save_csv(self.app, request, destination)
 
     @work(group="results-close")
     async def action_close_now(self) -> None:

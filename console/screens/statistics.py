@@ -19,9 +19,10 @@ from console import csvcells, formats
 from console.api.errors import ApiError
 from console.api.models import NeighbourhoodStats, Overview, TimeSeries
 from console.api.stream import LiveEvent
-from console.figures import PERIODS, nice_ticks, tick_label
+from console.figures import nice_ticks, tick_label
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
+from console.screens.periods import ChoosingPeriod
 from console.widgets.table import Table
 
 METRICS = (
@@ -47,7 +48,7 @@ COLUMNS = (
 LIVE_RELOAD_SECONDS = 3.0
 
 
-class StatisticsScreen(SignedInScreen):
+class StatisticsScreen(ChoosingPeriod, SignedInScreen):
     """Charts and comparisons, aggregated on the server before they reach the screen."""
 
     CSS_PATH = "statistics.tcss"
@@ -62,7 +63,6 @@ class StatisticsScreen(SignedInScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.period_index = 1
         self.metric_index = 0
         self.sort_index = 3
         self.rows: list[NeighbourhoodStats] = []
@@ -138,14 +138,6 @@ class StatisticsScreen(SignedInScreen):
             self.hood = event.value if isinstance(event.value, int) else None
             self.load()
 
-    @property
-    def period(self) -> str:
-        return PERIODS[self.period_index][0]
-
-    def action_next_period(self) -> None:
-        self.period_index = (self.period_index + 1) % len(PERIODS)
-        self.load()
-
     def action_next_metric(self) -> None:
         self.metric_index = (self.metric_index + 1) % len(METRICS)
         self.load()
@@ -161,7 +153,7 @@ class StatisticsScreen(SignedInScreen):
     async def load(self) -> None:
         metric, label = METRICS[self.metric_index]
         self.query_one("#stats-title", Static).update(
-            _("Statistics · {period}").format(period=_(PERIODS[self.period_index][1]))
+            _("Statistics · {period}").format(period=self.period_label)
         )
         granularity = "day" if self.period in ("7d", "30d") else "week"
         try:
