@@ -541,6 +541,8 @@ def main() -> None:
     )
     parser.add_argument("--deployment", choices=["both", "sqlite", "postgresql"], default="both")
     args = parser.parse_args()
+    if args.py_spy and not (BIN / "py-spy").exists():
+        sys.exit(f"--py-spy needs py-spy: {BIN / 'pip'} install py-spy (a tool, not a dependency)")
     results = []
     if args.deployment in ("both", "sqlite"):
         folder = Path(tempfile.mkdtemp(prefix="buurt-load-"))
