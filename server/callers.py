@@ -52,7 +52,8 @@ _CHANGED = "buurt_callers_changed"
 # The execution option of a statement that changes a watched table but not who may call
 # (an API token's last use): without it, every script's first call a minute would clear
 # every entry, and the caller it resolved would not be kept.
-ACCESS_UNCHANGED = {"buurt_access_unchanged": True}
+_UNCHANGED = "buurt_access_unchanged"
+ACCESS_UNCHANGED = {_UNCHANGED: True}
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def _executed(state: ORMExecuteState) -> None:
         (state.is_update or state.is_delete)
         and mapper is not None
         and mapper.class_ in WATCHED
-        and not state.execution_options.get("buurt_access_unchanged")
+        and not state.execution_options.get(_UNCHANGED)
     ):
         state.session.info[_CHANGED] = True
 
