@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from console.cli import main
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring
+from tests.conftest import MemoryKeyring
 from tests.live import LiveServer
+
+if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+    from tests.console_helpers import CommandLine
+
+pytest_plugins = ("tests.console_helpers",)
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "config" / "templates"
 
 
 @pytest.fixture
-def signed_in(
-    live_server: LiveServer,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> str:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
-    assert (
-        main(
-            ["--url", live_server.url, "login", "--email", "ocmw@mechelen.demo", "--password-stdin"]
-        )
-        == 0
-    )
-    capsys.readouterr()
+def signed_in(live_server: LiveServer, memory_keyring: MemoryKeyring, cli: CommandLine) -> str:
+    cli.signed_in(live_server.url, "ocmw@mechelen.demo")
     return live_server.url
 
 
@@ -151,19 +142,11 @@ def test_exit_codes(signed_in: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_analyst_cannot_broadcast(
-    live_server: LiveServer,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    live_server: LiveServer, memory_keyring: MemoryKeyring, cli: CommandLine
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
-    main(
-        ["--url", live_server.url, "login", "--email", "analyst@mechelen.demo", "--password-stdin"]
-    )
-    capsys.readouterr()
+    cli.signed_in(live_server.url, "analyst@mechelen.demo")
     assert main(["broadcast", "--title", "t", "--body", "b", "--to", "all"]) == 4
-    assert "communicator or admin" in capsys.readouterr().err
+    assert "communicator or admin" in cli.output().err
 
 
 def test_the_same_file_goes_out_again_the_next_day(

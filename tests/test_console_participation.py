@@ -5,13 +5,11 @@ accepted and rejected from the results; `buurt results`, `answers`, `proposals`.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -23,7 +21,6 @@ from console.i18n import set_language
 from console.screens.results import ResultsScreen
 from console.screens.text_entry import TextEntryScreen
 from tests.conftest import (
-    DEMO_PASSWORD,
     MemoryKeyring,
     screen_lines,
     settle,
@@ -32,6 +29,11 @@ from tests.conftest import (
 )
 from tests.live import LiveServer
 from tests.test_console_inbox import api, choose
+
+if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+    from tests.console_helpers import CommandLine
+
+pytest_plugins = ("tests.console_helpers",)
 
 SIZE = (150, 50)
 QUESTIONS_TEXT = """Voelt u zich thuis? | Ja | Nee
@@ -242,38 +244,27 @@ async def test_budget_proposals_decided_from_the_results(
     assert listed["Zwembad"]["reason"] == "Veel te duur voor het buurtbudget."
 
 
-def login(url: str, email: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
-    assert main(["--url", url, "login", "--email", email, "--password-stdin"]) == 0
-
-
 def test_results_and_proposals_from_the_command_line(
-    own_server: LiveServer,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    survey: dict[str, Any],
+    own_server: LiveServer, memory_keyring: MemoryKeyring, cli: CommandLine, survey: dict[str, Any]
 ) -> None:
-    login(own_server.url, "officer@mechelen.demo", monkeypatch)
-    capsys.readouterr()
+    cli.signed_in(own_server.url, "officer@mechelen.demo")
     message = survey["message"]["id"]
     assert main(["results", str(message)]) == 0
-    out = capsys.readouterr().out
+    out = cli.output().out
     assert "13 responses" in out and "Do you feel at home?" in out and "< 5" in out
     assert main(["results", str(message), "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(cli.output().out)
     assert data["count"] == 13 and data["questions"][0]["choices"][0]["count"] == 5
     assert main(["results", str(message), "--neighbourhood", survey["small"]["name"], "--csv"]) == 0
-    rows = capsys.readouterr().out.splitlines()
+    rows = cli.output().out.splitlines()
     assert rows[0] == "section,item,label,count,share" and "< 5" in rows[1]
     assert all("< 5" in r or "hidden" in r for r in rows[1:])
     assert main(["results", str(message), "--neighbourhood", "Atlantis"]) == 2
-    assert "Atlantis" in capsys.readouterr().err
+    assert "Atlantis" in cli.output().err
     assert main(["answers", str(message), "--search", "tekst a1"]) == 0
-    assert "Tekst a1" in capsys.readouterr().out
+    assert "Tekst a1" in cli.output().out
     assert main(["results", "999999"]) != 0
-    err = capsys.readouterr().err
+    err = cli.output().err
     assert err.startswith("error:") and "Traceback" not in err
     with api(own_server) as http:
         budget = publish(
@@ -286,14 +277,14 @@ def test_results_and_proposals_from_the_command_line(
                   "description": "Bomen.", "cost_eur": 8_000},
         ).json()  # fmt: skip
     assert main(["proposals", "list", str(budget["id"])]) == 0
-    assert "Bomen" in capsys.readouterr().out
+    assert "Bomen" in cli.output().out
     with pytest.raises(SystemExit) as refused:  # --reason is required
         main(["proposals", "reject", str(made["id"])])
-    assert refused.value.code == 2 and "--reason" in capsys.readouterr().err
+    assert refused.value.code == 2 and "--reason" in cli.output().err
     assert main(["proposals", "reject", str(made["id"]), "--reason", "Al gepland."]) == 0
     assert main(["proposals", "accept", str(made["id"])]) == 0  # no votes yet: may change
     assert main(["proposals", "list", str(budget["id"]), "--json"]) == 0
-    [proposal] = json.loads(capsys.readouterr().out)
+    [proposal] = json.loads(cli.output().out)
     assert proposal["state"] == "accepted" and proposal["version"] == 3
 
 

@@ -9,6 +9,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -17,6 +18,11 @@ from console.cli import main
 from server import simulator
 from tests.conftest import DEMO_PASSWORD, MemoryKeyring, seed_demo_messages
 from tests.live import LiveServer
+
+if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+    from tests.console_helpers import CommandLine
+
+pytest_plugins = ("tests.console_helpers",)
 
 
 async def admin_token(
@@ -90,25 +96,21 @@ async def test_views_belong_to_the_messages_residents_saw(own_server: LiveServer
 
 
 def test_stats_cli(
-    live_server: LiveServer,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    live_server: LiveServer, memory_keyring: MemoryKeyring, cli: CommandLine
 ) -> None:
     token = asyncio.run(admin_token(live_server.url, "admin@mons.demo"))
-    monkeypatch.setenv("BUURT_TOKEN", token)
-    monkeypatch.setenv("BUURT_URL", live_server.url)
+    cli.monkeypatch.setenv("BUURT_TOKEN", token)
+    cli.monkeypatch.setenv("BUURT_URL", live_server.url)
     assert main(["stats", "--period", "90d", "--json"]) == 0
-    overview = json.loads(capsys.readouterr().out)
+    overview = json.loads(cli.output().out)
     assert overview["neighbourhoods"] == 16 and overview["period_days"] == 90
     assert main(["stats", "--neighbourhood", "Jemappes", "--csv"]) == 0
-    rows = dict(csv.reader(io.StringIO(capsys.readouterr().out)))
+    rows = dict(csv.reader(io.StringIO(cli.output().out)))
     assert rows["neighbourhoods"] == "1" and "posts" in rows
     assert main(["--lang", "fr", "stats"]) == 0
-    assert "Ménages inscrits" in capsys.readouterr().out
+    assert "Ménages inscrits" in cli.output().out
     assert main(["stats", "--neighbourhood", "Atlantis"]) == 2
-    assert "Atlantis" in capsys.readouterr().err
+    assert "Atlantis" in cli.output().err
 
 
 async def test_statistics_keys_and_the_neighbourhood_selector(

@@ -4,10 +4,9 @@ suggested for it, and `N` enters a phone report (what was typed stays when it is
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from textual.widgets import Input, OptionList, Select, Static, TextArea
@@ -17,9 +16,14 @@ from console.screens.choice import ChoiceScreen
 from console.screens.intake import IntakeScreen
 from console.screens.text_entry import TextEntryScreen
 from console.widgets.field_error import FieldError
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
+from tests.conftest import MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 from tests.test_console_inbox import api, choose, to_inbox
+
+if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+    from tests.console_helpers import CommandLine
+
+pytest_plugins = ("tests.console_helpers",)
 
 SIZE = (160, 45)
 
@@ -284,58 +288,47 @@ async def test_admins_keep_the_templates_in_the_console(
         assert isinstance(moderator.screen, TemplatesScreen)  # no form to fill in for nothing
 
 
-def login(url: str, email: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
-    assert main(["--url", url, "login", "--email", email, "--password-stdin"]) == 0
-
-
 def test_templates_and_phone_reports_from_the_command_line(
-    own_server: LiveServer,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    own_server: LiveServer, memory_keyring: MemoryKeyring, cli: CommandLine
 ) -> None:
-    login(own_server.url, "admin@mechelen.demo", monkeypatch)
-    capsys.readouterr()
+    cli.signed_in(own_server.url, "admin@mechelen.demo")
     code = main([
         "templates", "add", "--title", "Opgelost", "--status", "resolved", "--suggest",
         "--text", "nl=Melding {reference} is opgelost. {staff_name}",
         "--text", "en=Report {reference} is resolved. {staff_name}",
     ])  # fmt: skip
     assert code == 0
-    template_id = int(capsys.readouterr().out.strip())
+    template_id = int(cli.output().out.strip())
     # An unknown placeholder: refused when saved, the reason on stderr, exit 4.
     assert main(["templates", "add", "--title", "Fout", "--text", "nl=Dag {naam}"]) == 4
-    assert "{naam}" in capsys.readouterr().err
+    assert "{naam}" in cli.output().err
     assert main(["templates", "add", "--title", "Fout", "--text", "zonder-gelijkteken"]) == 2
-    capsys.readouterr()
+    cli.output()
     assert main(["templates", "edit", str(template_id), "--title", "Afgehandeld"]) == 0
     assert main(["templates", "list", "--json"]) == 0
-    [listed] = json.loads(capsys.readouterr().out)
+    [listed] = json.loads(cli.output().out)
     assert listed["title"] == "Afgehandeld" and listed["version"] == 2 and listed["suggest"]
 
-    login(own_server.url, "moderator@mechelen.demo", monkeypatch)
-    capsys.readouterr()
+    cli.signed_in(own_server.url, "moderator@mechelen.demo")
     code = main([
         "submissions", "create", "--category", "street-light", "--channel", "desk",
         "--description", "Lamp brandt niet meer.", "--address", "IJzerenleen 5",
         "--name", "An Claes", "--key", "desk-001",
     ])  # fmt: skip
     assert code == 0
-    made = int(capsys.readouterr().out.strip())
+    made = int(cli.output().out.strip())
     # The same key again (a script that retried): the same submission.
     again = main([
         "submissions", "create", "--category", "street-light", "--channel", "desk",
         "--description", "Lamp brandt niet meer.", "--address", "IJzerenleen 5",
         "--name", "An Claes", "--key", "desk-001",
     ])  # fmt: skip
-    assert again == 0 and int(capsys.readouterr().out.strip()) == made
+    assert again == 0 and int(cli.output().out.strip()) == made
     assert main(["submissions", "list", "--channel", "desk", "--json"]) == 0
-    assert [s["id"] for s in json.loads(capsys.readouterr().out)] == [made]
+    assert [s["id"] for s in json.loads(cli.output().out)] == [made]
     assert main(["submissions", "create", "--category", "x", "--channel", "desk",
                  "--description", "Waar?"]) == 2  # fmt: skip
-    capsys.readouterr()
+    cli.output()
     # Acknowledge, then resolve with the template's reply, filled in for it.
     assert main(["submissions", "update", str(made), "--status", "acknowledged"]) == 0
     code = main([
@@ -343,12 +336,12 @@ def test_templates_and_phone_reports_from_the_command_line(
         "--reply-template", "afgehandeld", "--json",
     ])  # fmt: skip
     assert code == 0
-    detail = json.loads(capsys.readouterr().out)
+    detail = json.loads(cli.output().out)
     assert detail["status"] == "resolved" and detail["channel"] == "desk"
     replies = [h["text"] for h in detail["history"] if h["kind"] == "reply"]
     assert replies == [f"Melding #{made} is opgelost. Sofie Janssens"]
     assert main(["submissions", "update", str(made), "--reply-template", "nope"]) == 2
-    assert "Afgehandeld" in capsys.readouterr().err
+    assert "Afgehandeld" in cli.output().err
 
 
 async def test_an_item_assigned_to_you_is_told_at_once(

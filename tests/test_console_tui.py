@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ from console.session import resolve
 from console.widgets.status import StatusHeader
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, wait_until
+from tests.conftest import DEMO_PASSWORD, MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 from tests.pgserver import free_port
 
@@ -89,10 +90,7 @@ async def test_sign_in_wrong_then_right_then_navigate(
 async def test_stored_sign_in_opens_the_overview_in_dutch(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    context = resolve(url=live_server.url)
-    async with context.client() as client:
-        await client.sign_in("ocmw@mechelen.demo", DEMO_PASSWORD)
-    app = BuurtApp(resolve(url=live_server.url), language="nl")
+    app = await signed_in_console(live_server.url, "ocmw@mechelen.demo", "nl")
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
         await pilot.press("o")
@@ -136,12 +134,26 @@ async def test_form_checks_before_calling(
 
 
 @pytest.fixture
-def inprocess_server(sqlite_template: Path, tmp_path: Path) -> httpx.ASGITransport:
-    """The real API app, in-process: a fixed address keeps the snapshots stable."""
+def inprocess_app(
+    language: str,
+    sqlite_template: Path,
+    tmp_path: Path,
+    console_home: Path,
+    memory_keyring: MemoryKeyring,
+) -> BuurtApp:
+    """The console in `language` on the real API app, in-process: a fixed address keeps the
+    snapshots stable. No live stream: an endless stream cannot go through an in-process
+    transport."""
     database = tmp_path / "snap.db"
     shutil.copy(sqlite_template, database)
-    return httpx.ASGITransport(
+    transport = httpx.ASGITransport(
         app=create_app(Settings(database_url=f"sqlite+aiosqlite:///{database}"))
+    )
+    return BuurtApp(
+        resolve(url="http://buurt.test"),
+        language=language,
+        client_options={"transport": transport},
+        live=False,
     )
 
 
@@ -150,82 +162,51 @@ def _no_blink(pilot: Pilot[None]) -> None:
         field.cursor_blink = False
 
 
+async def sign_in_on_the_form(pilot: Pilot[None], email: str) -> None:
+    """Type the demo account's address and password on the sign-in screen and wait until
+    the console has moved on from it."""
+    await settle(pilot)
+    await type_into(pilot, "#email", email)
+    await type_into(pilot, "#password", DEMO_PASSWORD)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
+
+
 SNAPSHOT_SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+# pytest-textual-snapshot's fixture: (app, terminal_size=…, run_before=…) -> whether it matches.
+SnapCompare = Callable[..., bool]
 
 
 @pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
 @pytest.mark.parametrize("language", ["en", "nl"])
-def test_snapshot_sign_in(
-    snap_compare,
-    language: str,
-    size: str,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,  # type: ignore[no-untyped-def]
-) -> None:
-    app = BuurtApp(resolve(url="http://buurt.test"), language=language)
-
+def test_snapshot_sign_in(snap_compare: SnapCompare, size: str, inprocess_app: BuurtApp) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         _no_blink(pilot)
         await type_into(pilot, "#email", "officer@mechelen.demo")
         _no_blink(pilot)
 
-    assert snap_compare(app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
+    assert snap_compare(inprocess_app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
 
 
 @pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
 @pytest.mark.parametrize("language", ["en", "nl"])
-def test_snapshot_overview(
-    snap_compare,  # type: ignore[no-untyped-def]
-    language: str,
-    size: str,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    inprocess_server: httpx.ASGITransport,
-) -> None:
-    app = BuurtApp(
-        resolve(url="http://buurt.test"),
-        language=language,
-        client_options={"transport": inprocess_server},
-        live=False,  # an endless stream cannot go through an in-process transport
-    )
-
+def test_snapshot_overview(snap_compare: SnapCompare, size: str, inprocess_app: BuurtApp) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await type_into(pilot, "#email", "officer@denhaag.demo")
-        await type_into(pilot, "#password", DEMO_PASSWORD)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
+        await sign_in_on_the_form(pilot, "officer@denhaag.demo")
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, OverviewScreen))
 
-    assert snap_compare(app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
+    assert snap_compare(inprocess_app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
 
 
 @pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
 @pytest.mark.parametrize("language", ["en", "nl"])
-def test_snapshot_map(
-    snap_compare,  # type: ignore[no-untyped-def]
-    language: str,
-    size: str,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    inprocess_server: httpx.ASGITransport,
-) -> None:
+def test_snapshot_map(snap_compare: SnapCompare, size: str, inprocess_app: BuurtApp) -> None:
     """Mechelen's open items on the map, zoomed in once, the one nearest the centre chosen."""
-    app = BuurtApp(
-        resolve(url="http://buurt.test"),
-        language=language,
-        client_options={"transport": inprocess_server},
-        live=False,
-    )
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await type_into(pilot, "#email", "moderator@mechelen.demo")
-        await type_into(pilot, "#password", DEMO_PASSWORD)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
+        await sign_in_on_the_form(pilot, "moderator@mechelen.demo")
         await pilot.press("t")
         await settle(pilot)
         await pilot.press("M")
@@ -242,7 +223,7 @@ def test_snapshot_map(
             ),
         )
 
-    assert snap_compare(app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
+    assert snap_compare(inprocess_app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
 
 
 async def test_keys_remapped_in_the_config(
@@ -253,10 +234,7 @@ async def test_keys_remapped_in_the_config(
     config = console_home / "config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "config.toml").write_text('[keys]\noverview = "f6"\ninbox = "f7"\n')
-    context = resolve(url=live_server.url)
-    async with context.client() as client:
-        await client.sign_in("officer@mechelen.demo", DEMO_PASSWORD)
-    app = BuurtApp(resolve(url=live_server.url), language="en")
+    app = await signed_in_console(live_server.url, "officer@mechelen.demo")
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
         start = app.screen

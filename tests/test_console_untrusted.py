@@ -16,8 +16,7 @@ import os
 import re
 import sqlite3
 import stat
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -27,7 +26,12 @@ from console.csvcells import cell
 from tests.conftest import MemoryKeyring
 from tests.live import LiveServer
 from tests.test_console_inbox import api
-from tests.test_console_participation import later, login, publish, resident
+from tests.test_console_participation import later, publish, resident
+
+if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+    from tests.console_helpers import CommandLine
+
+pytest_plugins = ("tests.console_helpers",)
 
 # Each a different way in: terminal escapes, C1, bidi, markup, formulas, length, emoji.
 HOSTILE = {
@@ -160,15 +164,10 @@ def _no_formula(text: str) -> None:
 
 
 def test_every_command_prints_residents_words_inert(
-    own_server: LiveServer,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    own_server: LiveServer, memory_keyring: MemoryKeyring, cli: CommandLine
 ) -> None:
     ids = _hostile_database(own_server)
-    login(own_server.url, "admin@mechelen.demo", monkeypatch)
-    capsys.readouterr()
+    cli.signed_in(own_server.url, "admin@mechelen.demo")
     commands = [
         ["submissions", "list"],
         ["submissions", "list", "--csv"],
@@ -188,7 +187,7 @@ def test_every_command_prints_residents_words_inert(
     ]
     for command in commands:
         code = main(command)
-        out, err = capsys.readouterr()
+        out, err = cli.output()
         assert code == 0, (command, err)
         for stream in (out, err):
             # CSV's own line ends (RFC 4180) are the one CR allowed.
@@ -201,9 +200,9 @@ def test_every_command_prints_residents_words_inert(
             json.loads(out)  # the machine format stays valid
 
     # The export: a file for a spreadsheet, with no formula cell.
-    exported = console_home / "export.csv"
+    exported = cli.home / "export.csv"
     assert main(["submissions", "export", "--output", str(exported)]) == 0
-    out, err = capsys.readouterr()
+    out, err = cli.output()
     assert not UNSAFE.search(out + err) and "Traceback" not in out + err
     text = exported.read_text(encoding="utf-8")
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
@@ -212,28 +211,25 @@ def test_every_command_prints_residents_words_inert(
 
     # Markup is not read from the data: it shows as typed.
     assert main(["submissions", "show", str(ids["submission"])]) == 0
-    shown = capsys.readouterr().out
+    shown = cli.output().out
     assert "[/]" in shown and "[link=https://evil.example]click[/link]" in shown
     assert "[bold red]loud" in shown and "^[]52;c;" in shown and "<U+202E>" in shown
     # --json keeps the stored text exactly (escaped, not made inert).
     assert main(["submissions", "show", str(ids["submission"]), "--json"]) == 0
-    stored = json.loads(capsys.readouterr().out)
+    stored = json.loads(cli.output().out)
     assert stored["description"] == " | ".join(HOSTILE.values())
 
 
 def test_the_console_s_own_files_are_private(
-    own_server: LiveServer,
-    console_home: Path,
-    no_keyring: None,
-    monkeypatch: pytest.MonkeyPatch,
+    own_server: LiveServer, no_keyring: None, cli: CommandLine
 ) -> None:
     """Config, credentials and their folders: the owner's alone (0700 / 0600)."""
     previous = os.umask(0o022)  # a usual umask: what we make must not depend on it
     try:
-        login(own_server.url, "officer@mechelen.demo", monkeypatch)
+        assert cli.login(own_server.url, "officer@mechelen.demo") == 0
     finally:
         os.umask(previous)
-    made = list(console_home.rglob("*"))
+    made = list(cli.home.rglob("*"))
     assert any(p.name == "config.toml" for p in made)
     assert any("credentials" in str(p) for p in made)
     for path in made:

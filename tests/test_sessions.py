@@ -13,6 +13,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -26,6 +27,11 @@ from console.screens.inbox import InboxScreen
 from console.session import resolve
 from tests.conftest import DEMO_PASSWORD, MemoryKeyring, auth_headers, settle, sign_in, wait_until
 from tests.live import LiveServer
+
+if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+    from tests.console_helpers import CommandLine
+
+pytest_plugins = ("tests.console_helpers",)
 
 RECHECK = 0.5  # seconds between the stream's checks of its token, here
 FAST = {"min_delay": 0.1, "honour_retry": False}
@@ -71,28 +77,19 @@ async def publish(url: str, title: str) -> None:
 
 
 def test_a_cli_command_after_expiry_needs_no_new_sign_in(
-    server: LiveServer,
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    server: LiveServer, memory_keyring: MemoryKeyring, cli: CommandLine
 ) -> None:
-    import io
-    import sys
-
-    monkeypatch.setattr(sys, "stdin", io.StringIO(DEMO_PASSWORD + "\n"))
-    assert main(["login", "--url", server.url, "--email", "officer@mechelen.demo",
-                 "--password-stdin"]) == 0  # fmt: skip
+    assert cli.login(server.url, "officer@mechelen.demo") == 0
     before = stored_refresh_token(memory_keyring)
     time_passes(server, memory_keyring)
-    capsys.readouterr()
-    assert main(["whoami", "--json"]) == 0, capsys.readouterr().err
-    assert json.loads(capsys.readouterr().out)["email"] == "officer@mechelen.demo"
+    cli.output()
+    assert main(["whoami", "--json"]) == 0, cli.output().err
+    assert json.loads(cli.output().out)["email"] == "officer@mechelen.demo"
     # The refresh rotated the token, and the new one was stored for the next command.
     assert stored_refresh_token(memory_keyring) != before
     time_passes(server, memory_keyring)
     assert main(["submissions", "list", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)
+    assert json.loads(cli.output().out)
 
 
 async def test_the_tui_after_expiry_and_left_open_past_it(
