@@ -27,6 +27,7 @@ from console.api.errors import (
 from console.api.models import Me
 from console.bindings import translate_bindings
 from console.credentials import UnreadableCredential
+from console.frames import drawn
 from console.i18n import N_, _, set_language
 from console.screens.login import LoginScreen
 from console.widgets.status import StatusHeader
@@ -165,6 +166,7 @@ class BuurtApp(App[None]):
             self.me = remembered
             formats.use_timezone(remembered.organisation.municipality.timezone)
             self.show_main()
+            await drawn(self)  # what is remembered first, then the server (console.frames)
         try:
             await self.load_me()
         except AuthError as error:
@@ -224,6 +226,7 @@ class BuurtApp(App[None]):
         """Follow the stream until signed out; it reconnects by itself."""
         from console.api.stream import LiveStream
 
+        await drawn(self)  # connecting after the screen's frame (console.frames)
         stream = LiveStream(self.client, on_state=self._stream_state, **self.stream_options)
         try:
             async for event in stream.events():

@@ -15,19 +15,9 @@ from typing import TYPE_CHECKING
 
 from console import __version__
 from console.api.errors import ApiError
-from console.commands import (
-    account,
-    broadcast,
-    messages,
-    participation,
-    stats,
-    submissions,
-    templates,
-)
 from console.commands.common import EXIT_OK, EXIT_USAGE, UsageError, err, exit_code
 from console.i18n import N_, _, choose_language, ngettext, set_language
 from console.settings import ConfigError, load_config
-from console.web import command as web_command
 
 if TYPE_CHECKING:
     from console.session import Context
@@ -63,6 +53,17 @@ def cmd_demo(args: argparse.Namespace, context: Context) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The `buurt` command line."""
+    from console.commands import (
+        account,
+        broadcast,
+        messages,
+        participation,
+        stats,
+        submissions,
+        templates,
+    )
+    from console.web import command as web_command
+
     parser = argparse.ArgumentParser(
         prog="buurt", description=_("The buurt staff console. With no command, opens the TUI.")
     )
@@ -128,6 +129,19 @@ def _early_language(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _tui_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`buurt [--profile P] [--url U] [--lang L]` (the TUI) read without the commands, whose
+    modules opening the TUI does not need; None for anything else (a command, help, a
+    mistake), which the whole parser reads."""
+    parser = argparse.ArgumentParser(prog="buurt", add_help=False, exit_on_error=False)
+    _global_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    return None if rest else args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `buurt`."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -139,8 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     set_language(choose_language(_early_language(argv), config.language))
     _translate_argparse()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _tui_arguments(argv) or build_parser().parse_args(argv)
     # The session (the API client: httpx, asyncio, the models) after parsing: `--help`,
     # `--version` and a usage error end before it and do not wait for it.
     from console.session import resolve

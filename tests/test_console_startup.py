@@ -87,17 +87,31 @@ def test_whoami_imports_no_tui_and_no_keyring_for_a_file_credential(
     assert imported(modules, (*NOT_FOR_COMMANDS, "keyring")) == []
 
 
-def test_tui_imports_only_the_first_screens() -> None:
+def test_tui_imports_only_the_first_screens(console_home: Path) -> None:
+    # `buurt --url URL` up to the TUI (not run: its modules are what is looked at).
     probe = (
-        "import json, sys; import console.cli, console.app, console.screens.dashboard;"
-        "print(json.dumps(sorted(sys.modules)))"
+        "import json, sys; import console.cli as cli;"
+        "cli.cmd_tui = lambda args, context: 0;"
+        "code = cli.main(['--url', 'http://127.0.0.1:9']);"
+        "import console.app, console.screens.dashboard;"
+        "print(json.dumps([code, sorted(sys.modules)]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUURT_")}
+    env.update(
+        BUURT_CONFIG_DIR=str(console_home / "config"), BUURT_DATA_DIR=str(console_home / "data")
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
     )
-    modules = set(json.loads(done.stdout))
-    assert {"console.screens.login", "console.screens.dashboard"} <= modules
+    code, names = json.loads(done.stdout)
+    modules = set(names)
+    assert code == 0 and {"console.screens.login", "console.screens.dashboard"} <= modules
     later = (
+        # The commands: the TUI's arguments are read without registering them.
+        "console.commands.broadcast",
+        "console.commands.submissions",
+        "console.composing",
+        "console.web",
         "plotext",
         "console.mapview",
         "console.screens.map",

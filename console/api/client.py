@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import platform
 import random
 from collections.abc import Callable
@@ -95,11 +96,18 @@ class ApiClient:
         )
         self.retries = retries
         self.backoff = backoff
-        self._http = httpx.AsyncClient(
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        self._transport = transport
+
+    @functools.cached_property
+    def _http(self) -> httpx.AsyncClient:
+        # Made at the first request, not with the client: making it imports httpcore and
+        # reads the TLS certificates (~40 ms), which the console's first frame need not wait for.
+        return httpx.AsyncClient(
             base_url=self.base_url,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            timeout=self._timeout,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            transport=transport,
+            transport=self._transport,
         )
 
     async def __aenter__(self) -> ApiClient:
@@ -109,8 +117,9 @@ class ApiClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pool (if a request made one)."""
+        if "_http" in self.__dict__:  # functools.cached_property keeps it there
+            await self._http.aclose()
 
     # -- plumbing -----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from console.api.errors import ApiError
 from console.api.models import Message, Overview, Page, SubmissionCounts
 from console.api.stream import LiveEvent
 from console.figures import TILES, tile_values
+from console.frames import drawn
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
 from console.screens.periods import ChoosingPeriod
@@ -132,6 +133,8 @@ class DashboardScreen(ChoosingPeriod, SignedInScreen):
             # The last figures of this period at once, marked with their time; fresh ones follow.
             self._draw(*kept[1:])
         self._title(kept[0] if kept else None)
+        if kept is not None:
+            await drawn(self)  # the remembered figures on screen before asking
         error = self.query_one("#dashboard-error", Static)
         inbox = bool(me and me.may_read_inbox)
         self.query_one("#inbox-box").display = inbox
@@ -160,6 +163,7 @@ class DashboardScreen(ChoosingPeriod, SignedInScreen):
     @work(exclusive=True, group="dashboard-participation")
     async def load_participation(self) -> None:
         """The surveys and budgets still open, with how many took part so far."""
+        await drawn(self)  # the key figures' frame first
         client = self.buurt.client
         try:
             pages = await asyncio.gather(
