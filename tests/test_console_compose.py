@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent, TextArea
 
 from console.app import BuurtApp
@@ -189,6 +191,15 @@ async def test_inline_validation_keeps_the_text(
         )
 
 
+def cursor_on(screen: Screen[Any], title: str) -> None:
+    """On the messages screen, move the cursor to the message titled `title`."""
+    assert isinstance(screen, MessagesScreen)
+    table = screen.query_one(DataTable)
+    table.move_cursor(
+        row=next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == title)
+    )
+
+
 async def test_edit_duplicate_and_withdraw_from_the_list(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -211,11 +222,7 @@ async def test_edit_duplicate_and_withdraw_from_the_list(
         await settle(pilot)
         await pilot.press("m")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, MessagesScreen)
-        table = screen.query_one(DataTable)
-        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == title)
-        table.move_cursor(row=row)
+        cursor_on(app.screen, title)
         await pilot.press("e")  # published: not editable
         await pilot.pause()
         assert isinstance(app.screen, MessagesScreen)
@@ -226,11 +233,7 @@ async def test_edit_duplicate_and_withdraw_from_the_list(
         assert compose.query_one("#title-nl", Input).value == title
         await pilot.press("escape")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, MessagesScreen)
-        table = screen.query_one(DataTable)
-        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == title)
-        table.move_cursor(row=row)
+        cursor_on(app.screen, title)
         await pilot.press("w")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.click("#confirm-yes")

@@ -12,11 +12,12 @@ console's client edge regardless, the same text is also written straight into th
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Markdown, OptionList, Static
 
+from console.app import BuurtApp
 from console.composing import parse_questions
 from console.screens.assign import AssignScreen
 from console.screens.choice import ChoiceScreen
@@ -399,21 +401,30 @@ def no_control(text: str) -> None:
     assert not [c for c in FORBIDDEN if c in text], repr(text[:200])
 
 
-# -- the inbox side ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("size", SIZES)
-async def test_hostile_text_in_the_inbox(
-    hostile: Hostile,
-    size: tuple[int, int],
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
-) -> None:
+@contextlib.asynccontextmanager
+async def on_the_dashboard(
+    hostile: Hostile, size: tuple[int, int]
+) -> AsyncIterator[tuple[BuurtApp, Pilot[None], Seen]]:
+    """The console signed in as the admin at `size`, checked on the dashboard it opens on;
+    once the test has walked its screens, nothing it drew leaked."""
     seen = Seen()
     app = await signed_in_console(hostile.url, ADMIN)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await check(pilot, seen, DashboardScreen)
+        yield app, pilot, seen
+    assert not seen.leaks
+    print(f"\n{size}: {seen.screens} screens drawn, {len(seen.leaks)} control characters drawn")
+
+
+# -- the inbox side ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_hostile_text_in_the_inbox(
+    hostile: Hostile, size: tuple[int, int], console_home: Path, memory_keyring: MemoryKeyring
+) -> None:
+    async with on_the_dashboard(hostile, size) as (app, pilot, seen):
         # The header: the organisation and the person, as typed.
         header = rendered(app.screen.query_one("StatusHeader"))
         no_control(header)
@@ -513,8 +524,6 @@ async def test_hostile_text_in_the_inbox(
         if not inbox.items:
             assert query in rendered(inbox.query_one("#inbox-empty", Static))
         assert app.return_code is None
-    assert not seen.leaks
-    print(f"\n{size}: {seen.screens} screens drawn, {len(seen.leaks)} control characters drawn")
 
 
 # -- the messages side ------------------------------------------------------------------------
@@ -531,16 +540,9 @@ async def open_message(pilot: Pilot[None], message_id: int) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_hostile_text_in_messages_and_results(
-    hostile: Hostile,
-    size: tuple[int, int],
-    console_home: Path,
-    memory_keyring: MemoryKeyring,
+    hostile: Hostile, size: tuple[int, int], console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    seen = Seen()
-    app = await signed_in_console(hostile.url, ADMIN)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        await check(pilot, seen, DashboardScreen)
+    async with on_the_dashboard(hostile, size) as (app, pilot, seen):
         assert "[/]" in rendered(app.screen.query_one("#dashboard-title", Static))
         await pilot.press("m")
         await settle(pilot)
@@ -623,8 +625,6 @@ async def test_hostile_text_in_messages_and_results(
         assert "[multiple 2], [scale] (1-5) or [open]" in labels
         await check(pilot, seen, ComposeScreen)
         assert app.return_code is None
-    assert not seen.leaks
-    print(f"\n{size}: {seen.screens} screens drawn, {len(seen.leaks)} control characters drawn")
 
 
 async def test_the_check_sees_what_would_leak() -> None:
