@@ -36,6 +36,9 @@ from tests.processes import STARTED_LOGS, tracebacks_in
 if TYPE_CHECKING:
     from console.app import BuurtApp
 
+# The console tests' helpers, as a plugin: their fixtures everywhere, their asserts rewritten.
+pytest_plugins = ("tests.console_helpers",)
+
 # argon2 at its cheapest in the suite: 200-odd sign-ins would each pay ~0.16 s otherwise.
 # (tests/test_security.py checks the full cost of the product and the upgrade of a cheap hash.)
 security.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

@@ -1,7 +1,7 @@
 """What the console's command-line tests share: `buurt` run in-process, with an empty home.
 
-A test module that uses the `cli` fixture names this module in its `pytest_plugins`
-(tests/conftest.py is the lead's).
+tests/conftest.py names this module in its `pytest_plugins`, so its fixtures reach every test
+and pytest rewrites its asserts.
 """
 
 from __future__ import annotations

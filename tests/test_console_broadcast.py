@@ -14,10 +14,9 @@ from console.cli import main
 from tests.conftest import MemoryKeyring
 from tests.live import LiveServer
 
-if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
     from tests.console_helpers import CommandLine
 
-pytest_plugins = ("tests.console_helpers",)
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "config" / "templates"
 

@@ -15,10 +15,8 @@ from tests.conftest import DEMO_PASSWORD, MemoryKeyring
 from tests.live import LiveServer
 from tests.pgserver import free_port
 
-if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
     from tests.console_helpers import CommandLine
-
-pytest_plugins = ("tests.console_helpers",)
 
 
 def test_login_whoami_logout_with_a_keyring(

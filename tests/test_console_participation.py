@@ -30,10 +30,9 @@ from tests.conftest import (
 from tests.live import LiveServer
 from tests.test_console_inbox import api, choose
 
-if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
     from tests.console_helpers import CommandLine
 
-pytest_plugins = ("tests.console_helpers",)
 
 SIZE = (150, 50)
 QUESTIONS_TEXT = """Voelt u zich thuis? | Ja | Nee

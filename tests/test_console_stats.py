@@ -19,10 +19,8 @@ from server import simulator
 from tests.conftest import DEMO_PASSWORD, MemoryKeyring, seed_demo_messages
 from tests.live import LiveServer
 
-if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
     from tests.console_helpers import CommandLine
-
-pytest_plugins = ("tests.console_helpers",)
 
 
 async def admin_token(

@@ -20,10 +20,9 @@ from tests.conftest import MemoryKeyring, settle, signed_in_console, wait_until
 from tests.live import LiveServer
 from tests.test_console_inbox import api, choose, to_inbox
 
-if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
     from tests.console_helpers import CommandLine
 
-pytest_plugins = ("tests.console_helpers",)
 
 SIZE = (160, 45)
 

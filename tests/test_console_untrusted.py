@@ -28,10 +28,9 @@ from tests.live import LiveServer
 from tests.test_console_inbox import api
 from tests.test_console_participation import later, publish, resident
 
-if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
     from tests.console_helpers import CommandLine
 
-pytest_plugins = ("tests.console_helpers",)
 
 # Each a different way in: terminal escapes, C1, bidi, markup, formulas, length, emoji.
 HOSTILE = {

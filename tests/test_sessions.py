@@ -28,10 +28,9 @@ from console.session import resolve
 from tests.conftest import DEMO_PASSWORD, MemoryKeyring, auth_headers, settle, sign_in, wait_until
 from tests.live import LiveServer
 
-if TYPE_CHECKING:  # imported through pytest_plugins, so that pytest rewrites its asserts
+if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
     from tests.console_helpers import CommandLine
 
-pytest_plugins = ("tests.console_helpers",)
 
 RECHECK = 0.5  # seconds between the stream's checks of its token, here
 FAST = {"min_delay": 0.1, "honour_retry": False}
