@@ -311,6 +311,7 @@ class CityMessage(Base):
     __table_args__ = (
         Index("ix_city_messages_org_id", "organisation_id", "id"),
         Index("ix_city_messages_due", "state", "scheduled_at"),
+        Index("ix_city_messages_org_updated", "organisation_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -401,6 +402,9 @@ class Submission(Base):
         Index("ix_submissions_muni_status", "municipality_id", "status", "created_at"),
         Index("ix_submissions_hood_created", "neighbourhood_id", "created_at"),
         Index("ix_submissions_due", "municipality_id", "first_response_at", "due_at"),
+        # The other sorts of the inbox, in keyset order (migration 0009).
+        Index("ix_submissions_muni_updated", "municipality_id", "updated_at", "id"),
+        Index("ix_submissions_muni_due_at", "municipality_id", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -620,7 +624,10 @@ class OpenAnswer(Base):
     """What a resident wrote to an open question: for the city to read, with no household."""
 
     __tablename__ = "open_answers"
-    __table_args__ = (Index("ix_open_answers_message", "message_id", "question", "id"),)
+    __table_args__ = (
+        Index("ix_open_answers_message", "message_id", "question", "id"),
+        Index("ix_open_answers_message_id", "message_id", "id"),  # all questions, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("city_messages.id", ondelete="CASCADE"))
