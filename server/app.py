@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from starlette.types import ASGIApp
 
 from server import __version__, logs
 from server.db import make_engine, make_sessionmaker
-from server.limits import BodyLimit, BoundedInput, NoNul
+from server.limits import BoundedInput, DeclaredBodyLimit, NoNul
 from server.openapi import document
 from server.problems import install_problem_handlers
 from server.readcache import ReadCache
@@ -34,18 +35,34 @@ from server.routes import (
 )
 from server.scheduler import run_scheduler
 from server.settings import Settings
-from server.stream import end_streams_on_shutdown, install_wakeup, listen, new_hub
+from server.stream import StreamHub, end_streams_on_shutdown, install_wakeup, listen, new_hub
 from server.unknown_params import refuse_unknown_query
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API for the given settings (from the environment when omitted)."""
-    settings = settings or Settings()
-    logs.configure(log_sql=settings.log_sql)
-    engine = make_engine(settings)
+class Platform(FastAPI):
+    """FastAPI with our edge around its whole middleware stack: the request's context (who
+    the client is, its id, its access line) and the declared body size. FastAPI's own body
+    limit (`max_body_size`) stands outside every middleware added with `add_middleware`, and
+    answers a Content-Length over it in plain text, in place of whatever the app answers:
+    the declared size is judged before it, as a problem (server/limits.py)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """FastAPI's stack inside `DeclaredBodyLimit` inside `RequestContext`."""
+        settings: Settings = self.state.settings
+        return RequestContext(
+            DeclaredBodyLimit(super().build_middleware_stack(), settings.max_body_bytes),
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            proxy_headers=settings.proxy_headers,
+        )
+
+
+def lifespan_of(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs beside the app while it serves: the scheduler, and on PostgreSQL the LISTEN
+    that wakes the streams; ended in order at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub: StreamHub = app.state.stream_hub
         tasks = []
         stop = asyncio.Event()
         scheduler = None
@@ -76,20 +93,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await engine.dispose()
+        await app.state.engine.dispose()
 
-    app = FastAPI(
-        title="buurt platform API",
-        version=__version__,
-        lifespan=lifespan,
-        description="Staff side of a neighbourhood social network. Errors are RFC 9457 "
-        "problem+json documents with a stable `type`.",
-        # First of every route's dependencies: a /v1 query parameter the route does not
-        # declare is a 400 naming it (server/unknown_params.py).
-        dependencies=[Depends(refuse_unknown_query)],
-    )
+    return lifespan
+
+
+def install_state(app: FastAPI, settings: Settings) -> None:
+    """What the routes share: settings, the database, the outage log, the stream's hub, the
+    figures' cache."""
     app.state.settings = settings
-    app.state.engine = engine
+    app.state.engine = engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(engine)
     # One warning when the database stops answering, one line when it is back (server/logs.py).
     app.state.outage = logs.Outage()
@@ -98,30 +111,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.figures = ReadCache[dict[str, Any]](settings.figures_cache_seconds)
     install_wakeup()
     end_streams_on_shutdown()
+
+
+ROUTERS = (health, auth, neighbourhoods, messages, submissions, templates, participation,
+           events, stats, stream, open311, audit)  # fmt: skip
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for the given settings (from the environment when omitted)."""
+    settings = settings or Settings()
+    logs.configure(log_sql=settings.log_sql)
+    app = Platform(
+        title="buurt platform API",
+        version=__version__,
+        lifespan=lifespan_of(settings),
+        description="Staff side of a neighbourhood social network. Errors are RFC 9457 "
+        "problem+json documents with a stable `type`.",
+        # First of every route's dependencies: a /v1 query parameter the route does not
+        # declare is a 400 naming it (server/unknown_params.py).
+        dependencies=[Depends(refuse_unknown_query)],
+        # Bodies are counted as they are read; one over the limit is a 413 problem (a route
+        # reading it: the problem handlers; BoundedInput reading it: BoundedInput).
+        max_body_size=settings.max_body_bytes,
+    )
+    install_state(app, settings)
     install_problem_handlers(app)
-    app.add_middleware(BoundedInput)  # inside BodyLimit: it reads bounded bodies only
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BoundedInput)
     app.add_middleware(NoNul)
-    # Outermost: the client behind a trusted proxy, the request id, the access line.
-    app.add_middleware(
-        RequestContext,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        proxy_headers=settings.proxy_headers,
-    )
     open311.install(app)
-    routers = (
-        health,
-        auth,
-        neighbourhoods,
-        messages,
-        submissions,
-        templates,
-        participation,
-        events,
-        stats,
-        stream,
-    )
-    for module in (*routers, open311, audit):
+    for module in ROUTERS:
         app.include_router(module.router)
     app.openapi = lambda: document(app)  # type: ignore[method-assign]
     return app

@@ -1,7 +1,8 @@
-"""Refuse what no route can take before it reaches one: oversized bodies (413 problem, before
-they are read whole), a NUL character in the path or the query string (422 naming the
-parameter: PostgreSQL cannot store or compare it), JSON nested too deep for a parser and
-text that is not UTF-8 (400 problems, `BoundedInput`)."""
+"""Refuse what no route can take before it reaches one: oversized bodies (413 problem: a
+declared size at once, a streamed one as FastAPI's `max_body_size` counts it), a NUL
+character in the path or the query string (422 naming the parameter: PostgreSQL cannot
+store or compare it), JSON nested too deep for a parser and text that is not UTF-8 (400
+problems, `BoundedInput`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from urllib.parse import parse_qsl, unquote, unquote_to_bytes
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.problems import problem_response
@@ -50,57 +55,33 @@ class NoNul:
         return "query"
 
 
-class BodyLimit:
-    """ASGI middleware: a declared or streamed body above `limit` bytes is a 413 problem."""
+def too_large(scope: Scope, limit: int) -> Response:
+    """The 413 problem of a body above `limit` bytes."""
+    return problem_response(
+        "payload-too-large",
+        f"The request body is larger than {limit:,} bytes.",
+        instance=scope.get("path"),
+    )
+
+
+class DeclaredBodyLimit:
+    """ASGI middleware: a body whose Content-Length is above `limit` is a 413 problem before
+    anything runs. The bytes themselves are counted by FastAPI's `max_body_size` as they are
+    read; but FastAPI (Starlette's RequestBodyLimitMiddleware) answers a declared length over
+    it in plain text, replacing whatever the app answers, so this stands outside FastAPI's
+    middleware stack (`server.app.Platform`)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers: dict[bytes, bytes] = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            response = problem_response(
-                "payload-too-large",
-                f"The request body is larger than {self.limit:,} bytes.",
-                instance=scope.get("path"),
-            )
-            await response(scope, receive, send)
-            return
-        seen = 0
-        refused = False
-        started = False
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if refused:
-                return  # we answered already; whatever the app says now goes nowhere
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        async def counting() -> Message:
-            nonlocal seen, refused
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit and not refused:
-                    if not started:
-                        response = problem_response(
-                            "payload-too-large",
-                            f"The request body is larger than {self.limit:,} bytes.",
-                            instance=scope.get("path"),
-                        )
-                        await response(scope, receive, send)
-                    refused = True
-                    return {"type": "http.disconnect"}
-            return message
-
-        await self.app(scope, counting, guarded_send)
+        if scope["type"] == "http":
+            declared = Headers(scope=scope).get("content-length", "")
+            if declared.isdigit() and int(declared) > self.limit:
+                await too_large(scope, self.limit)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 # -- what a parser would choke on -----------------------------------------------------------
@@ -223,7 +204,7 @@ class BoundedInput:
       once percent-decoded (the framework would put U+FFFD or Latin-1 letters in its place
       unnoticed): `invalid-utf8`, naming the field.
 
-    It sits inside `BodyLimit`, so the body it reads whole is bounded by that limit."""
+    The body it reads whole is bounded by FastAPI's `max_body_size` (a 413 problem here)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -241,15 +222,16 @@ class BoundedInput:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client left, or BodyLimit refused the body and answered
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        try:
+            body = await self._read(receive)
+        except HTTPException as error:
+            if error.status_code != 413:
+                raise
+            # Above FastAPI's max_body_size while being read here (a streamed body).
+            await too_large(scope, scope[MAX_BODY_SIZE_SCOPE_KEY])(scope, receive, send)
+            return
+        if body is None:
+            return  # the client left
         if kind == "json" and json_too_deep(body):
             response = problem_response(
                 "too-deep",
@@ -275,6 +257,18 @@ class BoundedInput:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _read(receive: Receive) -> bytes | None:
+        """The whole body; None when the client left first."""
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     @staticmethod
     def _kind(headers: dict[bytes, bytes]) -> str | None:

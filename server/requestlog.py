@@ -22,6 +22,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from starlette.types import Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.logs import REQUEST_ID, redact
@@ -30,10 +31,6 @@ access_log = logging.getLogger("buurt.access")
 SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 HEADER = b"x-request-id"
 QUIET = frozenset({"/healthz", "/readyz"})
-
-Scope = dict[str, Any]
-Receive = Any
-Send = Any
 
 
 def target_of(scope: Scope) -> str:
@@ -73,7 +70,7 @@ class RequestContext:
         started = time.perf_counter()
         status = 0
 
-        async def send_with_id(message: dict[str, Any]) -> None:
+        async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -86,8 +83,8 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         except BaseException:
-            # The outermost error handler answers 500 after this (with the id: the context
-            # is left set for it); the access line says so.
+            # The app's error handler (inside: server.app.Platform) answered 500 and raised
+            # again for the server to log; the context is left set for that line.
             self._log(scope, status or 500, started, request_id)
             raise
         self._log(scope, status, started, request_id)
