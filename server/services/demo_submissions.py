@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -96,6 +97,68 @@ async def seed_points(
     await session.flush()
 
 
+def submission_values(
+    rng: random.Random,
+    i: int,
+    cats: Sequence[Category],
+    texts: dict[str, Any],
+    language: str,
+    hoods: Sequence[Neighbourhood],
+    now: datetime,
+) -> dict[str, Any]:
+    """The `i`th demo submission's category and fields, drawn from `rng`."""
+    # The Hague's pilot had 21 reports and 19 ideas: about half and half.
+    kind = "report" if i % 40 < 21 else "idea"
+    category = rng.choice([c for c in cats if c.kind == kind])
+    bank = texts.get(category.code, {})
+    description = rng.choice(bank.get(language) or bank.get("en") or ["…"])
+    hood = rng.choice(hoods)
+    lat = (hood.lat or 0) + rng.uniform(-0.002, 0.002)
+    lon = (hood.lon or 0) + rng.uniform(-0.003, 0.003)
+    created = now - timedelta(days=rng.uniform(0, 30), minutes=rng.randint(0, 600))
+    return {
+        "category": category,
+        "description": description,
+        "lat": round(lat, 6),
+        "lon": round(lon, 6),
+        "address": f"{hood.name}",
+        "reporter_name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+        "reporter_contact": f"resident{i}@example.org",
+        "source": "app",
+        "neighbourhood_id": hood.id,
+        "created_at": created,
+    }
+
+
+def progress(
+    session: AsyncSession,
+    sub: Submission,
+    created: datetime,
+    rng: random.Random,
+    moderator: StaffAccount | None,
+) -> None:
+    """Move demo submission `sub` (made at `created`) on to a status drawn from
+    `STATUS_MIX`, with its history."""
+    status = rng.choices([s for s, _w in STATUS_MIX], [w for _s, w in STATUS_MIX])[0]
+    if status == "new":
+        return
+    sub.status = status
+    sub.first_response_at = created + timedelta(hours=rng.randint(2, 72))
+    sub.updated_at = sub.first_response_at
+    session.add(
+        SubmissionEntry(
+            submission_id=sub.id,
+            kind="change",
+            field="status",
+            before="new",
+            after=status,
+            actor_account_id=moderator.id if moderator else None,
+            at=sub.first_response_at,
+        )
+    )
+    sub.version = 2
+
+
 async def seed_submissions(
     session: AsyncSession, municipality: Municipality, count: int, organisation_id: int
 ) -> int:
@@ -121,46 +184,9 @@ async def seed_submissions(
     language = municipality.languages[0]
     now = utcnow()
     for i in range(count):
-        # The Hague's pilot had 21 reports and 19 ideas: about half and half.
-        kind = "report" if i % 40 < 21 else "idea"
-        category = rng.choice([c for c in cats if c.kind == kind])
-        bank = texts.get(category.code, {})
-        description = rng.choice(bank.get(language) or bank.get("en") or ["…"])
-        hood = rng.choice(hoods)
-        lat = (hood.lat or 0) + rng.uniform(-0.002, 0.002)
-        lon = (hood.lon or 0) + rng.uniform(-0.003, 0.003)
-        created = now - timedelta(days=rng.uniform(0, 30), minutes=rng.randint(0, 600))
-        sub = await submissions.create(
-            session,
-            municipality,
-            category,
-            description=description,
-            lat=round(lat, 6),
-            lon=round(lon, 6),
-            address=f"{hood.name}",
-            reporter_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-            reporter_contact=f"resident{i}@example.org",
-            source="app",
-            neighbourhood_id=hood.id,
-            created_at=created,
-        )
-        status = rng.choices([s for s, _w in STATUS_MIX], [w for _s, w in STATUS_MIX])[0]
-        if status != "new":
-            sub.status = status
-            sub.first_response_at = created + timedelta(hours=rng.randint(2, 72))
-            sub.updated_at = sub.first_response_at
-            session.add(
-                SubmissionEntry(
-                    submission_id=sub.id,
-                    kind="change",
-                    field="status",
-                    before="new",
-                    after=status,
-                    actor_account_id=moderator.id if moderator else None,
-                    at=sub.first_response_at,
-                )
-            )
-            sub.version = 2
+        values = submission_values(rng, i, cats, texts, language, hoods, now)
+        sub = await submissions.create(session, municipality, values.pop("category"), **values)
+        progress(session, sub, values["created_at"], rng, moderator)
     await session.flush()
     return count
 
