@@ -10,8 +10,10 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +26,9 @@ from server.problems import DomainError, Problem
 from server.settings import Settings
 
 T = TypeVar("T")
+Subparsers = (
+    argparse._SubParsersAction
+)  # what add_subparsers returns (argparse names no public type)
 
 
 def _run_with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -114,11 +119,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             print(refusal, file=sys.stderr)
             return 1
     # The factory reads settings from the environment in every worker process.
-    os.environ["BUURT_DATABASE_URL"] = settings.database_url
-    if args.forwarded_allow_ips is not None:
-        os.environ["BUURT_FORWARDED_ALLOW_IPS"] = args.forwarded_allow_ips
-    if args.proxy_headers is not None:
-        os.environ["BUURT_PROXY_HEADERS"] = "true" if args.proxy_headers else "false"
+    os.environ.update(settings.as_environment())
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -235,7 +236,8 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
     from server.services.accounts import create_account
 
-    password = os.environ.get("BUURT_NEW_PASSWORD") or getpass.getpass("Password: ")
+    given = NewPassword().new_password
+    password = given.get_secret_value() if given else getpass.getpass("Password: ")
     roles = [r.strip() for r in args.roles.split(",") if r.strip()]
 
     async def work(session: AsyncSession) -> StaffAccount:
@@ -324,15 +326,8 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return simulator.main([])
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of the server."""
-    parser = argparse.ArgumentParser(prog="buurt-server", description="The buurt platform API.")
-    parser.add_argument("--version", action="version", version=f"buurt-server {__version__}")
-    parser.add_argument(
-        "--database-url", help="overrides BUURT_DATABASE_URL (default: SQLite in the data dir)"
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def add_serve(sub: Subparsers) -> None:
+    """`serve`: the API with uvicorn."""
     serve = sub.add_parser("serve", help="run the API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -368,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     serve.set_defaults(func=cmd_serve)
 
+
+def add_storage(sub: Subparsers) -> None:
+    """`migrate`, `backup`, `restore`: the database's schema and copies."""
     mig = sub.add_parser(
         "migrate",
         help="bring the database schema to the newest revision (or to REVISION)",
@@ -385,28 +383,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="go back to an older revision although data is dropped",
     )  # fmt: skip
     mig.set_defaults(func=cmd_migrate)
+    for name, func, help_, description, force in (
+        ("backup", cmd_backup,
+         "write a backup of the database to FILE (safe while the server runs)",
+         "SQLite: a consistent copy made with SQLite's online backup API while the server "
+         "goes on writing. PostgreSQL: pg_dump --format=custom (pg_dump of the server's "
+         "version or newer must be installed).",
+         "overwrite FILE if it exists"),
+        ("restore", cmd_restore,
+         "replace the database with the backup in FILE (stop the server first)",
+         "Replace the database with a backup of `buurt-server backup`, all or nothing. A "
+         "database that holds rows is replaced only with --force. Then run `buurt-server "
+         "migrate` if the backup is of an older revision.",
+         "replace a database that holds rows"),
+    ):  # fmt: skip
+        command = sub.add_parser(name, help=help_, description=description)
+        command.add_argument("file", type=Path, metavar="FILE")
+        command.add_argument("--force", action="store_true", help=force)
+        command.set_defaults(func=func)
 
-    back = sub.add_parser(
-        "backup",
-        help="write a backup of the database to FILE (safe while the server runs)",
-        description="SQLite: a consistent copy made with SQLite's online backup API while the "
-        "server goes on writing. PostgreSQL: pg_dump --format=custom (pg_dump of the server's "
-        "version or newer must be installed).",
-    )
-    back.add_argument("file", type=Path, metavar="FILE")
-    back.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    back.set_defaults(func=cmd_backup)
-    rest = sub.add_parser(
-        "restore",
-        help="replace the database with the backup in FILE (stop the server first)",
-        description="Replace the database with a backup of `buurt-server backup`, all or "
-        "nothing. A database that holds rows is replaced only with --force. Then run "
-        "`buurt-server migrate` if the backup is of an older revision.",
-    )
-    rest.add_argument("file", type=Path, metavar="FILE")
-    rest.add_argument("--force", action="store_true", help="replace a database that holds rows")
-    rest.set_defaults(func=cmd_restore)
 
+def add_data(sub: Subparsers) -> None:
+    """`seed`, `create-user`, `create-token`, `reset-demo-passwords`, `simulate`."""
     seed = sub.add_parser("seed", help="load data")
     seed.add_argument("--demo", action="store_true", help="the demo dataset from config/")
     seed.add_argument(
@@ -443,7 +441,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="post simulated resident activity (see `buurt-server simulate --help`)",
     )
     sim.set_defaults(func=cmd_simulate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of the server."""
+    parser = argparse.ArgumentParser(prog="buurt-server", description="The buurt platform API.")
+    parser.add_argument("--version", action="version", version=f"buurt-server {__version__}")
+    parser.add_argument(
+        "--database-url", help="overrides BUURT_DATABASE_URL (default: SQLite in the data dir)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_serve(sub)
+    add_storage(sub)
+    add_data(sub)
     return parser
+
+
+class NewPassword(BaseSettings):
+    """`BUURT_NEW_PASSWORD`: the password of `create-user` for a script (else asked)."""
+
+    model_config = SettingsConfigDict(env_prefix="BUURT_", extra="ignore")
+
+    new_password: SecretStr | None = None
+
+
+# Options that override a setting of the same name (and BUURT_ variable).
+SETTING_OPTIONS = ("database_url", "forwarded_allow_ips", "proxy_headers")
+
+
+def given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the command line gives (the environment gives the rest)."""
+    given = {name: getattr(args, name, None) for name in SETTING_OPTIONS}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -462,10 +491,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from server.operations import OperationError
 
     try:
-        settings = Settings(database_url=args.database_url) if args.database_url else Settings()
+        settings = Settings(**given_settings(args))
     except ValidationError as error:
         for problem in error.errors():
-            name = "BUURT_" + "_".join(str(p) for p in problem["loc"]).upper()
+            name = Settings.variable("_".join(str(p) for p in problem["loc"]))
             print(f"error: the setting {name}: {problem['msg']}", file=sys.stderr)
         return 2
     if args.command != "serve":  # serve hands the same setup to uvicorn

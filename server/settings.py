@@ -68,6 +68,17 @@ class Settings(BaseSettings):
     # A comment line on an idle stream, so proxies and clients know it is alive.
     stream_heartbeat_seconds: float = 15.0
 
+    @classmethod
+    def variable(cls, name: str) -> str:
+        """The environment variable of setting `name` (`BUURT_DATABASE_URL`)."""
+        return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
+
+    def as_environment(self) -> dict[str, str]:
+        """The variables that give another process (a uvicorn worker) the settings given to
+        this one, read from the environment or passed in."""
+        given = self.model_dump(mode="json", include=self.model_fields_set)
+        return {self.variable(name): str(value) for name, value in given.items()}
+
     @property
     def is_sqlite(self) -> bool:
         """True when the database is an embedded SQLite file."""

@@ -151,3 +151,26 @@ def test_serve_runs_uvicorn_with_its_fast_loop_and_parser(
         assert type(loop).__module__.startswith("uvloop")
     finally:
         loop.close()
+
+
+def test_serve_hands_its_settings_to_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The options that override settings reach every worker process through the
+    environment, as pydantic-settings reads it there; a bad one stops before serving."""
+    import uvicorn
+
+    from server import cli
+    from server.settings import Settings
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    for name in ("DATABASE_URL", "FORWARDED_ALLOW_IPS", "PROXY_HEADERS", "LOG_FORMAT"):
+        monkeypatch.delenv(f"BUURT_{name}", raising=False)
+    monkeypatch.setenv("BUURT_LOG_FORMAT", "json")
+    url = "sqlite+aiosqlite:///elsewhere.db"
+    code = cli.main(["--database-url", url, "serve", "--forwarded-allow-ips", "10.0.0.0/8",
+                     "--no-proxy-headers", "--workers", "2"])  # fmt: skip
+    assert code == 0
+    worker = Settings()  # what create_app reads in a worker
+    assert (worker.database_url, worker.forwarded_allow_ips) == (url, "10.0.0.0/8")
+    assert worker.proxy_headers is False and worker.log_format == "json"
+    monkeypatch.setenv("BUURT_LOG_FORMAT", "yaml")
+    assert cli.main(["serve"]) == 2
