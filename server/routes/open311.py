@@ -345,9 +345,9 @@ async def _call(
     return call.id
 
 
-@router.post("/requests.{fmt}")
-async def create_request(fmt: Format, request: Request, session: DbSession) -> Response:
-    """Create a service request: a new report or idea in the inbox."""
+async def _request_params(request: Request, fmt: str) -> dict[str, str | None]:
+    """The request's parameters (the body's, JSON or a form, over the query's), each checked
+    and cleaned once: what follows reads clean text only."""
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = await request.json()
@@ -360,8 +360,13 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         form = await request.form()
         params = {k: v for k, v in form.items() if isinstance(v, str)}
     params = {**dict(request.query_params), **params}
-    # Every parameter checked and cleaned once, here: what follows reads clean text only.
-    params = {key: _text(params, key, fmt) for key in params}
+    return {key: _text(params, key, fmt) for key in params}
+
+
+async def _submitters_municipality(
+    session: AsyncSession, request: Request, params: dict[str, str | None], fmt: str
+) -> Municipality:
+    """The jurisdiction asked, once the `api_key` may submit requests there (403 otherwise)."""
     api_key = params.get("api_key")
     if not api_key:
         raise Open311Error(403, "api_key is required.", fmt)
@@ -376,6 +381,13 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
     municipality = await _jurisdiction(session, params, fmt)
     if principal.organisation.municipality_id != municipality.id:
         raise Open311Error(403, "This api_key is not valid for this jurisdiction_id.", fmt)
+    return municipality
+
+
+async def _service(
+    session: AsyncSession, municipality: Municipality, params: dict[str, str | None], fmt: str
+) -> Category:
+    """The category of `service_code` (400 without one, 404 for an unknown one)."""
     code = params.get("service_code")
     if not code:
         raise Open311Error(400, "service_code is required.", fmt)
@@ -384,6 +396,13 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
     )
     if category is None:
         raise Open311Error(404, f"service_code {code} not found.", fmt)
+    return category
+
+
+def _location(
+    params: dict[str, str | None], fmt: str
+) -> tuple[float | None, float | None, str | None]:
+    """Latitude, longitude and address: a point, an address or both, within range."""
     lat = _float(params.get("lat"), "lat", fmt)
     lon = _float(params.get("long"), "long", fmt)
     address = (params.get("address_string") or "").strip() or None
@@ -393,6 +412,13 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         raise Open311Error(400, "address_string is longer than 300 characters.", fmt)
     if (lat is not None and not -90 <= lat <= 90) or (lon is not None and not -180 <= lon <= 180):
         raise Open311Error(400, "lat or long is out of range.", fmt)
+    return lat, lon, address
+
+
+def _resident(
+    params: dict[str, str | None], request: Request, municipality: Municipality, fmt: str
+) -> dict[str, Any]:
+    """What the resident said and who they are: description, media, name, contact, language."""
     description = str(params.get("description") or "").strip()
     if not description:
         raise Open311Error(400, "description is required.", fmt)
@@ -409,22 +435,28 @@ async def create_request(fmt: Format, request: Request, session: DbSession) -> R
         str(params.get("locale") or request.headers.get("accept-language") or ""),
         municipality.languages,
     )
+    return {
+        "description": description,
+        "media_url": str(params.get("media_url") or "").strip()[:1000] or None,
+        "reporter_name": name[:200] if name else None,
+        "reporter_contact": contact[:320] if contact else None,
+        "language": language,
+    }
+
+
+@router.post("/requests.{fmt}")
+async def create_request(fmt: Format, request: Request, session: DbSession) -> Response:
+    """Create a service request: a new report or idea in the inbox."""
+    params = await _request_params(request, fmt)
+    municipality = await _submitters_municipality(session, request, params, fmt)
+    category = await _service(session, municipality, params, fmt)
+    lat, lon, address = _location(params, fmt)
+    resident = _resident(params, request, municipality, fmt)
     # An idea in answer to a city's call for ideas: `attribute[call]` is the call's id.
     call = await _call(session, municipality.id, params.get("attribute[call]"), category, fmt)
     sub = await service.receive(
-        session,
-        municipality,
-        category,
-        message_id=call,
-        description=description,
-        lat=lat,
-        lon=lon,
-        address=address,
-        media_url=str(params.get("media_url") or "").strip()[:1000] or None,
-        reporter_name=name[:200] if name else None,
-        reporter_contact=contact[:320] if contact else None,
-        source="open311",
-        language=language,
-    )
+        session, municipality, category, message_id=call, lat=lat, lon=lon, address=address,
+        source="open311", **resident,
+    )  # fmt: skip
     rows = [{"service_request_id": sub.id, "service_notice": None, "account_id": None}]
     return _answer(fmt, "service_requests", "request", rows)
