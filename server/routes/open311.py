@@ -363,16 +363,22 @@ async def _request_params(request: Request, fmt: str) -> dict[str, str | None]:
     return {key: _text(params, key, fmt) for key in params}
 
 
+def _required(params: dict[str, str | None], name: str, status: int, fmt: str) -> str:
+    """Parameter `name`, or an error of `status` saying it is required."""
+    value = params.get(name)
+    if not value:
+        raise Open311Error(status, f"{name} is required.", fmt)
+    return value
+
+
 async def _submitters_municipality(
     session: AsyncSession, request: Request, params: dict[str, str | None], fmt: str
 ) -> Municipality:
     """The jurisdiction asked, once the `api_key` may submit requests there (403 otherwise)."""
-    api_key = params.get("api_key")
-    if not api_key:
-        raise Open311Error(403, "api_key is required.", fmt)
+    api_key = _required(params, "api_key", 403, fmt)
     try:
         principal = await auth_service.resolve_bearer(
-            session, str(api_key), client_address=await client_address(request)
+            session, api_key, client_address=await client_address(request)
         )
     except DomainError:
         raise Open311Error(403, "Invalid api_key.", fmt) from None
@@ -388,9 +394,7 @@ async def _service(
     session: AsyncSession, municipality: Municipality, params: dict[str, str | None], fmt: str
 ) -> Category:
     """The category of `service_code` (400 without one, 404 for an unknown one)."""
-    code = params.get("service_code")
-    if not code:
-        raise Open311Error(400, "service_code is required.", fmt)
+    code = _required(params, "service_code", 400, fmt)
     category = await session.scalar(
         select(Category).where(Category.municipality_id == municipality.id, Category.code == code)
     )
