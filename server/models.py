@@ -402,8 +402,9 @@ class Submission(Base):
         Index("ix_submissions_muni_status", "municipality_id", "status", "created_at"),
         Index("ix_submissions_hood_created", "neighbourhood_id", "created_at"),
         Index("ix_submissions_due", "municipality_id", "first_response_at", "due_at"),
-        # The inbox by last change, in keyset order (migration 0009; why not by due date too).
+        # The other sorts of the inbox, in keyset order (migration 0009).
         Index("ix_submissions_muni_updated", "municipality_id", "updated_at", "id"),
+        Index("ix_submissions_muni_due_at", "municipality_id", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

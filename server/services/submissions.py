@@ -40,6 +40,7 @@ from server.schemas.submissions import (
 )
 from server.services import audit, live
 from server.services.errors import DomainError, Invalid, NotFound, check_version
+from server.services.listing import likely
 from server.services.neighbourhoods import addressable
 
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -492,8 +493,12 @@ def apply_filters(stmt: Select[Submission], principal: Principal, f: Filters) ->
         account_id = int(f.assignee) if int(f.assignee) <= ID_MAX else -1
         stmt = stmt.where(Submission.assignee_account_id == account_id)
     now = utcnow()
+    # Most new items are past their date: said so, SQLite keeps the page in created order
+    # (its index) instead of reading every overdue row by due date and sorting them.
     overdue = and_(
-        Submission.status == "new", Submission.first_response_at.is_(None), Submission.due_at < now
+        Submission.status == "new",
+        Submission.first_response_at.is_(None),
+        likely(Submission.due_at < now),
     )
     if f.overdue is True:
         stmt = stmt.where(overdue)
