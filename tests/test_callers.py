@@ -73,6 +73,7 @@ def test_a_cached_caller_writes_as_itself(own_server: LiveServer) -> None:
             assert sent.json()["author_name"] == first["name"]
 
 
+@pytest.mark.slow
 def test_revoked_on_another_instance_is_refused_within_the_bound(
     sqlite_template: Path, tmp_path: Path
 ) -> None:

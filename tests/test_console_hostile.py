@@ -420,6 +420,7 @@ async def on_the_dashboard(
 # -- the inbox side ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 async def test_hostile_text_in_the_inbox(
     hostile: Hostile, size: tuple[int, int], console_home: Path, memory_keyring: MemoryKeyring
@@ -538,6 +539,7 @@ async def open_message(pilot: Pilot[None], message_id: int) -> None:
     await pilot.press("enter")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 async def test_hostile_text_in_messages_and_results(
     hostile: Hostile, size: tuple[int, int], console_home: Path, memory_keyring: MemoryKeyring

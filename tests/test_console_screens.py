@@ -74,6 +74,7 @@ def prepare_history(url: str) -> int:
         return int(first["id"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["nl", "fr"])
 @pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
 async def test_every_screen_keeps_what_matters_in_words(

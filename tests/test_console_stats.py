@@ -188,6 +188,7 @@ async def test_statistics_keys_and_the_neighbourhood_selector(
     assert [line.split(",")[0] for line in lines[1:]] == shown
 
 
+@pytest.mark.slow
 def test_stats_watch_follows_the_stream_until_ctrl_c(
     own_server: LiveServer, console_home: Path
 ) -> None:

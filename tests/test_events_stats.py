@@ -337,6 +337,7 @@ async def test_kept_figures_never_hide_a_write(client: httpx.AsyncClient, app: F
     assert theirs["registered_households"] != first["registered_households"]
 
 
+@pytest.mark.slow
 def test_another_process_on_the_same_file_shows_within_the_bound(own_server: LiveServer) -> None:
     """Two servers on one SQLite file (nothing tells B of A's writes): B's figures show
     A's write once the bound (figures_cache_seconds, 1 s) has passed."""

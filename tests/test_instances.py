@@ -90,6 +90,7 @@ async def published_on(
     return received
 
 
+@pytest.mark.slow
 async def test_published_on_a_is_streamed_on_b(two_instances: Instances) -> None:
     a, b = two_instances.urls
     async with httpx.AsyncClient(timeout=10) as http:
@@ -106,6 +107,7 @@ async def test_published_on_a_is_streamed_on_b(two_instances: Instances) -> None
     assert received[0]["id"] == published.json()["id"]
 
 
+@pytest.mark.slow
 async def test_scheduled_message_fires_once_with_both_running(two_instances: Instances) -> None:
     a, b = two_instances.urls
     async with httpx.AsyncClient(timeout=10) as http:
@@ -142,6 +144,7 @@ async def test_scheduled_message_fires_once_with_both_running(two_instances: Ins
     assert [e["object_id"] for e in entries].count(str(message_id)) == 1
 
 
+@pytest.mark.slow
 async def test_a_lost_notification_loses_nothing(two_instances: Instances) -> None:
     a, b = two_instances.urls
     async with httpx.AsyncClient(timeout=10) as http:
@@ -170,6 +173,7 @@ async def test_a_lost_notification_loses_nothing(two_instances: Instances) -> No
     assert [m["title"]["nl"] for m in received] == ["Stil", "Luid"]
 
 
+@pytest.mark.slow
 async def test_concurrent_writers_on_both_keep_stream_ids_in_order(
     two_instances: Instances,
 ) -> None:
@@ -225,6 +229,7 @@ async def test_concurrent_writers_on_both_keep_stream_ids_in_order(
     assert len(ids) == len(set(ids)) == writers * batches * 3
 
 
+@pytest.mark.slow
 async def test_rate_limit_and_idempotency_hold_across_instances(two_instances: Instances) -> None:
     a, b = two_instances.urls
     async with httpx.AsyncClient(timeout=20) as http:
@@ -258,6 +263,7 @@ async def test_rate_limit_and_idempotency_hold_across_instances(two_instances: I
         assert len(listed["items"]) == 1
 
 
+@pytest.mark.slow
 async def test_workers_of_one_serve_all_hear_a_publication(
     postgres: PostgresServer, postgres_template: str, tmp_path: Path
 ) -> None:
@@ -294,6 +300,7 @@ async def test_workers_of_one_serve_all_hear_a_publication(
         server.wait(timeout=20)
 
 
+@pytest.mark.slow
 async def test_figures_read_on_b_show_a_write_on_a_at_once(two_instances: Instances) -> None:
     """B keeps its figures for 30 s here, yet the first read after A's write sees it: the
     NOTIFY that wakes B's streams also ends what B kept."""

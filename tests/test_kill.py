@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import DEMO_PASSWORD
 from tests.pgserver import PostgresServer, free_port
@@ -81,6 +82,7 @@ def kill_twice(
     return server
 
 
+@pytest.mark.slow
 def test_kill_9_during_publishing_gives_one_message(sqlite_template: Path, tmp_path: Path) -> None:
     database = tmp_path / "kill.db"
     shutil.copy(sqlite_template, database)
@@ -101,6 +103,7 @@ def test_kill_9_during_publishing_gives_one_message(sqlite_template: Path, tmp_p
         server.wait(timeout=15)
 
 
+@pytest.mark.slow
 def test_kill_9_one_of_two_instances_on_postgresql_gives_one_message(
     postgres: PostgresServer, postgres_template: str, tmp_path: Path
 ) -> None:
@@ -127,6 +130,7 @@ def test_kill_9_one_of_two_instances_on_postgresql_gives_one_message(
             server.wait(timeout=15)
 
 
+@pytest.mark.slow
 def test_stopping_ends_open_streams_at_once(sqlite_template: Path, tmp_path: Path) -> None:
     """Quitting the demo while a console is connected: the server stops in a moment, not
     after its graceful timeout (5 s), and no cancelled stream is left in its log."""

@@ -168,6 +168,7 @@ async def test_a_crash_answers_with_its_request_id(sqlite_app: FastAPI) -> None:
     assert crashed.headers["x-request-id"] == "report-this-1"
 
 
+@pytest.mark.slow
 def test_a_real_server_logs_json(sqlite_template: Path, tmp_path: Path) -> None:
     shutil.copy(sqlite_template, tmp_path / "buurt.db")
     env = {

@@ -81,6 +81,7 @@ def test_check_then_a_downgrade_that_says_what_it_drops(database_url: str) -> No
     assert sql(database_url, "SELECT COUNT(*) FROM submissions")[0][0] > 0
 
 
+@pytest.mark.slow
 def test_migrate_check_on_an_empty_database(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     empty = cli(url, "migrate", "--check")
@@ -88,6 +89,7 @@ def test_migrate_check_on_an_empty_database(tmp_path: Path) -> None:
     assert "newest revision is" in empty.stderr
 
 
+@pytest.mark.slow
 def test_unknown_revisions_either_way(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'db.db'}"
     migrate.upgrade(url)
@@ -102,6 +104,7 @@ def test_unknown_revisions_either_way(tmp_path: Path) -> None:
         assert "revision 0099, which this version of buurt-server does not know" in newer.stderr
 
 
+@pytest.mark.slow
 def test_an_unreachable_database_is_one_sentence() -> None:
     url = f"postgresql+asyncpg://buurt:s3cret@127.0.0.1:{free_port()}/buurt"
     for args in (("migrate",), ("migrate", "--check"), ("migrate", "0003")):

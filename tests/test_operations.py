@@ -218,6 +218,7 @@ def test_a_backup_under_writes_restores_every_row_committed_before_it(
     assert "the newest" in forced.stderr
 
 
+@pytest.mark.slow
 def test_backup_and_restore_refuse_what_they_should(sqlite_template: Path, tmp_path: Path) -> None:
     import shutil
 

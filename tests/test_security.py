@@ -192,6 +192,7 @@ async def test_no_log_line_holds_a_secret_or_a_residents_words(
         assert secret not in server_side
 
 
+@pytest.mark.slow
 def test_the_access_log_of_a_real_server_holds_no_secret(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
