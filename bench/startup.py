@@ -91,6 +91,12 @@ class Timing(NamedTuple):
     cpu: float
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds a running process has used so far, all its threads (/proc, in ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children_cpu() -> float:
     """CPU seconds of the children waited for so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -108,7 +114,6 @@ def time_to_text(
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
     os.set_blocking(master, False)
-    cpu = children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(
         args, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, cwd=cwd
@@ -125,12 +130,9 @@ def time_to_text(
                     break
                 # Textual draws with cursor moves between words: compare without escapes.
                 if marker in strip(seen):
-                    wall = time.perf_counter() - started
-                    # Killed, not asked to quit: its CPU time stops at the frame, not after
-                    # a clean exit.
-                    proc.kill()
-                    proc.wait()
-                    return Timing(wall, children_cpu() - cpu)
+                    # Read while it runs: what it does after the frame (the requests that
+                    # follow it) is not the frame's.
+                    return Timing(time.perf_counter() - started, process_cpu(proc.pid))
         raise RuntimeError(f"{marker!r} not seen within {timeout} s: {strip(seen)[-300:]!r}")
     finally:
         if proc.poll() is None:

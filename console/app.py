@@ -15,7 +15,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from console import __version__, formats
-from console.api.client import ApiClient
 from console.api.errors import (
     ApiError,
     AuthError,
@@ -35,6 +34,7 @@ from console.widgets.status import StatusHeader
 # The first frame needs the app and the sign-in or dashboard screen; every other screen is
 # imported when first shown (`console.web.tab` replaces LoginScreen here).
 if TYPE_CHECKING:
+    from console.api.client import ApiClient
     from console.api.models import Message
     from console.api.stream import LiveEvent
     from console.last_seen import LastSeen
@@ -92,11 +92,13 @@ class BuurtApp(App[None]):
         self.context = context
         self.client_options = client_options or {}
         self._first_message: str | None = None
+        self._client: ApiClient | None = None
+        self._fresh = False  # the client without the stored sign-in
         try:
-            self.client: ApiClient = context.client(**self.client_options)
+            self._stored = bool(context.api_token) or context.credential() is not None
         except UnreadableCredential as error:
             # Say why the sign-in screen shows, instead of pretending nobody signed in.
-            self.client = context.client(fresh=True, **self.client_options)
+            self._stored, self._fresh = False, True
             self._first_message = error.message
         self.me: Me | None = None
         self.context.on_warning = self._warn
@@ -122,10 +124,22 @@ class BuurtApp(App[None]):
         `[@click=…]` must show as typed, not crash or act. Every screen's `notify` ends here."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    @property
+    def client(self) -> ApiClient:
+        """The API client, made when first used: after the first frame, which does without
+        httpx (console.frames)."""
+        if self._client is None:
+            self._client = self.context.client(fresh=self._fresh, **self.client_options)
+        return self._client
+
+    @client.setter
+    def client(self, client: ApiClient) -> None:
+        self._client = client
+
     def on_mount(self) -> None:
         if self.context.config.theme in self.available_themes:
             self.theme = self.context.config.theme
-        if self.client.signed_in:
+        if self._stored:
             self.resume()
         else:
             self.show_login(self._first_message)
@@ -186,6 +200,8 @@ class BuurtApp(App[None]):
 
     async def sign_in(self, url: str, email: str, password: str) -> None:
         """Sign in (called from the login screen's worker); raises ApiError for it to show."""
+        from console.api.client import ApiClient
+
         url = url.rstrip("/")
         if url != self.context.url or self.client.base_url != url:
             await self.client.aclose()
@@ -224,9 +240,9 @@ class BuurtApp(App[None]):
     @work(exclusive=True, group="stream")
     async def start_stream(self) -> None:
         """Follow the stream until signed out; it reconnects by itself."""
-        from console.api.stream import LiveStream
-
         await drawn(self)  # connecting after the screen's frame (console.frames)
+        from console.api.stream import LiveStream  # with httpx: after that frame too
+
         stream = LiveStream(self.client, on_state=self._stream_state, **self.stream_options)
         try:
             async for event in stream.events():
@@ -523,7 +539,8 @@ class BuurtApp(App[None]):
 
     @work(group="quit")
     async def quit(self) -> None:
-        await self.client.aclose()
+        if self._client is not None:  # not made to be closed
+            await self._client.aclose()
         self.exit()
 
 

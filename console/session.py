@@ -10,13 +10,16 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from console.api.auth import TokenState
-from console.api.client import ApiClient
-from console.api.models import Tokens
 from console.credentials import Credential, CredentialStore, UnreadableCredential
 from console.last_seen import LastSeen
 from console.settings import ConsoleConfig, Profile, data_dir, load_config
+
+if TYPE_CHECKING:
+    from console.api.auth import TokenState
+    from console.api.client import ApiClient
+    from console.api.models import Tokens
 
 DEFAULT_PROFILE = "default"
 
@@ -57,6 +60,9 @@ class Context:
     def client(self, *, fresh: bool = False, **kwargs: object) -> ApiClient:
         """An API client with the stored credential (none when `fresh`, for signing in);
         rotated tokens are saved back."""
+        # Imported here: the client brings httpx, which the TUI's first frame does without.
+        from console.api.client import ApiClient
+
         if self.api_token:
             return ApiClient(
                 self.url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -18,13 +18,15 @@ from console import formats
 from console import results as participation
 from console.api.errors import ApiError
 from console.api.models import Message, Overview, Page, SubmissionCounts
-from console.api.stream import LiveEvent
 from console.figures import TILES, tile_values
 from console.frames import drawn
 from console.i18n import N_, _
 from console.screens.base import SignedInScreen
 from console.screens.periods import ChoosingPeriod
 from console.widgets.table import Table
+
+if TYPE_CHECKING:  # the stream's module brings httpx, which the first frame does without
+    from console.api.stream import LiveEvent
 
 REFRESH_SECONDS = 20.0
 OPEN_KINDS = ("survey", "citizen_budget")
@@ -124,7 +126,6 @@ class DashboardScreen(ChoosingPeriod, SignedInScreen):
 
     @work(exclusive=True, group="dashboard")
     async def load(self) -> None:
-        client = self.buurt.client
         me = self.buurt.me
         period = self.period
         memory = self.buurt.last_seen()
@@ -135,6 +136,7 @@ class DashboardScreen(ChoosingPeriod, SignedInScreen):
         self._title(kept[0] if kept else None)
         if kept is not None:
             await drawn(self)  # the remembered figures on screen before asking
+        client = self.buurt.client  # made, at the first start, after that frame
         error = self.query_one("#dashboard-error", Static)
         inbox = bool(me and me.may_read_inbox)
         self.query_one("#inbox-box").display = inbox
