@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, SelectionList, Static, TabbedContent, TextArea
@@ -64,6 +65,7 @@ async def pick_only(pilot: Pilot[None], screen: ComposeScreen, names: list[str])
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_compose_in_two_languages_and_publish(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -113,6 +115,7 @@ async def test_compose_in_two_languages_and_publish(
     assert message["reach_total"] == 2950
 
 
+@pytest.mark.slow
 async def test_quit_mid_draft_and_get_it_back(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -152,6 +155,7 @@ async def test_quit_mid_draft_and_get_it_back(
     assert not list((console_home / "data" / "drafts").glob("*.json"))
 
 
+@pytest.mark.slow
 async def test_inline_validation_keeps_the_text(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -200,6 +204,7 @@ def cursor_on(screen: Screen[Any], title: str) -> None:
     )
 
 
+@pytest.mark.slow
 async def test_edit_duplicate_and_withdraw_from_the_list(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -242,6 +247,7 @@ async def test_edit_duplicate_and_withdraw_from_the_list(
         assert (await client.message(sent.id)).state == "withdrawn"
 
 
+@pytest.mark.slow
 async def test_the_same_text_composed_again_is_a_new_message(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -287,6 +293,7 @@ async def test_a_damaged_autosave_is_kept_and_reported(
     assert not fresh.exists() or "stroomuit" not in fresh.read_text()
 
 
+@pytest.mark.slow
 async def test_escape_goes_back_where_compose_was_opened(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -331,6 +338,7 @@ async def test_quick_keys_in_the_picker_toggle_the_rows_they_were_pressed_on(
         assert "in 2 neighbourhoods" in str(screen.query_one("#reach", Static).render())
 
 
+@pytest.mark.slow
 async def test_letters_stay_in_the_form_wherever_the_focus_is(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -376,6 +384,7 @@ async def test_letters_stay_in_the_form_wherever_the_focus_is(
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
 
+@pytest.mark.slow
 async def test_a_refused_publish_says_why_beside_the_field_and_focuses_it(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -440,6 +449,7 @@ async def test_a_refused_publish_says_why_beside_the_field_and_focuses_it(
         assert isinstance(app.screen, ComposeScreen)
 
 
+@pytest.mark.slow
 async def test_the_first_match_of_the_filter_is_picked_at_once(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -97,6 +98,7 @@ async def test_dashboard_moves_when_events_arrive(
         assert "Safety" in topics and "safety" not in topics
 
 
+@pytest.mark.slow
 async def test_indicator_shows_a_lost_server_and_recovers(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -164,6 +166,7 @@ async def test_dashboard_fits_the_roles_and_counts_every_new_report(
         assert screen.new_submissions == expected and str(expected) in shown
 
 
+@pytest.mark.slow
 async def test_the_next_start_draws_the_last_figures_at_once(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:

@@ -65,6 +65,7 @@ async def choose(pilot: Pilot[None], label_part: str) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_triage_from_the_keyboard(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -131,6 +132,7 @@ async def test_triage_from_the_keyboard(
             assert http.get(f"/v1/submissions/{other}").json()["status"] == "resolved"
 
 
+@pytest.mark.slow
 async def test_conflict_shows_both_and_reapplies(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -225,6 +227,7 @@ def test_submissions_cli(
     assert main(["submissions", "update", str(target)]) == 2
 
 
+@pytest.mark.slow
 async def test_open311_report_appears_in_the_console_inbox(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -259,6 +262,7 @@ async def test_open311_report_appears_in_the_console_inbox(
         assert not box.has_class("open") and len(inbox.items) > 1
 
 
+@pytest.mark.slow
 async def test_the_other_inbox_keys(
     own_server: LiveServer,
     console_home: Path,
@@ -312,6 +316,7 @@ async def test_the_other_inbox_keys(
     assert export[0].startswith("id,kind,") and all(",report," in line for line in export[1:])
 
 
+@pytest.mark.slow
 async def test_d_says_up_front_what_cannot_be_a_duplicate_and_takes_a_number(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -358,6 +363,7 @@ async def test_d_says_up_front_what_cannot_be_a_duplicate_and_takes_a_number(
         )
 
 
+@pytest.mark.slow
 async def test_the_palette_finds_every_action_of_the_screen(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -385,6 +391,7 @@ async def test_the_palette_finds_every_action_of_the_screen(
         )
 
 
+@pytest.mark.slow
 async def test_an_item_resolved_from_the_open_view_leaves_it(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -435,6 +442,7 @@ def reject_on_server(live: LiveServer, submission_id: int) -> None:
         assert done.status_code == 200, done.text
 
 
+@pytest.mark.slow
 async def test_the_inbox_follows_the_stream_and_catches_up_after_an_outage(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:

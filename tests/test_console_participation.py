@@ -135,6 +135,7 @@ async def open_results(pilot: Any, title: str) -> ResultsScreen:
     return screen
 
 
+@pytest.mark.slow
 async def test_survey_results_in_the_console(
     own_server: LiveServer,
     console_home: Path,
@@ -287,6 +288,7 @@ def test_results_and_proposals_from_the_command_line(
     assert proposal["state"] == "accepted" and proposal["version"] == 3
 
 
+@pytest.mark.slow
 async def test_open_answers_say_why_there_are_none(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -329,6 +331,7 @@ async def test_open_answers_say_why_there_are_none(
 @pytest.mark.parametrize(
     ("language", "close"), [("en", "c Close now"), ("nl", "c Nu sluiten"), ("fr", "c Clôturer")]
 )
+@pytest.mark.slow
 async def test_close_early_is_in_the_footer_while_it_can_be_used(
     own_server: LiveServer,
     console_home: Path,

@@ -150,6 +150,7 @@ async def test_every_screen_keeps_what_matters_in_words(
     set_language("en")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "nl", "fr"])
 async def test_at_80_columns_every_screen_key_has_its_name_and_no_label_breaks_mid_word(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring, language: str
@@ -186,6 +187,7 @@ async def test_at_80_columns_every_screen_key_has_its_name_and_no_label_breaks_m
         ("nl", ("Georganiseerde activiteiten", "interesse", "komen"), "Melding ontvangen"),
     ],
 )
+@pytest.mark.slow
 async def test_the_activities_tile_and_a_received_report_say_what_they_are(
     live_server: LiveServer,
     console_home: Path,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from textual.binding import Binding
 from textual.widgets import Footer, Markdown, Static
 
@@ -72,6 +73,7 @@ async def test_a_moderator_is_not_offered_compose(
         assert isinstance(app.screen, MessagesScreen)
 
 
+@pytest.mark.slow
 async def test_a_communicator_is_not_offered_the_inbox_and_an_analyst_cannot_triage(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -93,6 +95,7 @@ async def test_a_communicator_is_not_offered_the_inbox_and_an_analyst_cannot_tri
         assert not {"acknowledge", "status", "assign_me", "reply", "duplicate"} & offered
 
 
+@pytest.mark.slow
 async def test_empty_lists_say_what_is_empty(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -125,6 +128,7 @@ async def test_empty_lists_say_what_is_empty(
         )
 
 
+@pytest.mark.slow
 async def test_popups_show_their_keys_and_the_preview_every_language(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:

@@ -57,6 +57,7 @@ async def test_simulator_follows_the_figures(live_server: LiveServer) -> None:
     )
 
 
+@pytest.mark.slow
 async def test_views_belong_to_the_messages_residents_saw(own_server: LiveServer) -> None:
     """The demo starts with published messages; the simulator's views and survey answers
     name them, only after they came out and only where they were sent."""
@@ -111,6 +112,7 @@ def test_stats_cli(
     assert "Atlantis" in cli.output().err
 
 
+@pytest.mark.slow
 async def test_statistics_keys_and_the_neighbourhood_selector(
     live_server: LiveServer,
     console_home: Path,
@@ -254,6 +256,7 @@ def test_stats_watch_follows_the_stream_until_ctrl_c(
     assert posts == sorted(posts) and posts[-1] == final
 
 
+@pytest.mark.slow
 async def test_exported_files_are_named_in_the_municipality_time(
     live_server: LiveServer,
     console_home: Path,

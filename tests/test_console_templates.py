@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
 SIZE = (160, 45)
 
 
+@pytest.mark.slow
 async def test_replies_start_from_templates_filled_in(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -104,6 +105,7 @@ async def test_replies_start_from_templates_filled_in(
     ]
 
 
+@pytest.mark.slow
 async def test_a_phone_report_taken_in_the_inbox(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -139,6 +141,7 @@ async def test_a_phone_report_taken_in_the_inbox(
         )
 
 
+@pytest.mark.slow
 async def test_a_desk_report_placed_on_the_map(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -185,6 +188,7 @@ async def test_a_desk_report_placed_on_the_map(
     assert made["neighbourhood_id"] == hood.id
 
 
+@pytest.mark.slow
 async def test_admins_keep_the_templates_in_the_console(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -343,6 +347,7 @@ def test_templates_and_phone_reports_from_the_command_line(
     assert "Afgehandeld" in cli.output().err
 
 
+@pytest.mark.slow
 async def test_an_item_assigned_to_you_is_told_at_once(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -394,6 +399,7 @@ async def test_an_item_assigned_to_you_is_told_at_once(
         assert not [n for n in app._notifications if "assigned to you" in str(n.message)]
 
 
+@pytest.mark.slow
 async def test_workload_is_a_key_away_from_the_inbox(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -424,6 +430,7 @@ async def test_workload_is_a_key_away_from_the_inbox(
         assert len({s.department for s in inbox.items}) > 1
 
 
+@pytest.mark.slow
 async def test_handing_work_to_a_colleague_or_a_department(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -465,6 +472,7 @@ async def test_handing_work_to_a_colleague_or_a_department(
             )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
 async def test_the_map_of_the_inbox(
     live_server: LiveServer,
@@ -547,6 +555,7 @@ async def test_the_map_of_the_inbox(
         await wait_until(pilot, lambda: app.screen is inbox)
 
 
+@pytest.mark.slow
 async def test_forms_ask_before_their_text_is_thrown_away(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -588,6 +597,7 @@ async def test_forms_ask_before_their_text_is_thrown_away(
         assert form.query_one("#intake-description", TextArea).text == "Tegel los."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("email", ["moderator@mechelen.demo", "admin@mechelen.demo"])
 async def test_the_templates_screen_offers_only_the_keys_one_may_use(
     own_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring, email: str

@@ -32,6 +32,7 @@ async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
     await pilot.press(*text)
 
 
+@pytest.mark.slow
 async def test_sign_in_wrong_then_right_then_navigate(
     live_server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -101,6 +102,7 @@ async def test_stored_sign_in_opens_the_overview_in_dutch(
         assert summary.startswith("4 buurten")
 
 
+@pytest.mark.slow
 async def test_dead_server_shows_a_sentence_not_a_crash(
     console_home: Path, memory_keyring: MemoryKeyring
 ) -> None:
@@ -177,6 +179,7 @@ SNAPSHOT_SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 SnapCompare = Callable[..., bool]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_snapshot_sign_in(snap_compare: SnapCompare, size: str, inprocess_app: BuurtApp) -> None:
@@ -189,6 +192,7 @@ def test_snapshot_sign_in(snap_compare: SnapCompare, size: str, inprocess_app: B
     assert snap_compare(inprocess_app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_snapshot_overview(snap_compare: SnapCompare, size: str, inprocess_app: BuurtApp) -> None:
@@ -200,6 +204,7 @@ def test_snapshot_overview(snap_compare: SnapCompare, size: str, inprocess_app: 
     assert snap_compare(inprocess_app, terminal_size=SNAPSHOT_SIZES[size], run_before=run_before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", list(SNAPSHOT_SIZES))
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_snapshot_map(snap_compare: SnapCompare, size: str, inprocess_app: BuurtApp) -> None:

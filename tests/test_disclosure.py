@@ -203,6 +203,7 @@ def _people(counts: list[int]) -> tuple[int, list[dict[str, Any]]]:
 TRIED = {"distributions": 0}
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(households_strategy)
 @example(_people([7, 2, 6]))  # the survey: A 7, B 2, C 6

@@ -441,6 +441,7 @@ async def test_active_and_contributors_are_rolling_windows(
         ("2026-04-30T22:30:00Z", "2026-05-01"),
     ],
 )
+@pytest.mark.slow
 async def test_an_event_counts_on_the_city_s_day(
     client: httpx.AsyncClient, sent: str, city_day: str
 ) -> None:

@@ -149,6 +149,7 @@ async def collect(http: httpx.AsyncClient, token: str, ready: asyncio.Event) -> 
     return seen
 
 
+@pytest.mark.slow
 async def test_the_stream_carries_only_what_its_reader_may_read(own_server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=own_server.url, timeout=10) as http:
         tokens = {

@@ -142,6 +142,7 @@ PAGES: dict[str, tuple[str, str | None, Grow | None, int]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PAGES))
 async def test_a_list_page_costs_the_same_statements_at_any_size(
     name: str, database_url: str, app: FastAPI, client: httpx.AsyncClient

@@ -219,6 +219,7 @@ async def test_a_draft_published_by_racing_requests_goes_out_once(
     assert extra_publications == 0
 
 
+@pytest.mark.slow
 @pytest.mark.dialect
 async def test_bulk_racing_single_changes_loses_none(
     servers: list[str], http: httpx.AsyncClient

@@ -91,6 +91,7 @@ def test_a_cli_command_after_expiry_needs_no_new_sign_in(
     assert json.loads(cli.output().out)
 
 
+@pytest.mark.slow
 async def test_the_tui_after_expiry_and_left_open_past_it(
     server: LiveServer, console_home: Path, memory_keyring: MemoryKeyring, tmp_path: Path
 ) -> None:
@@ -143,6 +144,7 @@ async def read_until_end(url: str, token: str, ready: asyncio.Event) -> str | No
     return None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["signed out", "expired", "revoked API token"])
 async def test_an_open_stream_ends_when_its_access_ends(server: LiveServer, how: str) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
