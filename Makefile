@@ -49,8 +49,9 @@ format: $(VENV)/.dev-installed
 test: lint
 	$(BIN)/pytest -q -n auto
 
-# The quick loop before a commit: SQLite only, no test that starts processes or builds a
-# wheel (`make test` runs those and the PostgreSQL leg of every `dialect` test).
+# The quick loop before a commit: SQLite only, no `slow` test (over 2 s alone: server
+# processes, a wheel, the console walked through screens); `make test` runs those and the
+# PostgreSQL leg of every `dialect` test.
 test-fast: $(VENV)/.dev-installed
 	$(BIN)/pytest -q -n auto -m "not slow and not postgresql"
 
