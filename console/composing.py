@@ -17,7 +17,6 @@ from typing import Any
 from console.formats import zone
 from console.i18n import N_, _
 
-KINDS = ("announcement", "event", "survey", "call_for_ideas", "citizen_budget", "alert")
 KIND_LABELS = {
     "announcement": N_("Announcement"),
     "event": N_("Event"),
@@ -26,6 +25,7 @@ KIND_LABELS = {
     "citizen_budget": N_("Citizen budget"),
     "alert": N_("Alert"),
 }
+KINDS = tuple(KIND_LABELS)
 STATE_LABELS = {
     "draft": N_("Draft"),
     "scheduled": N_("Scheduled"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from console.i18n import N_
 
-STATUSES = ("new", "acknowledged", "in_progress", "resolved", "rejected", "duplicate")
 STATUS_LABELS = {
     "new": N_("New"),
     "acknowledged": N_("Acknowledged"),
@@ -15,6 +14,7 @@ STATUS_LABELS = {
     "rejected": N_("Rejected"),
     "duplicate": N_("Duplicate"),
 }
+STATUSES = tuple(STATUS_LABELS)
 # How a report taken by staff reached them (the server's `channel`).
 CHANNEL_CHOICES = (
     ("phone", N_("By phone")),
