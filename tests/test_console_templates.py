@@ -21,10 +21,26 @@ from tests.live import LiveServer
 from tests.test_console_inbox import api, choose, to_inbox
 
 if TYPE_CHECKING:  # a plugin of conftest, so that pytest rewrites its asserts
+    from textual.pilot import Pilot
+
+    from console.screens.templates import TemplatesScreen
     from tests.console_helpers import CommandLine
 
 
 SIZE = (160, 45)
+
+
+async def to_templates(pilot: Pilot[None]) -> TemplatesScreen:
+    """From the dashboard: the inbox, then `T`, and wait for the templates to have loaded."""
+    from console.screens.templates import TemplatesScreen
+
+    await to_inbox(pilot)
+    await pilot.press("T")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TemplatesScreen))
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TemplatesScreen)
+    return screen
 
 
 @pytest.mark.slow
@@ -204,12 +220,7 @@ async def test_admins_keep_the_templates_in_the_console(
     app = await signed_in_console(own_server.url, "admin@mechelen.demo", language="nl")
     async with app.run_test(size=(120, 45)) as pilot:
         await settle(pilot)
-        await to_inbox(pilot)
-        await pilot.press("T")
-        await wait_until(pilot, lambda: isinstance(app.screen, TemplatesScreen))
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TemplatesScreen)
+        screen = await to_templates(pilot)
         assert "n" in str(screen.query_one("#templates-texts", Static).render())
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, TemplateFormScreen))
@@ -280,10 +291,7 @@ async def test_admins_keep_the_templates_in_the_console(
     moderator = await signed_in_console(own_server.url, "moderator@mechelen.demo")
     async with moderator.run_test(size=(120, 45)) as pilot:
         await settle(pilot)
-        await to_inbox(pilot)
-        await pilot.press("T")
-        await wait_until(pilot, lambda: isinstance(moderator.screen, TemplatesScreen))
-        await settle(pilot)
+        await to_templates(pilot)
         hint = str(moderator.screen.query_one("#templates-hint", Static).render())
         assert "admin" in hint
         await pilot.press("n")
@@ -604,16 +612,11 @@ async def test_the_templates_screen_offers_only_the_keys_one_may_use(
 ) -> None:
     """The hint, the empty list's words and the footer agree: a moderator reads templates
     (no n, e, d anywhere), an admin is offered them everywhere."""
-    from console.screens.templates import TemplatesScreen
 
     app = await signed_in_console(own_server.url, email, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await to_inbox(pilot)
-        await pilot.press("T")
-        await wait_until(pilot, lambda: isinstance(app.screen, TemplatesScreen))
-        await settle(pilot)
-        screen = app.screen
+        screen = await to_templates(pilot)
         footer = {
             a.binding.id
             for a in screen.active_bindings.values()
